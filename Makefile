@@ -1,0 +1,69 @@
+# aca_sim: `make demo` runs the main job, `make test` runs the tests. Both set up what they need
+# (system packages, .venv with ROS 2 Jazzy from PyPI, the interface package) on first use only.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(abspath $(VENV))/bin/python
+BUILD  := build
+PYTHON ?= python3
+
+# DDS discovery never leaves this machine unless the user asked for it.
+export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
+
+IFACE_DIR     := interfaces/aca_interfaces
+IFACE_SOURCES := $(IFACE_DIR)/CMakeLists.txt $(IFACE_DIR)/package.xml \
+                 $(wildcard $(IFACE_DIR)/msg/*.msg $(IFACE_DIR)/srv/*.srv $(IFACE_DIR)/action/*.action)
+
+STAMP_SYSTEM := $(BUILD)/.system-packages
+STAMP_DEPS   := $(VENV)/.stamp-requirements
+STAMP_IFACE  := $(VENV)/.stamp-aca-interfaces
+STAMP_PKG    := $(VENV)/.stamp-aca-sim
+
+.PHONY: help setup demo test lint clean
+help:
+	@echo "make demo   run the main job (headless)"
+	@echo "make test   run the test suite and the linter"
+	@echo "make setup  only set up .venv (done by demo and test when needed)"
+	@echo "make clean  remove .venv, build/ and run outputs"
+
+setup: $(STAMP_PKG)
+
+$(STAMP_SYSTEM): scripts/install-system-packages.sh
+	@mkdir -p $(BUILD)
+	bash scripts/install-system-packages.sh
+	@touch $@
+
+$(STAMP_DEPS): requirements.txt | $(STAMP_SYSTEM)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+# Interfaces: ament_cmake + rosidl, installed into the venv prefix (see ../shared/design/ros-from-pypi.md).
+$(STAMP_IFACE): $(STAMP_DEPS) $(IFACE_SOURCES)
+	@echo "building aca_interfaces (about 2 minutes the first time)"
+	AMENT_PREFIX_PATH=$(abspath $(VENV)) cmake -S $(IFACE_DIR) -B $(BUILD)/aca_interfaces \
+	  -DCMAKE_PREFIX_PATH=$(abspath $(VENV)) -DCMAKE_INSTALL_PREFIX=$(abspath $(VENV)) \
+	  -DPython3_EXECUTABLE=$(PY) -DACA_PYPI_ROS=ON -DBUILD_TESTING=OFF > $(BUILD)/aca_interfaces.log
+	AMENT_PREFIX_PATH=$(abspath $(VENV)) cmake --build $(BUILD)/aca_interfaces -j2 >> $(BUILD)/aca_interfaces.log
+	cmake --install $(BUILD)/aca_interfaces >> $(BUILD)/aca_interfaces.log
+	@touch $@
+
+$(STAMP_PKG): $(STAMP_IFACE) setup.py setup.cfg package.xml
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+demo: $(STAMP_PKG)
+	$(VENV)/bin/aca-sim run
+
+test: $(STAMP_PKG)
+	$(PY) -m pytest
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+lint: $(STAMP_PKG)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+clean:
+	rm -rf $(VENV) $(BUILD) runs .pytest_cache .ruff_cache src/*.egg-info

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the Debian packages the set-up needs (compiler, cmake, Python venv and headers), only
+# when something is missing. Runs apt-get as root, or through sudo.
+set -euo pipefail
+
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+python=${PYTHON:-python3}
+"$python" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+include=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+[ -f "$include/Python.h" ] || missing+=(python3-dev)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"

@@ -1,0 +1,31 @@
+"""ament_python package aca_sim: installs the ament layout (resource marker, share/, lib/)."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "aca_sim"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    description="ROS 2 + PyBullet simulator of the Perseverance Adaptive Caching Assembly",
+    license="Apache-2.0",
+    package_dir={"": "src"},
+    packages=find_packages("src"),
+    python_requires=">=3.10",
+    install_requires=["setuptools"],
+    zip_safe=False,
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.xml"))),
+        (f"share/{PACKAGE}/urdf", sorted(glob("urdf/*.xacro"))),
+        (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml"))),
+    ],
+    entry_points={
+        "console_scripts": [
+            "aca-sim = aca_sim.cli:main",
+        ],
+    },
+)

@@ -1,0 +1,1 @@
+"""The caching domain: tubes, seals, inventory, sequences, faults. No rclpy, no pybullet."""

@@ -1,0 +1,1 @@
+"""SHA kinematics, planning and trajectory timing. No rclpy."""

@@ -1,0 +1,1 @@
+"""Thin rclpy adapters: one module per node."""

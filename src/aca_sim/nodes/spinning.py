@@ -1,0 +1,50 @@
+"""Spin nodes on a SingleThreadedExecutor in a background thread, with clean shutdown.
+
+rclpy's MultiThreadedExecutor can fall into a busy loop that starves callbacks on this stack
+(see ../shared/design/ros-from-pypi.md), so every aca_sim process uses one
+SingleThreadedExecutor and writes long work as async callbacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from rclpy.context import Context
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+
+
+class BackgroundSpinner:
+    """Own a SingleThreadedExecutor that spins the given nodes in a daemon thread.
+
+    Use as a context manager; stop() shuts the executor down and joins the thread, which must
+    happen before rclpy shuts down or the interpreter exits.
+    """
+
+    def __init__(self, nodes: list[Node], context: Context | None = None) -> None:
+        self.executor = SingleThreadedExecutor(context=context)
+        for node in nodes:
+            self.executor.add_node(node)
+        self._thread = threading.Thread(target=self._spin, name="ros-executor", daemon=True)
+
+    def _spin(self) -> None:
+        with contextlib.suppress(ExternalShutdownException):
+            self.executor.spin()
+
+    def start(self) -> BackgroundSpinner:
+        """Start spinning; return self."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Shut the executor down and wait up to timeout_s for the thread to end."""
+        self.executor.shutdown(timeout_sec=timeout_s)
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    def __enter__(self) -> BackgroundSpinner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
