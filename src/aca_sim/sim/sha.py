@@ -1,0 +1,231 @@
+"""The Sample Handling Arm: joint moves within limits, guarded Z moves, grip and release.
+
+Frame: aca_frame. Joint order (sha_z m, sha_shoulder rad, sha_elbow rad). Heights given for
+stations are the held tube's open end ("tube top"). Forces come from a load cell on the arm:
+the z components of contact forces on the arm and the held tube from everything else.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, Unreachable
+from aca_sim.sim.device import Device
+from aca_sim.sim.errors import StepError
+from aca_sim.sim.layout import Station
+from aca_sim.sim.world import Feedback, Operation
+
+SHA_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
+SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    """End of a guarded Z move: whether a force stopped it, the force (N) and sha_z (m)."""
+
+    stopped_on_force: bool
+    force_n: float
+    z_m: float
+
+
+class Sha(Device):
+    """The SHA device. Motion operations are generators; grip/release act at once."""
+
+    name = "sha"
+
+    def __init__(self, world) -> None:  # noqa: ANN001 - AcaWorld (import cycle)
+        super().__init__(world)
+        cfg = world.config.sha
+        self.cfg = cfg
+        self.kin = ScaraKinematics(cfg.link1_m, cfg.link2_m, cfg.tube_top_above_tool_m)
+        self.limits = (cfg.z, cfg.shoulder, cfg.elbow)
+
+    # ------------------------------------------------------------------ state
+    def joint_positions(self) -> JointPositions:
+        """Current (sha_z, shoulder, elbow)."""
+        return JointPositions(*(self.world.joint_position(n) for n in SHA_JOINTS))
+
+    def tube_top(self) -> tuple[float, float, float]:
+        """Where a held tube's open end is (from the joint positions), aca_frame, m."""
+        return tuple(self.kin.forward(self.joint_positions()))
+
+    def measured_force(self) -> float:
+        """Load-cell reading: axial contact force on the arm and its tube from outside, N."""
+        world = self.world
+        arm = [(world.aca, world.link_index[link]) for link in SHA_LINKS]
+        held = [(b, -2) for b in world.tube_assembly(world.held_tube)] if world.held_tube else []
+        exclude = {(b, link) for b, link in held} | set(arm)
+        return world.axial_contact_force(arm + held, exclude)
+
+    def station_joints(self, station: Station, z_top: float | None = None) -> JointPositions:
+        """Joint positions putting the tube top at a station (default height: engaged)."""
+        z = station.engage_z if z_top is None else z_top
+        errors = []
+        for sign in (station.elbow_sign, -station.elbow_sign):
+            try:
+                q = self.kin.inverse(station.x, station.y, z, sign)
+            except Unreachable as exc:
+                raise StepError("UNREACHABLE", f"{station.name}: {exc}") from exc
+            violation = self.limit_violation(q)
+            if violation is None:
+                return q
+            errors.append(violation)
+        raise StepError("UNREACHABLE", f"{station.name}: no IK branch within limits ({'; '.join(errors)})")
+
+    def limit_violation(self, q: JointPositions) -> str | None:
+        """Describe the first joint outside its limits, or None."""
+        for name, value, lim in zip(SHA_JOINTS, q, self.limits, strict=True):
+            if not lim.lower - 1e-9 <= value <= lim.upper + 1e-9:
+                return f"{name}={value:.4f} outside [{lim.lower}, {lim.upper}]"
+        return None
+
+    # ------------------------------------------------------------------ motion
+    def hold(self) -> None:
+        """Stop: every SHA joint holds where it is."""
+        for name in SHA_JOINTS:
+            self.world.hold_joint(name)
+
+    def move_joints(
+        self, target: JointPositions, phase: str = "move", guard_force_n: float | None = None
+    ) -> Operation[JointPositions]:
+        """Move all three joints to target at their speed limits; stop and raise
+        MOTION_FAILED when the contact force rises guard_force_n (default from config) above
+        what it was at the start (leaving a contact is fine, running into one is not)."""
+        violation = self.limit_violation(target)
+        if violation:
+            raise StepError("OUT_OF_LIMITS", f"joint goal {violation}")
+        guard = self.cfg.guard_force_n if guard_force_n is None else guard_force_n
+        guard += self.measured_force()
+        start = np.array(self.joint_positions())
+        goal = np.array(target)
+        speeds = np.array([lim.velocity for lim in self.limits])
+        nominal_s = float(np.max(np.abs(goal - start) / speeds))
+        timeout_steps = int((nominal_s * self.cfg.move_timeout_margin + 2.0) / self.world.dt)
+        tolerances = np.array([self.cfg.position_tolerance_m, self.cfg.angle_tolerance_rad, self.cfg.angle_tolerance_rad])
+        for name, value, lim in zip(SHA_JOINTS, target, self.limits, strict=True):
+            self.world.command_joint(name, "position", value, lim.velocity, lim.effort)
+        span = float(np.max(np.abs(goal - start) / np.maximum(tolerances, 1e-9))) or 1.0
+        progress = 0.0
+        try:
+            for _ in range(timeout_steps):
+                now = np.array(self.joint_positions())
+                remaining = float(np.max(np.abs(goal - now) / tolerances))
+                progress = max(progress, min(1.0, 1.0 - remaining / span))
+                force = self.measured_force()
+                if force > guard:
+                    raise StepError("MOTION_FAILED", f"unexpected contact of {force:.1f} N during {phase}", force_n=force)
+                if np.all(np.abs(goal - now) <= tolerances):
+                    return JointPositions(*now)
+                yield Feedback(phase, progress, force, float(now[0]))
+            raise StepError("TIMEOUT", f"{phase}: joints did not reach {tuple(round(v, 4) for v in target)}")
+        except BaseException:
+            self.hold()
+            raise
+
+    def move_z(self, z: float, phase: str = "z") -> Operation[JointPositions]:
+        """Move only sha_z (planar joints hold)."""
+        q = self.joint_positions()
+        return self.move_joints(JointPositions(z, q.shoulder, q.elbow), phase)
+
+    def guarded_z(self, z_target: float, force_limit_n: float, phase: str = "guarded_z") -> Operation[GuardResult]:
+        """Move sha_z toward z_target; stop early when the load cell exceeds force_limit_n."""
+        lim = self.cfg.z
+        if not lim.lower <= z_target <= lim.upper:
+            raise StepError("OUT_OF_LIMITS", f"sha_z goal {z_target:.4f} outside [{lim.lower}, {lim.upper}]")
+        z0 = self.world.joint_position("sha_z")
+        span = abs(z_target - z0) or 1e-9
+        timeout_steps = int((span / lim.velocity * self.cfg.move_timeout_margin + 2.0) / self.world.dt)
+        self.world.command_joint("sha_z", "position", z_target, lim.velocity, lim.effort)
+        try:
+            for _ in range(timeout_steps):
+                z = self.world.joint_position("sha_z")
+                force = self.measured_force()
+                if force >= force_limit_n:
+                    self.hold()
+                    return GuardResult(True, force, z)
+                if abs(z - z_target) <= self.cfg.position_tolerance_m:
+                    return GuardResult(False, force, z)
+                yield Feedback(phase, min(1.0, abs(z - z0) / span), force, z)
+            raise StepError("TIMEOUT", f"{phase}: sha_z did not reach {z_target:.4f} m")
+        except BaseException:
+            self.hold()
+            raise
+
+    def unload(self, below_n: float = 2.0, max_backoff_m: float = 0.004) -> Operation[float]:
+        """After a force-terminated move, back Z off slowly until the load cell reads under
+        below_n (or max_backoff_m was travelled); return the final reading, N."""
+        lim = self.cfg.z
+        z0 = self.world.joint_position("sha_z")
+        target = max(lim.lower, z0 - max_backoff_m)
+        self.world.command_joint("sha_z", "position", target, lim.velocity / 5, lim.effort)
+        force = self.measured_force()
+        try:
+            for _ in range(int((max_backoff_m / (lim.velocity / 5) + 1.0) / self.world.dt)):
+                yield Feedback("unload", 1.0, force, self.world.joint_position("sha_z"))
+                force = self.measured_force()
+                if force < below_n:
+                    break
+        finally:
+            self.hold()
+        return force
+
+    def go_to_station(self, station: Station, engage: bool, force_limit_n: float | None = None) -> Operation[GuardResult | None]:
+        """Transit policy: retract Z to the transit height, move in the plane, then (engage)
+        a guarded Z move up to the station's engaged height."""
+        transit_top = self.cfg.transit_z_m + self.cfg.tube_top_above_tool_m
+        at_transit = self.station_joints(station, transit_top)
+        q = self.joint_positions()
+        if abs(q.z - self.cfg.transit_z_m) > self.cfg.position_tolerance_m:
+            yield from self.move_z(self.cfg.transit_z_m, "retract")
+        yield from self.move_joints(at_transit, "transit")
+        if not engage:
+            return None
+        engaged = self.station_joints(station)
+        limit = self.cfg.guard_force_n if force_limit_n is None else force_limit_n
+        if engaged.z < at_transit.z:  # the drop port is below the transit plane
+            yield from self.move_z(engaged.z, "lower")
+            return GuardResult(False, self.measured_force(), engaged.z)
+        return (yield from self.guarded_z(engaged.z, limit, "engage"))
+
+    def retract(self) -> Operation[JointPositions]:
+        """Move Z back down (or up) to the transit height."""
+        return self.move_z(self.cfg.transit_z_m, "retract")
+
+    # ------------------------------------------------------------------ gripper
+    def hold_point(self) -> np.ndarray:
+        """World position where a gripped tube's bottom centre belongs, m."""
+        pos, orn = self.world.link_pose("sha_fore")
+        bottom = self.cfg.tube_top_above_tool_m - self.world.config.tube.length_m
+        point, _ = self.world.p.multiplyTransforms(pos, orn, [self.cfg.link2_m, 0, bottom], [0, 0, 0, 1])
+        return np.array(point)
+
+    def capture_error(self, tube_id: int) -> tuple[float, float]:
+        """Radial and vertical offset of a tube's bottom centre from the hold point, m."""
+        tube_bottom = np.array(self.world.tube_pose(tube_id)[0])
+        delta = tube_bottom - self.hold_point()
+        return float(math.hypot(delta[0], delta[1])), float(abs(delta[2]))
+
+    def grip(self, tube_id: int) -> None:
+        """Close the gripper on a tube; refused (GRIP_FAILED) outside the capture tolerance."""
+        if self.world.held_tube:
+            raise StepError("GRIPPER_OCCUPIED", f"already holding tube {self.world.held_tube}")
+        radial, vertical = self.capture_error(tube_id)
+        if radial > self.cfg.capture_radius_m or vertical > self.cfg.capture_height_m:
+            raise StepError(
+                "GRIP_FAILED",
+                f"tube {tube_id} is {radial * 1000:.2f} mm off axis and {vertical * 1000:.2f} mm off "
+                f"height (tolerance {self.cfg.capture_radius_m * 1000:.1f} / {self.cfg.capture_height_m * 1000:.1f} mm)",
+            )
+        self.world.attach_to_gripper(tube_id)
+
+    def release(self) -> int:
+        """Open the gripper; return the tube id it held."""
+        if not self.world.held_tube:
+            raise StepError("NO_TUBE_HELD", "the gripper is empty")
+        return self.world.detach_from_gripper()
+
+    def on_rebuild(self) -> None:
+        self.kin = ScaraKinematics(self.cfg.link1_m, self.cfg.link2_m, self.cfg.tube_top_above_tool_m)

@@ -1,0 +1,33 @@
+"""Expand the xacro files of the model into URDF (strings and cached files)."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import xacro
+
+from aca_sim.paths import share_path
+
+
+def expand_xacro(name: str, config_path: str | Path, **args: str) -> str:
+    """Expand urdf/<name> with the model configuration config_path; return the URDF text."""
+    mappings = {"config": str(config_path), **args}
+    document = xacro.process_file(str(share_path("urdf", name)), mappings=mappings)
+    return document.toprettyxml(indent="  ")
+
+
+@lru_cache(maxsize=16)
+def urdf_file(name: str, config_path: str, config_sha256: str, **args: str) -> Path:
+    """Expand urdf/<name> once per configuration and argument set; return the cached file."""
+    key = hashlib.sha256(f"{name}|{config_sha256}|{sorted(args.items())}".encode()).hexdigest()
+    folder = Path(tempfile.gettempdir()) / "aca_sim_urdf"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{Path(name).stem}-{key[:16]}.urdf"
+    text = expand_xacro(name, config_path, **args)
+    tmp = path.with_suffix(f".{key[:8]}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)  # atomic: concurrent processes never read a half-written file
+    return path
