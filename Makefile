@@ -20,10 +20,11 @@ STAMP_DEPS   := $(VENV)/.stamp-requirements
 STAMP_IFACE  := $(VENV)/.stamp-aca-interfaces
 STAMP_PKG    := $(VENV)/.stamp-aca-sim
 
-.PHONY: help setup demo test lint clean
+.PHONY: help setup demo test lint bench clean
 help:
 	@echo "make demo   run the main job (headless)"
 	@echo "make test   run the test suite and the linter"
+	@echo "make bench  print the benchmark table"
 	@echo "make setup  only set up .venv (done by demo and test when needed)"
 	@echo "make clean  remove .venv, build/ and run outputs"
 
@@ -49,8 +50,9 @@ $(STAMP_IFACE): $(STAMP_DEPS) $(IFACE_SOURCES)
 	cmake --install $(BUILD)/aca_interfaces >> $(BUILD)/aca_interfaces.log
 	@touch $@
 
-$(STAMP_PKG): $(STAMP_IFACE) setup.py setup.cfg package.xml
+$(STAMP_PKG): $(STAMP_IFACE) setup.py setup.cfg package.xml scripts/install_ament_layout.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2> >(grep -v "is ignored: it is neither" >&2)
+	$(PY) scripts/install_ament_layout.py
 	@touch $@
 
 demo: $(STAMP_PKG)
@@ -60,6 +62,9 @@ test: $(STAMP_PKG)
 	$(PY) -m pytest
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+
+bench: $(STAMP_PKG)
+	$(PY) bench/run.py
 
 lint: $(STAMP_PKG)
 	$(VENV)/bin/ruff check src tests bench

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 
-class Unreachable(ValueError):
+class UnreachableError(ValueError):
     """No joint solution reaches the requested point within the arm's reach."""
 
 
@@ -50,7 +50,7 @@ class ScaraKinematics:
         c2 = (r2 - self.l1**2 - self.l2**2) / (2 * self.l1 * self.l2)
         if not -1.0 <= c2 <= 1.0:
             reach = (abs(self.l1 - self.l2), self.l1 + self.l2)
-            raise Unreachable(
+            raise UnreachableError(
                 f"point ({x:.4f}, {y:.4f}) at radius {math.sqrt(r2):.4f} m is outside the "
                 f"reach annulus [{reach[0]:.3f}, {reach[1]:.3f}] m"
             )

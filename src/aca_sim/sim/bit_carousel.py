@@ -61,19 +61,25 @@ class BitCarousel(Device):
     def rotate_to(self, bit_slot: int, port: Port) -> Operation[None]:
         """Turn the carousel until bit_slot is at the port."""
         if not 1 <= bit_slot <= len(self.cfg.bits):
-            raise StepError("INVALID_GOAL", f"bit slot {bit_slot} is not in 1..{len(self.cfg.bits)}")
+            raise StepError(
+                "INVALID_GOAL", f"bit slot {bit_slot} is not in 1..{len(self.cfg.bits)}"
+            )
         world = self.world
         target = self.joint_angle_for(bit_slot, port)
         start = world.joint_position("bit_carousel_rot")
         span = abs(target - start) or 1e-9
-        world.command_joint("bit_carousel_rot", "position", target, self.cfg.velocity_radps, self.cfg.effort_nm)
+        world.command_joint(
+            "bit_carousel_rot", "position", target, self.cfg.velocity_radps, self.cfg.effort_nm
+        )
         for _ in range(int((span / self.cfg.velocity_radps * 3 + 2) / world.dt)):
             q, v, _ = world.joint_state("bit_carousel_rot")
             if abs(q - target) < 2e-4 and abs(v) < 1e-3:
                 world.hold_joint("bit_carousel_rot", target)
                 return
             yield Feedback("rotate_bit_carousel", min(1.0, 1 - abs(target - q) / span))
-        raise StepError("TIMEOUT", f"bit carousel did not bring slot {bit_slot} to the {port.value} port")
+        raise StepError(
+            "TIMEOUT", f"bit carousel did not bring slot {bit_slot} to the {port.value} port"
+        )
 
     def core(self, bit_slot: int, contents: Contents) -> Operation[CoringResult]:
         """Simulated drill: core (or scoop regolith) into the tube in bit_slot, percuss to
@@ -120,11 +126,20 @@ class BitCarousel(Device):
         if contents == Contents.REGOLITH:
             height = core.regolith_height_m * rng.uniform(0.9, 1.1)
         else:
-            height = float(min(core.height_max_m, max(core.height_min_m, rng.normal(core.height_mean_m, core.height_sd_m))))
+            height = float(
+                min(
+                    core.height_max_m,
+                    max(core.height_min_m, rng.normal(core.height_mean_m, core.height_sd_m)),
+                )
+            )
         gap = rng.uniform(0.0, 2 * core.top_gap_mean_m)
         top_depth = world.config.tube.bore_depth_m - height - gap
         world.fill_tube(tube_id, contents, height, top_depth)
-        dust = rng.uniform(0.0, world.config.dust.nominal_rim_dust_max) if rim_dust is None else rim_dust
+        dust = (
+            rng.uniform(0.0, world.config.dust.nominal_rim_dust_max)
+            if rim_dust is None
+            else rim_dust
+        )
         world.set_tube(replace(world.tubes[tube_id], rim_dust=float(dust)))
 
     def _drop_pebbles(self, bit_slot: int, count: int) -> None:
@@ -133,14 +148,23 @@ class BitCarousel(Device):
         for i in range(count):
             a = 2 * math.pi * i / max(count, 1) + world.rng.uniform(0, 0.3)
             r = 0.006 if count > 1 else 0.0
-            world.add_pebble(bit_slot, [port[0] + r * math.cos(a), port[1] + r * math.sin(a), cfg.seat_z_m + cfg.pebble_radius_m + 0.001 + 0.011 * (i % 2)])
+            world.add_pebble(
+                bit_slot,
+                [
+                    port[0] + r * math.cos(a),
+                    port[1] + r * math.sin(a),
+                    cfg.seat_z_m + cfg.pebble_radius_m + 0.001 + 0.011 * (i % 2),
+                ],
+            )
 
     def _dropoff(self) -> Operation[tuple[float, float]]:
         """Move the bit down onto the seat; return (travel at first drag, peak drag)."""
         world, cfg = self.world, self.cfg
         bit = world.link_index["drill_bit"]
         full = cfg.dropoff_contact_travel_m + 0.01
-        world.command_joint("drill_feed", "position", full, cfg.dropoff_velocity_mps, cfg.dropoff_effort_n)
+        world.command_joint(
+            "drill_feed", "position", full, cfg.dropoff_velocity_mps, cfg.dropoff_effort_n
+        )
         first, peak, stall = None, 0.0, 0
         try:
             for _ in range(int((full / cfg.dropoff_velocity_mps * 2 + 2) / world.dt)):
@@ -153,9 +177,13 @@ class BitCarousel(Device):
                     stall += 1
                     if stall > round(0.5 / world.dt):
                         break
-                yield Feedback("coring_bit_dropoff", min(1.0, q / cfg.dropoff_contact_travel_m), drag, q)
+                yield Feedback(
+                    "coring_bit_dropoff", min(1.0, q / cfg.dropoff_contact_travel_m), drag, q
+                )
         finally:
-            world.command_joint("drill_feed", "position", 0.0, cfg.dropoff_velocity_mps * 5, cfg.dropoff_effort_n)
+            world.command_joint(
+                "drill_feed", "position", 0.0, cfg.dropoff_velocity_mps * 5, cfg.dropoff_effort_n
+            )
         for _ in range(int((full / (cfg.dropoff_velocity_mps * 5) + 2) / world.dt)):
             if world.joint_position("drill_feed") < 1e-4:
                 break

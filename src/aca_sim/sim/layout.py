@@ -29,12 +29,42 @@ def station_table(cfg: ModelConfig) -> dict[str, Station]:
     transit_top = cfg.sha.transit_z_m + cfg.sha.tube_top_above_tool_m
     bc, sc = cfg.bit_carousel, cfg.seal_carousel
     rows = [
-        ("station_bitcar_port", (bc.center_xy_m[0] - bc.radius_m, bc.center_xy_m[1]), bc.engage_z_m, bc.guard_dz_m, 1),
+        (
+            "station_bitcar_port",
+            (bc.center_xy_m[0] - bc.radius_m, bc.center_xy_m[1]),
+            bc.engage_z_m,
+            bc.guard_dz_m,
+            1,
+        ),
         ("station_seal_dispenser", sc.port_xy_m, sc.engage_z_m, sc.guard_dz_m, 1),
-        ("station_volume_probe", cfg.volume_probe.xy_m, cfg.volume_probe.engage_z_m, cfg.volume_probe.guard_dz_m, -1),
-        ("station_cachecam", cfg.cachecam.xy_m, cfg.cachecam.engage_z_m, cfg.cachecam.guard_dz_m, -1),
-        ("station_bst", cfg.bore_sweep_tool.xy_m, cfg.bore_sweep_tool.engage_z_m, cfg.bore_sweep_tool.guard_dz_m, -1),
-        ("station_sealing", cfg.sealing_station.xy_m, cfg.sealing_station.engage_z_m, cfg.sealing_station.guard_dz_m, -1),
+        (
+            "station_volume_probe",
+            cfg.volume_probe.xy_m,
+            cfg.volume_probe.engage_z_m,
+            cfg.volume_probe.guard_dz_m,
+            -1,
+        ),
+        (
+            "station_cachecam",
+            cfg.cachecam.xy_m,
+            cfg.cachecam.engage_z_m,
+            cfg.cachecam.guard_dz_m,
+            -1,
+        ),
+        (
+            "station_bst",
+            cfg.bore_sweep_tool.xy_m,
+            cfg.bore_sweep_tool.engage_z_m,
+            cfg.bore_sweep_tool.guard_dz_m,
+            -1,
+        ),
+        (
+            "station_sealing",
+            cfg.sealing_station.xy_m,
+            cfg.sealing_station.engage_z_m,
+            cfg.sealing_station.guard_dz_m,
+            -1,
+        ),
         ("station_drop", cfg.drop_port.xy_m, cfg.drop_port.engage_z_m, 0.0, 1),
         ("pose_stow", cfg.stow.xy_m, transit_top, 0.0, 1),
     ]

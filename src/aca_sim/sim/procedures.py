@@ -50,7 +50,12 @@ def _with_progress(operation: Operation, start: float, end: float) -> Generator:
         feedback = next(generator)
         while True:
             if feedback is not None:
-                feedback = Feedback(feedback.phase, start + (end - start) * feedback.progress, feedback.force_n, feedback.value)
+                feedback = Feedback(
+                    feedback.phase,
+                    start + (end - start) * feedback.progress,
+                    feedback.force_n,
+                    feedback.value,
+                )
             sent = yield feedback
             feedback = generator.send(sent)
     except StopIteration as done:
@@ -82,7 +87,9 @@ def check_bit_slot(world: AcaWorld, bit_slot: int) -> None:
 
 
 # ---------------------------------------------------------------------- arm
-def move_arm(world: AcaWorld, station: str = "", joints: tuple[float, ...] = (), engage: bool = False) -> Operation[JointPositions]:
+def move_arm(
+    world: AcaWorld, station: str = "", joints: tuple[float, ...] = (), engage: bool = False
+) -> Operation[JointPositions]:
     """Move the SHA to a named station by the transit policy, or to joint positions."""
     sha = world.devices.sha
     if station:
@@ -93,7 +100,10 @@ def move_arm(world: AcaWorld, station: str = "", joints: tuple[float, ...] = (),
         yield from _safely(world, sha.go_to_station(target, engage))
     else:
         if len(joints) != 3:
-            raise StepError("INVALID_GOAL", f"a joint goal needs 3 values (z, shoulder, elbow), got {len(joints)}")
+            raise StepError(
+                "INVALID_GOAL",
+                f"a joint goal needs 3 values (z, shoulder, elbow), got {len(joints)}",
+            )
         q = JointPositions(*joints)
         violation = sha.limit_violation(q)
         if violation:
@@ -137,7 +147,9 @@ def store_tube(world: AcaWorld, slot: int = 0) -> Operation[TubeResult]:
     station = world.stations[f"storage_slot_{slot:02d}"]
 
     def steps() -> Generator:
-        yield from _with_progress(sha.go_to_station(station, engage=True, force_limit_n=sha.cfg.guard_force_n), 0.0, 0.8)
+        yield from _with_progress(
+            sha.go_to_station(station, engage=True, force_limit_n=sha.cfg.guard_force_n), 0.0, 0.8
+        )
         tube_id = sha.release()
         world.latch_in_slot(tube_id, slot)
         yield Feedback("release", 0.8)
@@ -169,7 +181,10 @@ def transfer_tube_to_bit(world: AcaWorld, bit_slot: int = 0) -> Operation[TubeRe
     if state.tube_id:
         raise StepError("BIT_OCCUPIED", f"bit slot {bit_slot} already holds tube {state.tube_id}")
     if tube.contents != Contents.EMPTY or tube.seal_state != SealState.NONE:
-        raise StepError("TUBE_NOT_EMPTY", f"tube {tube.tube_id} holds {tube.contents.value} / seal {tube.seal_state.name}")
+        raise StepError(
+            "TUBE_NOT_EMPTY",
+            f"tube {tube.tube_id} holds {tube.contents.value} / seal {tube.seal_state.name}",
+        )
     sha, carousel = world.devices.sha, world.devices.bit_carousel
     station = world.stations["station_bitcar_port"]
 
@@ -185,7 +200,9 @@ def transfer_tube_to_bit(world: AcaWorld, bit_slot: int = 0) -> Operation[TubeRe
     return (yield from _safely(world, steps()))
 
 
-def core_sample(world: AcaWorld, bit_slot: int = 0, contents: Contents = Contents.ROCK_CORE) -> Operation[CoringResult]:
+def core_sample(
+    world: AcaWorld, bit_slot: int = 0, contents: Contents = Contents.ROCK_CORE
+) -> Operation[CoringResult]:
     """The simulated drill cores into the tube in a bit and drops the bit off."""
     if not bit_slot:
         bit_slot = next((s for s, b in sorted(world.bit_slots.items()) if b.tube_id), 0)
@@ -193,7 +210,9 @@ def core_sample(world: AcaWorld, bit_slot: int = 0, contents: Contents = Content
             raise StepError("NO_TUBE_IN_BIT", "no bit holds a tube")
     check_bit_slot(world, bit_slot)
     if contents not in (Contents.ROCK_CORE, Contents.REGOLITH):
-        raise StepError("INVALID_GOAL", f"the drill acquires rock cores or regolith, not {contents.value}")
+        raise StepError(
+            "INVALID_GOAL", f"the drill acquires rock cores or regolith, not {contents.value}"
+        )
     if not world.bit_slots[bit_slot].tube_id:
         raise StepError("NO_TUBE_IN_BIT", f"bit slot {bit_slot} holds no tube")
     return (yield from _safely(world, world.devices.bit_carousel.core(bit_slot, contents)))
@@ -202,7 +221,9 @@ def core_sample(world: AcaWorld, bit_slot: int = 0, contents: Contents = Content
 def receive_tube_from_bit(world: AcaWorld, bit_slot: int = 0) -> Operation[TubeResult]:
     """Take the filled tube back from a bit: approach, grip, unlatch, retract."""
     if world.caching_halted:
-        raise StepError("CAROUSEL_HALTED", "caching is halted after a drop-off fault; waiting for ground")
+        raise StepError(
+            "CAROUSEL_HALTED", "caching is halted after a drop-off fault; waiting for ground"
+        )
     if not bit_slot:
         bit_slot = next((s for s, b in sorted(world.bit_slots.items()) if b.tube_id), 0)
         if not bit_slot:
@@ -237,7 +258,9 @@ def assess_volume(world: AcaWorld, tube_id: int = 0) -> Operation[ProbeResult]:
     sha, probe = world.devices.sha, world.devices.volume_probe
 
     def steps() -> Generator:
-        yield from _with_progress(sha.go_to_station(world.stations["station_volume_probe"], engage=True), 0.0, 0.4)
+        yield from _with_progress(
+            sha.go_to_station(world.stations["station_volume_probe"], engage=True), 0.0, 0.4
+        )
         result = yield from _with_progress(probe.measure(tube.tube_id), 0.4, 0.8)
         yield from _with_progress(sha.retract(), 0.8, 1.0)
         return result
@@ -252,7 +275,9 @@ def capture_image(world: AcaWorld, tube_id: int = 0) -> Operation[Image]:
     del tube
 
     def steps() -> Generator:
-        yield from _with_progress(sha.go_to_station(world.stations["station_cachecam"], engage=True), 0.0, 0.45)
+        yield from _with_progress(
+            sha.go_to_station(world.stations["station_cachecam"], engage=True), 0.0, 0.45
+        )
         image = yield from _with_progress(camera.capture(), 0.45, 0.55)
         yield from _with_progress(sha.retract(), 0.55, 1.0)
         return image
@@ -265,11 +290,16 @@ def next_dispenser_with_seals(world: AcaWorld) -> int:
     return next((k for k, d in sorted(world.dispensers.items()) if d.seals_remaining > 0), 0)
 
 
-def dispense_seal(world: AcaWorld, tube_id: int = 0, dispenser: int = 0) -> Operation[DispenseResult]:
+def dispense_seal(
+    world: AcaWorld, tube_id: int = 0, dispenser: int = 0
+) -> Operation[DispenseResult]:
     """Press the held tube onto a dispenser's seal; SEAL_NOT_RELEASED if it stays there."""
     tube = held_tube(world, tube_id)
     if tube.seal_state != SealState.NONE:
-        raise StepError("TUBE_ALREADY_SEALED", f"tube {tube.tube_id} already has a seal ({tube.seal_state.name})")
+        raise StepError(
+            "TUBE_ALREADY_SEALED",
+            f"tube {tube.tube_id} already has a seal ({tube.seal_state.name})",
+        )
     count = len(world.dispensers)
     if dispenser == 0:
         dispenser = next_dispenser_with_seals(world)
@@ -286,13 +316,20 @@ def dispense_seal(world: AcaWorld, tube_id: int = 0, dispenser: int = 0) -> Oper
         yield from _with_progress(carousel.rotate_to(dispenser), 0.0, 0.15)
         approach = station.engage_z - station.guard_dz
         yield from _with_progress(sha.go_to_station(station, engage=False), 0.15, 0.4)
-        yield from _with_progress(sha.guarded_z(sha.station_joints(station, approach).z, sha.cfg.guard_force_n, "approach"), 0.4, 0.5)
+        yield from _with_progress(
+            sha.guarded_z(
+                sha.station_joints(station, approach).z, sha.cfg.guard_force_n, "approach"
+            ),
+            0.4,
+            0.5,
+        )
         result = yield from _with_progress(carousel.press(sha, tube.tube_id, dispenser), 0.5, 1.0)
         if not result.seal_present:
             raise StepError(
                 "SEAL_NOT_RELEASED",
-                f"the seal stayed in dispenser {dispenser}: insertion force reached {result.peak_force_n:.1f} N "
-                f"against a release limit of {result.release_limit_n:.1f} N (needed {result.insertion_force_needed_n:.1f} N)",
+                f"the seal stayed in dispenser {dispenser}: insertion force reached "
+                f"{result.peak_force_n:.1f} N against a release limit of "
+                f"{result.release_limit_n:.1f} N (needed {result.insertion_force_needed_n:.1f} N)",
                 peak_force_n=result.peak_force_n,
                 release_limit_n=result.release_limit_n,
                 dispenser=dispenser,
@@ -312,13 +349,16 @@ def activate_seal(world: AcaWorld, tube_id: int = 0) -> Operation[ActivationResu
     sha, station = world.devices.sha, world.devices.sealing_station
 
     def steps() -> Generator:
-        yield from _with_progress(sha.go_to_station(world.stations["station_sealing"], engage=True), 0.0, 0.4)
+        yield from _with_progress(
+            sha.go_to_station(world.stations["station_sealing"], engage=True), 0.0, 0.4
+        )
         result = yield from _with_progress(station.activate(tube.tube_id), 0.4, 0.8)
         yield from _with_progress(sha.retract(), 0.8, 1.0)
         if not result.hermetic:
             raise StepError(
                 "ACTIVATION_FAILED",
-                f"ram force {result.peak_force_n:.0f} N, stroke {result.stroke_m * 1000:.2f} mm: not hermetic",
+                f"ram force {result.peak_force_n:.0f} N, stroke {result.stroke_m * 1000:.2f} mm: "
+                "not hermetic",
                 peak_force_n=result.peak_force_n,
             )
         return result
@@ -339,7 +379,9 @@ def sweep_bore(world: AcaWorld, sweeps: int, tube_id: int = 0) -> Operation[Swee
     def steps() -> Generator:
         yield from _with_progress(sha.go_to_station(station, engage=False), 0.0, 0.2)
         below = sha.station_joints(station, station.engage_z - station.guard_dz).z
-        yield from _with_progress(sha.guarded_z(below, sha.cfg.guard_force_n, "approach"), 0.2, 0.3)
+        yield from _with_progress(
+            sha.guarded_z(below, sha.cfg.guard_force_n, "approach"), 0.2, 0.3
+        )
         result = yield from _with_progress(tool.sweep(sha, tube.tube_id, sweeps), 0.3, 0.9)
         yield from _with_progress(sha.retract(), 0.9, 1.0)
         return result
@@ -347,7 +389,9 @@ def sweep_bore(world: AcaWorld, sweeps: int, tube_id: int = 0) -> Operation[Swee
     return (yield from _safely(world, steps()))
 
 
-def drop_tube(world: AcaWorld, tube_id: int = 0, allow_unsealed: bool = False) -> Operation[DropResult]:
+def drop_tube(
+    world: AcaWorld, tube_id: int = 0, allow_unsealed: bool = False
+) -> Operation[DropResult]:
     """Release the held tube over the depot drop port; it falls to the ground."""
     tube = held_tube(world, tube_id)
     if tube.seal_state != SealState.ACTIVATED and not allow_unsealed:
@@ -355,7 +399,9 @@ def drop_tube(world: AcaWorld, tube_id: int = 0, allow_unsealed: bool = False) -
     sha, port = world.devices.sha, world.devices.drop_port
 
     def steps() -> Generator:
-        yield from _with_progress(sha.go_to_station(world.stations["station_drop"], engage=True), 0.0, 0.6)
+        yield from _with_progress(
+            sha.go_to_station(world.stations["station_drop"], engage=True), 0.0, 0.6
+        )
         result = yield from _with_progress(port.drop(sha), 0.6, 0.95)
         yield from _with_progress(sha.retract(), 0.95, 1.0)
         return result

@@ -36,7 +36,7 @@ def c_stdout_silenced() -> contextlib.AbstractContextManager[None]:
 
 
 with c_output_silenced((1, 2)):  # pybullet prints its build time to stderr on import
-    import pybullet  # noqa: E402
-    from pybullet_utils.bullet_client import BulletClient  # noqa: E402
+    import pybullet
+    from pybullet_utils.bullet_client import BulletClient
 
 __all__ = ["BulletClient", "c_output_silenced", "c_stdout_silenced", "pybullet"]

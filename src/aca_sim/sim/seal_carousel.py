@@ -83,7 +83,10 @@ class SealCarousel(Device):
         """Make sure every non-empty dispenser has its bottom seal body."""
         self._synced_angle = None
         for k in sorted(self.world.dispensers):
-            if self.world.dispensers[k].seals_remaining > 0 and self.seal_id(k) not in self.world.seal_bodies:
+            if (
+                self.world.dispensers[k].seals_remaining > 0
+                and self.seal_id(k) not in self.world.seal_bodies
+            ):
                 self.world.new_seal(self.seal_id(k), self.seal_pose(k))
 
     def pre_step(self) -> None:
@@ -95,19 +98,29 @@ class SealCarousel(Device):
             seal_id = self.seal_id(k)
             if state.seals_remaining > 0 and seal_id in self.world.seal_bodies:
                 pos, orn = self.seal_pose(k)
-                self.world.p.resetBasePositionAndOrientation(self.world.seal_bodies[seal_id], pos, orn)
+                self.world.p.resetBasePositionAndOrientation(
+                    self.world.seal_bodies[seal_id], pos, orn
+                )
         self._synced_angle = q
 
     # ------------------------------------------------------------------ operations
     def rotate_to(self, dispenser: int) -> Operation[None]:
         """Turn the carousel until `dispenser` is at the port."""
         if not 1 <= dispenser <= self.cfg.dispensers:
-            raise StepError("INVALID_GOAL", f"dispenser {dispenser} is not in 1..{self.cfg.dispensers}")
+            raise StepError(
+                "INVALID_GOAL", f"dispenser {dispenser} is not in 1..{self.cfg.dispensers}"
+            )
         with self.operating():
             target = self.joint_angle_for(dispenser)
             start = self.world.joint_position("seal_carousel_rot")
             span = abs(target - start) or 1e-9
-            self.world.command_joint("seal_carousel_rot", "position", target, self.cfg.velocity_radps, self.cfg.effort_nm)
+            self.world.command_joint(
+                "seal_carousel_rot",
+                "position",
+                target,
+                self.cfg.velocity_radps,
+                self.cfg.effort_nm,
+            )
             limit = int((span / self.cfg.velocity_radps * 3 + 2) / self.world.dt)
             for _ in range(limit):
                 q, v, _ = self.world.joint_state("seal_carousel_rot")
@@ -140,8 +153,13 @@ class SealCarousel(Device):
             try:
                 while steps < limit_steps:
                     steps += 1
-                    motor_force = min(z_cfg.effort, moving_weight + self.cfg.press_force_rate_npm * steps * world.dt)
-                    world.command_joint("sha_z", "position", engaged_z + 0.01, z_cfg.velocity, motor_force)
+                    motor_force = min(
+                        z_cfg.effort,
+                        moving_weight + self.cfg.press_force_rate_npm * steps * world.dt,
+                    )
+                    world.command_joint(
+                        "sha_z", "position", engaged_z + 0.01, z_cfg.velocity, motor_force
+                    )
                     force = world.contacts_between(
                         world.tube_bodies[tube_id], world.aca, world.link_index["seal_carousel"]
                     )
@@ -156,7 +174,9 @@ class SealCarousel(Device):
             finally:
                 sha.hold()
             if inserted:
-                world.dispensers[dispenser] = replace(state, seals_remaining=state.seals_remaining - 1)
+                world.dispensers[dispenser] = replace(
+                    state, seals_remaining=state.seals_remaining - 1
+                )
             yield from sha.unload()
             yield from sha.retract()
             present = self.seal_sensor(tube_id)
@@ -171,8 +191,14 @@ class SealCarousel(Device):
         if not tube.seal_id:
             return False
         rim = world.tube_rim_position(tube_id)
-        seal_pos = np.array(world.p.getBasePositionAndOrientation(world.seal_bodies[tube.seal_id])[0])
+        seal_pos = np.array(
+            world.p.getBasePositionAndOrientation(world.seal_bodies[tube.seal_id])[0]
+        )
         plug = world.config.seal.plug_length_m
-        return bool(
-            np.hypot(*(seal_pos - rim)[:2]) < 0.001 and -plug - 0.002 < seal_pos[2] - rim[2] < 0
-        ) and tube.seal_state != SealState.NONE
+        return (
+            bool(
+                np.hypot(*(seal_pos - rim)[:2]) < 0.001
+                and -plug - 0.002 < seal_pos[2] - rim[2] < 0
+            )
+            and tube.seal_state != SealState.NONE
+        )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, Unreachable
+from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, UnreachableError
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.layout import Station
@@ -52,13 +52,19 @@ class Sha(Device):
         """Where a held tube's open end is (from the joint positions), aca_frame, m."""
         return tuple(self.kin.forward(self.joint_positions()))
 
-    def measured_force(self) -> float:
-        """Load-cell reading: axial contact force on the arm and its tube from outside, N."""
+    def _sensed(self) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
         world = self.world
         arm = [(world.aca, world.link_index[link]) for link in SHA_LINKS]
         held = [(b, -2) for b in world.tube_assembly(world.held_tube)] if world.held_tube else []
-        exclude = {(b, link) for b, link in held} | set(arm)
-        return world.axial_contact_force(arm + held, exclude)
+        return arm + held, {(b, link) for b, link in held} | set(arm)
+
+    def measured_force(self) -> float:
+        """Load-cell reading: axial contact force on the arm and its tube from outside, N."""
+        return self.world.axial_contact_force(*self._sensed())
+
+    def collision_force(self) -> float:
+        """Contact force on the arm and its tube from outside, in any direction, N."""
+        return self.world.total_contact_force(*self._sensed())
 
     def station_joints(self, station: Station, z_top: float | None = None) -> JointPositions:
         """Joint positions putting the tube top at a station (default height: engaged)."""
@@ -67,13 +73,15 @@ class Sha(Device):
         for sign in (station.elbow_sign, -station.elbow_sign):
             try:
                 q = self.kin.inverse(station.x, station.y, z, sign)
-            except Unreachable as exc:
+            except UnreachableError as exc:
                 raise StepError("UNREACHABLE", f"{station.name}: {exc}") from exc
             violation = self.limit_violation(q)
             if violation is None:
                 return q
             errors.append(violation)
-        raise StepError("UNREACHABLE", f"{station.name}: no IK branch within limits ({'; '.join(errors)})")
+        raise StepError(
+            "UNREACHABLE", f"{station.name}: no IK branch within limits ({'; '.join(errors)})"
+        )
 
     def limit_violation(self, q: JointPositions) -> str | None:
         """Describe the first joint outside its limits, or None."""
@@ -98,13 +106,19 @@ class Sha(Device):
         if violation:
             raise StepError("OUT_OF_LIMITS", f"joint goal {violation}")
         guard = self.cfg.guard_force_n if guard_force_n is None else guard_force_n
-        guard += self.measured_force()
+        guard += self.collision_force()
         start = np.array(self.joint_positions())
         goal = np.array(target)
         speeds = np.array([lim.velocity for lim in self.limits])
         nominal_s = float(np.max(np.abs(goal - start) / speeds))
         timeout_steps = int((nominal_s * self.cfg.move_timeout_margin + 2.0) / self.world.dt)
-        tolerances = np.array([self.cfg.position_tolerance_m, self.cfg.angle_tolerance_rad, self.cfg.angle_tolerance_rad])
+        tolerances = np.array(
+            [
+                self.cfg.position_tolerance_m,
+                self.cfg.angle_tolerance_rad,
+                self.cfg.angle_tolerance_rad,
+            ]
+        )
         for name, value, lim in zip(SHA_JOINTS, target, self.limits, strict=True):
             self.world.command_joint(name, "position", value, lim.velocity, lim.effort)
         span = float(np.max(np.abs(goal - start) / np.maximum(tolerances, 1e-9))) or 1.0
@@ -114,13 +128,19 @@ class Sha(Device):
                 now = np.array(self.joint_positions())
                 remaining = float(np.max(np.abs(goal - now) / tolerances))
                 progress = max(progress, min(1.0, 1.0 - remaining / span))
-                force = self.measured_force()
+                force = self.collision_force()
                 if force > guard:
-                    raise StepError("MOTION_FAILED", f"unexpected contact of {force:.1f} N during {phase}", force_n=force)
+                    raise StepError(
+                        "MOTION_FAILED",
+                        f"unexpected contact of {force:.1f} N during {phase}",
+                        force_n=force,
+                    )
                 if np.all(np.abs(goal - now) <= tolerances):
                     return JointPositions(*now)
                 yield Feedback(phase, progress, force, float(now[0]))
-            raise StepError("TIMEOUT", f"{phase}: joints did not reach {tuple(round(v, 4) for v in target)}")
+            raise StepError(
+                "TIMEOUT", f"{phase}: joints did not reach {tuple(round(v, 4) for v in target)}"
+            )
         except BaseException:
             self.hold()
             raise
@@ -130,14 +150,20 @@ class Sha(Device):
         q = self.joint_positions()
         return self.move_joints(JointPositions(z, q.shoulder, q.elbow), phase)
 
-    def guarded_z(self, z_target: float, force_limit_n: float, phase: str = "guarded_z") -> Operation[GuardResult]:
+    def guarded_z(
+        self, z_target: float, force_limit_n: float, phase: str = "guarded_z"
+    ) -> Operation[GuardResult]:
         """Move sha_z toward z_target; stop early when the load cell exceeds force_limit_n."""
         lim = self.cfg.z
         if not lim.lower <= z_target <= lim.upper:
-            raise StepError("OUT_OF_LIMITS", f"sha_z goal {z_target:.4f} outside [{lim.lower}, {lim.upper}]")
+            raise StepError(
+                "OUT_OF_LIMITS", f"sha_z goal {z_target:.4f} outside [{lim.lower}, {lim.upper}]"
+            )
         z0 = self.world.joint_position("sha_z")
         span = abs(z_target - z0) or 1e-9
-        timeout_steps = int((span / lim.velocity * self.cfg.move_timeout_margin + 2.0) / self.world.dt)
+        timeout_steps = int(
+            (span / lim.velocity * self.cfg.move_timeout_margin + 2.0) / self.world.dt
+        )
         self.world.command_joint("sha_z", "position", z_target, lim.velocity, lim.effort)
         try:
             for _ in range(timeout_steps):
@@ -172,7 +198,9 @@ class Sha(Device):
             self.hold()
         return force
 
-    def go_to_station(self, station: Station, engage: bool, force_limit_n: float | None = None) -> Operation[GuardResult | None]:
+    def go_to_station(
+        self, station: Station, engage: bool, force_limit_n: float | None = None
+    ) -> Operation[GuardResult | None]:
         """Transit policy: retract Z to the transit height, move in the plane, then (engage)
         a guarded Z move up to the station's engaged height."""
         transit_top = self.cfg.transit_z_m + self.cfg.tube_top_above_tool_m
@@ -199,7 +227,9 @@ class Sha(Device):
         """World position where a gripped tube's bottom centre belongs, m."""
         pos, orn = self.world.link_pose("sha_fore")
         bottom = self.cfg.tube_top_above_tool_m - self.world.config.tube.length_m
-        point, _ = self.world.p.multiplyTransforms(pos, orn, [self.cfg.link2_m, 0, bottom], [0, 0, 0, 1])
+        point, _ = self.world.p.multiplyTransforms(
+            pos, orn, [self.cfg.link2_m, 0, bottom], [0, 0, 0, 1]
+        )
         return np.array(point)
 
     def capture_error(self, tube_id: int) -> tuple[float, float]:
@@ -216,8 +246,9 @@ class Sha(Device):
         if radial > self.cfg.capture_radius_m or vertical > self.cfg.capture_height_m:
             raise StepError(
                 "GRIP_FAILED",
-                f"tube {tube_id} is {radial * 1000:.2f} mm off axis and {vertical * 1000:.2f} mm off "
-                f"height (tolerance {self.cfg.capture_radius_m * 1000:.1f} / {self.cfg.capture_height_m * 1000:.1f} mm)",
+                f"tube {tube_id} is {radial * 1000:.2f} mm off axis and {vertical * 1000:.2f} mm "
+                f"off height (tolerance {self.cfg.capture_radius_m * 1000:.1f} / "
+                f"{self.cfg.capture_height_m * 1000:.1f} mm)",
             )
         self.world.attach_to_gripper(tube_id)
 
@@ -228,4 +259,6 @@ class Sha(Device):
         return self.world.detach_from_gripper()
 
     def on_rebuild(self) -> None:
-        self.kin = ScaraKinematics(self.cfg.link1_m, self.cfg.link2_m, self.cfg.tube_top_above_tool_m)
+        self.kin = ScaraKinematics(
+            self.cfg.link1_m, self.cfg.link2_m, self.cfg.tube_top_above_tool_m
+        )

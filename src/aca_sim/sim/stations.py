@@ -41,7 +41,13 @@ class SealingStation(Device):
         activation_steps = max(1, round(0.25 / world.dt))
         with self.operating():
             try:
-                world.command_joint("seal_ram_z", "position", cfg.ram_stroke_m, cfg.ram_velocity_mps, cfg.ram_effort_n)
+                world.command_joint(
+                    "seal_ram_z",
+                    "position",
+                    cfg.ram_stroke_m,
+                    cfg.ram_velocity_mps,
+                    cfg.ram_effort_n,
+                )
                 for _ in range(int((cfg.ram_stroke_m / cfg.ram_velocity_mps + 1.0) / world.dt)):
                     force = world.contacts_between(seal_body, world.aca, ram_link)
                     if force > 0.2:
@@ -52,10 +58,16 @@ class SealingStation(Device):
                     return ActivationResult(False, 0.0, 0.0)
                 gap_at_contact = self._ram_to_rim(tube_id)
                 done, command = 0, 0.0
-                for step in range(int((cfg.ram_effort_n / cfg.ram_force_rate_nps + 1.0) / world.dt)):
+                for step in range(
+                    int((cfg.ram_effort_n / cfg.ram_force_rate_nps + 1.0) / world.dt)
+                ):
                     if done == 0:  # ramp until activation starts, then hold the force
-                        command = min(cfg.ram_effort_n, cfg.ram_force_rate_nps * (step + 1) * world.dt)
-                    world.command_joint("seal_ram_z", "force", command, cfg.ram_velocity_mps, cfg.ram_effort_n)
+                        command = min(
+                            cfg.ram_effort_n, cfg.ram_force_rate_nps * (step + 1) * world.dt
+                        )
+                    world.command_joint(
+                        "seal_ram_z", "force", command, cfg.ram_velocity_mps, cfg.ram_effort_n
+                    )
                     force = world.contacts_between(seal_body, world.aca, ram_link)
                     peak = max(peak, force)
                     if peak >= cfg.activation_force_n:
@@ -63,12 +75,21 @@ class SealingStation(Device):
                         world.activate_seal(tube_id, done / activation_steps)
                         if done >= activation_steps:
                             break
-                    yield Feedback("press", min(1.0, peak / cfg.activation_force_n), force, world.joint_position("seal_ram_z"))
+                    yield Feedback(
+                        "press",
+                        min(1.0, peak / cfg.activation_force_n),
+                        force,
+                        world.joint_position("seal_ram_z"),
+                    )
                 for _ in range(round(0.2 / world.dt)):
-                    yield Feedback("press", 1.0, world.contacts_between(seal_body, world.aca, ram_link))
+                    yield Feedback(
+                        "press", 1.0, world.contacts_between(seal_body, world.aca, ram_link)
+                    )
                 stroke = gap_at_contact - self._ram_to_rim(tube_id)
             finally:
-                world.command_joint("seal_ram_z", "position", 0.0, cfg.ram_velocity_mps, cfg.ram_effort_n)
+                world.command_joint(
+                    "seal_ram_z", "position", 0.0, cfg.ram_velocity_mps, cfg.ram_effort_n
+                )
             for _ in range(int((cfg.ram_stroke_m / cfg.ram_velocity_mps + 1.0) / world.dt)):
                 if world.joint_position("seal_ram_z") < 1e-4:
                     break
@@ -80,7 +101,6 @@ class SealingStation(Device):
             and stroke >= cfg.activation_stroke_min_m
         )
         return ActivationResult(hermetic, peak, stroke)
-
 
     def _ram_to_rim(self, tube_id: int) -> float:
         """Height of the ram face above the tube's rim, m (stroke is measured on this)."""
@@ -118,16 +138,25 @@ class BoreSweepTool(Device):
                     self._push_sample_clear(tube_id)
                     yield from sha.guarded_z(engaged, sha.cfg.guard_force_n, "insert_brush")
                 start = world.joint_position("bst_rot")
-                world.command_joint("bst_rot", "velocity", cfg.velocity_radps, cfg.velocity_radps, cfg.effort_nm)
+                world.command_joint(
+                    "bst_rot", "velocity", cfg.velocity_radps, cfg.velocity_radps, cfg.effort_nm
+                )
                 limit = int((cfg.rotation_per_sweep_rad / cfg.velocity_radps * 3 + 1) / world.dt)
                 try:
                     for _ in range(limit):
                         turned = world.joint_position("bst_rot") - start
                         if turned >= cfg.rotation_per_sweep_rad:
                             break
-                        yield Feedback("sweep", (i + turned / cfg.rotation_per_sweep_rad) / count, 0.0, world.tubes[tube_id].rim_dust)
+                        yield Feedback(
+                            "sweep",
+                            (i + turned / cfg.rotation_per_sweep_rad) / count,
+                            0.0,
+                            world.tubes[tube_id].rim_dust,
+                        )
                     else:
-                        raise StepError("TIMEOUT", "the bore sweeping tool did not complete a turn")
+                        raise StepError(
+                            "TIMEOUT", "the bore sweeping tool did not complete a turn"
+                        )
                 finally:
                     world.hold_joint("bst_rot")
                 self._move_dust(tube_id)
@@ -135,16 +164,24 @@ class BoreSweepTool(Device):
                 yield from sha.move_z(below, "withdraw_brush")
                 yield Feedback("sweep", done / count, 0.0, world.tubes[tube_id].rim_dust)
         tube = world.tubes[tube_id]
-        return SweepResult(done, tube.rim_dust, tube.bore_dust, world.config.dust.insertion_force_n(tube.rim_dust))
+        return SweepResult(
+            done, tube.rim_dust, tube.bore_dust, world.config.dust.insertion_force_n(tube.rim_dust)
+        )
 
     def _move_dust(self, tube_id: int) -> None:
         from dataclasses import replace
 
         world, dust = self.world, self.world.config.dust
         tube = world.tubes[tube_id]
-        fraction = dust.sweep_transfer_fraction + world.rng.uniform(-dust.sweep_transfer_jitter, dust.sweep_transfer_jitter)
+        fraction = dust.sweep_transfer_fraction + world.rng.uniform(
+            -dust.sweep_transfer_jitter, dust.sweep_transfer_jitter
+        )
         moved = tube.rim_dust * max(0.0, fraction)
-        world.set_tube(replace(tube, rim_dust=tube.rim_dust - moved, bore_dust=min(1.0, tube.bore_dust + moved)))
+        world.set_tube(
+            replace(
+                tube, rim_dust=tube.rim_dust - moved, bore_dust=min(1.0, tube.bore_dust + moved)
+            )
+        )
 
     def _push_sample_clear(self, tube_id: int) -> None:
         """The brush met the sample: slide the sample down below the brush's reach."""
@@ -177,7 +214,9 @@ class VolumeProbe(Device):
         assembly = world.tube_assembly(tube_id)
         contact, travel = False, cfg.travel_m
         with self.operating():
-            world.command_joint("volume_probe_z", "position", cfg.travel_m, cfg.velocity_mps, cfg.effort_n)
+            world.command_joint(
+                "volume_probe_z", "position", cfg.travel_m, cfg.velocity_mps, cfg.effort_n
+            )
             try:
                 for _ in range(int((cfg.travel_m / cfg.velocity_mps * 2 + 2) / world.dt)):
                     q = world.joint_position("volume_probe_z")
@@ -189,7 +228,9 @@ class VolumeProbe(Device):
                         break
                     yield Feedback("probe", q / cfg.travel_m, force, q)
             finally:
-                world.command_joint("volume_probe_z", "position", 0.0, cfg.velocity_mps, cfg.effort_n)
+                world.command_joint(
+                    "volume_probe_z", "position", 0.0, cfg.velocity_mps, cfg.effort_n
+                )
             for _ in range(int((cfg.travel_m / cfg.velocity_mps + 2) / world.dt)):
                 if world.joint_position("volume_probe_z") < 1e-4:
                     break
@@ -221,23 +262,45 @@ class CacheCam(Device):
             x, y = cfg.xy_m
             eye = [x, y, cfg.engage_z_m + cfg.standoff_m]
             view = world.p.computeViewMatrix(eye, [x, y, cfg.engage_z_m], [1, 0, 0])
-            proj = world.p.computeProjectionMatrixFOV(cfg.field_of_view_deg, cfg.width_px / cfg.height_px, 0.005, 0.5)
-            _, _, rgba, _, _ = world.p.getCameraImage(
-                cfg.width_px, cfg.height_px, view, proj, renderer=world.p.ER_TINY_RENDERER,
-                lightDirection=[0.3, 0.2, 1.0], shadow=0,
+            proj = world.p.computeProjectionMatrixFOV(
+                cfg.field_of_view_deg, cfg.width_px / cfg.height_px, 0.005, 0.5
             )
-        rgb = np.asarray(rgba, dtype=np.uint8).reshape(cfg.height_px, cfg.width_px, 4)[:, :, :3].copy()
-        scale = 2 * cfg.standoff_m * math.tan(math.radians(cfg.field_of_view_deg) / 2) / cfg.height_px
+            _, _, rgba, _, _ = world.p.getCameraImage(
+                cfg.width_px,
+                cfg.height_px,
+                view,
+                proj,
+                renderer=world.p.ER_TINY_RENDERER,
+                lightDirection=[0.3, 0.2, 1.0],
+                shadow=0,
+            )
+        rgb = (
+            np.asarray(rgba, dtype=np.uint8)
+            .reshape(cfg.height_px, cfg.width_px, 4)[:, :, :3]
+            .copy()
+        )
+        scale = (
+            2 * cfg.standoff_m * math.tan(math.radians(cfg.field_of_view_deg) / 2) / cfg.height_px
+        )
         return Image(rgb, self.estimate_rim_dust(rgb, scale), scale)
+
+    def _rim_mask(self, height: int, width: int, metres_per_pixel: float) -> np.ndarray:
+        """Pixels that see the middle half of the rim of a tube at the focus plane."""
+        key = (height, width, metres_per_pixel)
+        if getattr(self, "_mask_key", None) != key:
+            tube = self.world.config.tube
+            yy, xx = np.mgrid[0:height, 0:width]
+            r = np.hypot(xx - (width - 1) / 2, yy - (height - 1) / 2) * metres_per_pixel
+            wall = tube.outer_radius_m - tube.bore_radius_m
+            self._mask = (r > tube.bore_radius_m + 0.25 * wall) & (
+                r < tube.outer_radius_m - 0.25 * wall
+            )
+            self._mask_key = key
+        return self._mask
 
     def estimate_rim_dust(self, rgb: np.ndarray, metres_per_pixel: float) -> float:
         """Rim dust coverage 0..1 from the red/green ratio of the rim annulus pixels."""
-        tube = self.world.config.tube
-        h, w = rgb.shape[:2]
-        yy, xx = np.mgrid[0:h, 0:w]
-        r = np.hypot(xx - (w - 1) / 2, yy - (h - 1) / 2) * metres_per_pixel
-        wall = tube.outer_radius_m - tube.bore_radius_m
-        ring = (r > tube.bore_radius_m + 0.25 * wall) & (r < tube.outer_radius_m - 0.25 * wall)
+        ring = self._rim_mask(rgb.shape[0], rgb.shape[1], metres_per_pixel)
         pixels = rgb[ring].astype(float)
         pixels = pixels[pixels[:, 1] > 10]
         if len(pixels) == 0:

@@ -25,7 +25,6 @@ from aca_sim.sim.errors import StepError
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
 from aca_sim.sim.state import (
     GRIPPER,
-    GROUND,
     BitSlotState,
     BitType,
     Contents,
@@ -149,11 +148,11 @@ class AcaWorld:
         self.held_tube = desc["held_tube"]
         self.pending_faults: dict[str, float] = dict(desc["faults"])
 
-        ground_z = (
-            cfg.drop_port.engage_z_m - cfg.tube.length_m - cfg.drop_port.ground_drop_m
-        )
+        ground_z = cfg.drop_port.engage_z_m - cfg.tube.length_m - cfg.drop_port.ground_drop_m
         shape = p.createCollisionShape(p.GEOM_BOX, halfExtents=[3, 3, 0.05])
-        visual = p.createVisualShape(p.GEOM_BOX, halfExtents=[3, 3, 0.05], rgbaColor=[0.6, 0.4, 0.3, 1])
+        visual = p.createVisualShape(
+            p.GEOM_BOX, halfExtents=[3, 3, 0.05], rgbaColor=[0.6, 0.4, 0.3, 1]
+        )
         self.ground = p.createMultiBody(0, shape, visual, [0, 0, ground_z - 0.05])
         self.ground_z = ground_z
 
@@ -191,7 +190,11 @@ class AcaWorld:
             tube = self.tubes[tube_id]
             pos, orn, lin, ang = desc["tube_bodies"][str(tube_id)]
             with c_stdout_silenced():
-                body = p.loadURDF(self._tube_urdf[tube.kind], pos, orn, flags=p.URDF_MERGE_FIXED_LINKS)
+                body = p.loadURDF(
+                    self._tube_urdf[tube.kind], pos, orn, flags=p.URDF_MERGE_FIXED_LINKS
+                )
+            if desc["tube_pose_frame"] == "com":  # a described world: exact base poses
+                p.resetBasePositionAndOrientation(body, pos, orn)
             p.resetBaseVelocity(body, lin, ang)
             self.tube_bodies[tube_id] = body
             self._set_rim_colour(tube_id)
@@ -201,12 +204,18 @@ class AcaWorld:
         self.grip_constraint: int | None = None
         self.grip_orientation: list[float] = desc["grip_orientation"]
         if self.held_tube:
-            self.grip_constraint = self._create_grip_constraint(self.held_tube, self.grip_orientation)
+            self.grip_constraint = self._create_grip_constraint(
+                self.held_tube, self.grip_orientation
+            )
         self.bit_constraints: dict[int, int] = {}
-        self.bit_orientations: dict[int, list[float]] = {int(k): v for k, v in desc["bit_orientations"].items()}
+        self.bit_orientations: dict[int, list[float]] = {
+            int(k): v for k, v in desc["bit_orientations"].items()
+        }
         for slot in sorted(self.bit_slots):
             if self.bit_slots[slot].tube_id:
-                self._attach_tube_to_bit(self.bit_slots[slot].tube_id, slot, self.bit_orientations[slot])
+                self._attach_tube_to_bit(
+                    self.bit_slots[slot].tube_id, slot, self.bit_orientations[slot]
+                )
 
         self.core_bodies: dict[int, int] = {}
         self.core_constraints: dict[int, int] = {}
@@ -230,7 +239,9 @@ class AcaWorld:
             device.pre_step()
         for name in self._force_joints:
             cmd = self.commands[name]
-            self.p.setJointMotorControl2(self.aca, self.joint_index[name], self.p.TORQUE_CONTROL, force=cmd.target)
+            self.p.setJointMotorControl2(
+                self.aca, self.joint_index[name], self.p.TORQUE_CONTROL, force=cmd.target
+            )
         self.p.stepSimulation()
         self.step_count += 1
         self.time_s = self.step_count * self.dt
@@ -274,12 +285,18 @@ class AcaWorld:
         j = self.joint_index[name]
         self._force_joints.discard(name)
         if mode == "force":
-            self.p.setJointMotorControl2(self.aca, j, self.p.VELOCITY_CONTROL, targetVelocity=0, force=0)
+            self.p.setJointMotorControl2(
+                self.aca, j, self.p.VELOCITY_CONTROL, targetVelocity=0, force=0
+            )
             self._force_joints.add(name)
         elif mode == "position":
             self.p.setJointMotorControl2(
-                self.aca, j, self.p.POSITION_CONTROL, targetPosition=target,
-                maxVelocity=max_velocity, force=force,
+                self.aca,
+                j,
+                self.p.POSITION_CONTROL,
+                targetPosition=target,
+                maxVelocity=max_velocity,
+                force=force,
             )
         elif mode == "velocity":
             self.p.setJointMotorControl2(
@@ -317,6 +334,19 @@ class AcaWorld:
                 total += contact[9] * abs(contact[7][2])
         return total
 
+    def total_contact_force(
+        self, bodies: list[tuple[int, int]], exclude: set[tuple[int, int]]
+    ) -> float:
+        """Like axial_contact_force, but the full normal force in any direction, N."""
+        total = 0.0
+        for body, link in bodies:
+            kwargs = {"bodyA": body} if link == -2 else {"bodyA": body, "linkIndexA": link}
+            for contact in self.p.getContactPoints(**kwargs):
+                if (contact[2], -2) in exclude or (contact[2], contact[4]) in exclude:
+                    continue
+                total += contact[9]
+        return total
+
     def contacts_between(self, body_a: int, body_b: int, link_b: int = -2) -> float:
         """Total normal force between body_a and body_b (one link of it, or -2 = all), N."""
         kwargs = {"bodyA": body_a, "bodyB": body_b}
@@ -336,12 +366,18 @@ class AcaWorld:
 
     def tube_pose(self, tube_id: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """World pose of a tube's origin (axis at the bottom face)."""
-        return self.p.getBasePositionAndOrientation(self.tube_bodies[tube_id])
+        body = self.tube_bodies[tube_id]
+        com, orn = self.p.getBasePositionAndOrientation(body)
+        offset = self.p.getDynamicsInfo(body, -1)[3]
+        origin, _ = self.p.multiplyTransforms(com, orn, [-v for v in offset], [0, 0, 0, 1])
+        return origin, orn
 
     def tube_rim_position(self, tube_id: int) -> np.ndarray:
         """World position of a tube's rim centre (open end), m."""
         pos, orn = self.tube_pose(tube_id)
-        rim, _ = self.p.multiplyTransforms(pos, orn, [0, 0, self.config.tube.length_m], [0, 0, 0, 1])
+        rim, _ = self.p.multiplyTransforms(
+            pos, orn, [0, 0, self.config.tube.length_m], [0, 0, 0, 1]
+        )
         return np.array(rim)
 
     # ------------------------------------------------------------------ records
@@ -373,6 +409,20 @@ class AcaWorld:
         for index in self._rim_shapes:
             self.p.changeVisualShape(body, -1, shapeIndex=index, rgbaColor=[*rgb, 1.0])
 
+    # ------------------------------------------------------------------ frames
+    def _com_point(self, body: int, link: int, point: list[float]) -> list[float]:
+        """A point given in a body's URDF frame (base or link), expressed in its centre-of-mass
+        frame, which is the frame PyBullet uses for constraints and base poses."""
+        offset = self.p.getDynamicsInfo(body, link)[3]
+        return [point[0] - offset[0], point[1] - offset[1], point[2] - offset[2]]
+
+    def set_tube_pose(self, tube_id: int, position: list[float], orientation: list[float]) -> None:
+        """Place a tube by its origin (axis at the bottom face)."""
+        body = self.tube_bodies[tube_id]
+        offset = self.p.getDynamicsInfo(body, -1)[3]
+        com, _ = self.p.multiplyTransforms(position, orientation, offset, [0, 0, 0, 1])
+        self.p.resetBasePositionAndOrientation(body, com, orientation)
+
     # ------------------------------------------------------------------ latches
     def _make_static(self, body: int) -> None:
         self.p.changeDynamics(body, -1, mass=0)
@@ -391,7 +441,7 @@ class AcaWorld:
         """Latch a tube in a storage slot: its ball locks hold it at the slot pose (static)."""
         body = self.tube_bodies[tube_id]
         pos, orn = self.slot_tube_pose(slot)
-        self.p.resetBasePositionAndOrientation(body, pos, orn)
+        self.set_tube_pose(tube_id, pos, orn)
         self._make_static(body)
         self.set_tube(replace(self.tubes[tube_id], location=slot_location(slot)))
 
@@ -410,12 +460,23 @@ class AcaWorld:
         sha = self.config.sha
         bottom_above_tool = sha.tube_top_above_tool_m - self.config.tube.length_m
         self._make_dynamic(self.tube_bodies[tube_id], self.config.tube.mass_kg)
+        fore, body = self.link_index["sha_fore"], self.tube_bodies[tube_id]
         cid = self.p.createConstraint(
-            self.aca, self.link_index["sha_fore"], self.tube_bodies[tube_id], -1,
-            self.p.JOINT_FIXED, [0, 0, 0], [sha.link2_m, 0, bottom_above_tool], [0, 0, 0],
+            self.aca,
+            fore,
+            body,
+            -1,
+            self.p.JOINT_FIXED,
+            [0, 0, 0],
+            self._com_point(self.aca, fore, [sha.link2_m, 0, bottom_above_tool]),
+            self._com_point(body, -1, [0, 0, 0]),
             parentFrameOrientation=orientation,
         )
         self.p.changeConstraint(cid, maxForce=2000)
+        # The constraint is the grasp: the jaws hold the tube, they do not rub it.
+        self.p.setCollisionFilterPair(
+            self.tube_bodies[tube_id], self.aca, -1, self.link_index["sha_fore"], 0
+        )
         return cid
 
     def attach_to_gripper(self, tube_id: int) -> None:
@@ -431,6 +492,9 @@ class AcaWorld:
         tube_id = self.held_tube
         if self.grip_constraint is not None:
             self.p.removeConstraint(self.grip_constraint)
+            self.p.setCollisionFilterPair(
+                self.tube_bodies[tube_id], self.aca, -1, self.link_index["sha_fore"], 1
+            )
         self.grip_constraint = None
         self.held_tube = 0
         return tube_id
@@ -439,11 +503,24 @@ class AcaWorld:
         bc = self.config.bit_carousel
         angle = (bit_slot - 1) * 2 * math.pi / len(bc.bits)
         self._make_dynamic(self.tube_bodies[tube_id], self.config.tube.mass_kg)
+        carousel, body = self.link_index["bit_carousel"], self.tube_bodies[tube_id]
         cid = self.p.createConstraint(
-            self.aca, self.link_index["bit_carousel"], self.tube_bodies[tube_id], -1,
-            self.p.JOINT_FIXED, [0, 0, 0],
-            [bc.radius_m * math.cos(angle), bc.radius_m * math.sin(angle), -self.config.tube.length_m],
+            self.aca,
+            carousel,
+            body,
+            -1,
+            self.p.JOINT_FIXED,
             [0, 0, 0],
+            self._com_point(
+                self.aca,
+                carousel,
+                [
+                    bc.radius_m * math.cos(angle),
+                    bc.radius_m * math.sin(angle),
+                    -self.config.tube.length_m,
+                ],
+            ),
+            self._com_point(body, -1, [0, 0, 0]),
             parentFrameOrientation=orientation,
         )
         self.p.changeConstraint(cid, maxForce=2000)
@@ -473,15 +550,21 @@ class AcaWorld:
     def _create_core(self, tube_id: int, pose: list[Any] | None = None) -> None:
         tube, core = self.tubes[tube_id], self.config.core
         height = tube.sample_height_m
-        shape = self.p.createCollisionShape(self.p.GEOM_CYLINDER, radius=core.radius_m, height=height)
-        colour = [0.45, 0.42, 0.38, 1] if tube.contents == Contents.ROCK_CORE else [0.62, 0.45, 0.33, 1]
+        shape = self.p.createCollisionShape(
+            self.p.GEOM_CYLINDER, radius=core.radius_m, height=height
+        )
+        colour = (
+            [0.45, 0.42, 0.38, 1] if tube.contents == Contents.ROCK_CORE else [0.62, 0.45, 0.33, 1]
+        )
         visual = self.p.createVisualShape(
             self.p.GEOM_CYLINDER, radius=core.radius_m, length=height, rgbaColor=colour
         )
         mass = core.density_kgpm3 * math.pi * core.radius_m**2 * height
         if pose is None:
             tube_pos, tube_orn = self.tube_pose(tube_id)
-            pos, orn = self.p.multiplyTransforms(tube_pos, tube_orn, [0, 0, self._core_offset(tube_id)], [0, 0, 0, 1])
+            pos, orn = self.p.multiplyTransforms(
+                tube_pos, tube_orn, [0, 0, self._core_offset(tube_id)], [0, 0, 0, 1]
+            )
             pose = [list(pos), list(orn), [0, 0, 0], [0, 0, 0]]
         body = self.p.createMultiBody(mass, shape, visual, pose[0], pose[1])
         self.p.resetBaseVelocity(body, pose[2], pose[3])
@@ -489,17 +572,30 @@ class AcaWorld:
         for link in (-1, 0):
             self.p.setCollisionFilterPair(body, tube_body, -1, link, 0)
         cid = self.p.createConstraint(
-            tube_body, -1, body, -1, self.p.JOINT_FIXED, [0, 0, 0],
-            [0, 0, self._core_offset(tube_id)], [0, 0, 0],
+            tube_body,
+            -1,
+            body,
+            -1,
+            self.p.JOINT_FIXED,
+            [0, 0, 0],
+            self._com_point(tube_body, -1, [0, 0, self._core_offset(tube_id)]),
+            [0, 0, 0],
         )
         self.p.changeConstraint(cid, maxForce=500)
         self.core_bodies[tube_id] = body
         self.core_constraints[tube_id] = cid
 
-    def fill_tube(self, tube_id: int, contents: Contents, height_m: float, top_depth_m: float) -> None:
+    def fill_tube(
+        self, tube_id: int, contents: Contents, height_m: float, top_depth_m: float
+    ) -> None:
         """Put a sample column of height_m into a tube, its top top_depth_m below the rim."""
         self.set_tube(
-            replace(self.tubes[tube_id], contents=contents, sample_height_m=height_m, core_top_depth_m=top_depth_m)
+            replace(
+                self.tubes[tube_id],
+                contents=contents,
+                sample_height_m=height_m,
+                core_top_depth_m=top_depth_m,
+            )
         )
         self._create_core(tube_id)
 
@@ -517,9 +613,16 @@ class AcaWorld:
         pos, orn = self.p.multiplyTransforms(tube_pos, tube_orn, [0, 0, offset_z], [0, 0, 0, 1])
         self.p.resetBasePositionAndOrientation(body, pos, orn)
         self.p.resetBaseVelocity(body, *self.p.getBaseVelocity(self.tube_bodies[tube_id]))
+        tube_body = self.tube_bodies[tube_id]
         cid = self.p.createConstraint(
-            self.tube_bodies[tube_id], -1, body, -1, self.p.JOINT_FIXED, [0, 0, 0],
-            [0, 0, offset_z], [0, 0, 0],
+            tube_body,
+            -1,
+            body,
+            -1,
+            self.p.JOINT_FIXED,
+            [0, 0, 0],
+            self._com_point(tube_body, -1, [0, 0, offset_z]),
+            [0, 0, 0],
         )
         self.p.changeConstraint(cid, maxForce=max_force)
         return cid
@@ -568,8 +671,14 @@ class AcaWorld:
             self.p.setCollisionFilterPair(body, tube_body, -1, link, 0)
         activated = self.tubes[tube_id].seal_state == SealState.ACTIVATED
         cid = self.p.createConstraint(
-            tube_body, -1, body, -1, self.p.JOINT_FIXED, [0, 0, 0],
-            [0, 0, self.seal_offset_in_tube(activated)], [0, 0, 0],
+            tube_body,
+            -1,
+            body,
+            -1,
+            self.p.JOINT_FIXED,
+            [0, 0, 0],
+            self._com_point(tube_body, -1, [0, 0, self.seal_offset_in_tube(activated)]),
+            [0, 0, 0],
         )
         self.p.changeConstraint(cid, maxForce=2000)
         self.seal_constraints[seal_id] = cid
@@ -619,11 +728,15 @@ class AcaWorld:
         """Arm a fault for the next coring: empty_core, rim_dust (value = coverage 0..1) or
         carousel_debris (value = pebble count)."""
         if kind not in self.FAULT_KINDS:
-            raise StepError("INVALID_GOAL", f"unknown fault {kind!r}; known: {', '.join(self.FAULT_KINDS)}")
+            raise StepError(
+                "INVALID_GOAL", f"unknown fault {kind!r}; known: {', '.join(self.FAULT_KINDS)}"
+            )
         if kind == "rim_dust" and not 0.0 <= value <= 1.0:
             raise StepError("INVALID_GOAL", f"rim_dust must be in 0..1, got {value}")
         if kind == "carousel_debris" and not (value >= 1 and float(value).is_integer()):
-            raise StepError("INVALID_GOAL", f"carousel_debris needs a whole pebble count >= 1, got {value}")
+            raise StepError(
+                "INVALID_GOAL", f"carousel_debris needs a whole pebble count >= 1, got {value}"
+            )
         self.pending_faults[kind] = float(value)
 
     def take_faults(self, *kinds: str) -> dict[str, float]:
@@ -649,10 +762,16 @@ class AcaWorld:
             "held_tube": self.held_tube,
             "faults": dict(sorted(self.pending_faults.items())),
             "grip_orientation": list(self.grip_orientation),
-            "bit_orientations": {str(k): list(v) for k, v in sorted(self.bit_orientations.items())},
-            "joints": {name: list(p.getJointState(self.aca, self.joint_index[name])[:2]) for name in ACA_JOINTS},
+            "bit_orientations": {
+                str(k): list(v) for k, v in sorted(self.bit_orientations.items())
+            },
+            "joints": {
+                name: list(p.getJointState(self.aca, self.joint_index[name])[:2])
+                for name in ACA_JOINTS
+            },
             "commands": {name: asdict(cmd) for name, cmd in sorted(self.commands.items())},
             "tubes": [_tube_to_dict(self.tubes[t]) for t in sorted(self.tubes)],
+            "tube_pose_frame": "com",
             "tube_bodies": {str(t): body_state(b) for t, b in sorted(self.tube_bodies.items())},
             "dispensers": [asdict(self.dispensers[d]) for d in sorted(self.dispensers)],
             "bit_slots": [
@@ -664,7 +783,9 @@ class AcaWorld:
                 {"seal_id": s, "tube_id": self.seal_in_tube.get(s, 0), "pose": body_state(b)}
                 for s, b in sorted(self.seal_bodies.items())
             ],
-            "pebbles": [{"bit_slot": slot, "pose": body_state(b)} for slot, b in self.pebble_bodies],
+            "pebbles": [
+                {"bit_slot": slot, "pose": body_state(b)} for slot, b in self.pebble_bodies
+            ],
         }
 
     def restore(self, description: dict[str, Any]) -> None:
@@ -677,8 +798,9 @@ class AcaWorld:
             device.on_rebuild()
 
     def state_hash(self) -> str:
-        """SHA-256 of the whole state (bit-exact floats)."""
-        blob = json.dumps(self.describe(), sort_keys=True, default=_json_default)
+        """SHA-256 of the whole state, floats to 12 significant digits (PyBullet renormalises
+        quaternions when a pose is set, which changes the last bit on restore)."""
+        blob = json.dumps(_quantised(self.describe()), sort_keys=True, default=_json_default)
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -689,18 +811,30 @@ def initial_description(cfg: ModelConfig, seed: int) -> dict[str, Any]:
     for slot in range(1, storage.slot_count + 1):
         kind = TubeKind.SAMPLE if slot <= storage.sample_slots else TubeKind.WITNESS
         tube = TubeState(
-            tube_id=tube_id_for_slot(slot), kind=kind, home_slot=slot, location=slot_location(slot),
+            tube_id=tube_id_for_slot(slot),
+            kind=kind,
+            home_slot=slot,
+            location=slot_location(slot),
             contents=Contents.WITNESS_MEDIA if kind == TubeKind.WITNESS else Contents.EMPTY,
         )
         tubes.append(_tube_to_dict(tube))
         x, y = storage.slot_xy(slot)
-        tube_bodies[str(tube.tube_id)] = [[x, y, storage.engage_z_m - cfg.tube.length_m], [0, 0, 0, 1], [0, 0, 0], [0, 0, 0]]
+        tube_bodies[str(tube.tube_id)] = [
+            [x, y, storage.engage_z_m - cfg.tube.length_m],
+            [0, 0, 0, 1],
+            [0, 0, 0],
+            [0, 0, 0],
+        ]
     from aca_sim.motion.kinematics import ScaraKinematics
 
     kin = ScaraKinematics(cfg.sha.link1_m, cfg.sha.link2_m, cfg.sha.tube_top_above_tool_m)
     stow = kin.inverse(*cfg.stow.xy_m, cfg.sha.transit_z_m + cfg.sha.tube_top_above_tool_m, 1)
     joints = {name: [0.0, 0.0] for name in ACA_JOINTS}
-    joints["sha_z"], joints["sha_shoulder"], joints["sha_elbow"] = [stow.z, 0.0], [stow.shoulder, 0.0], [stow.elbow, 0.0]
+    joints["sha_z"], joints["sha_shoulder"], joints["sha_elbow"] = (
+        [stow.z, 0.0],
+        [stow.shoulder, 0.0],
+        [stow.elbow, 0.0],
+    )
     rng = np.random.default_rng(seed)
     return {
         "time_s": 0.0,
@@ -715,9 +849,14 @@ def initial_description(cfg: ModelConfig, seed: int) -> dict[str, Any]:
         "joints": joints,
         "commands": {},
         "tubes": tubes,
+        "tube_pose_frame": "origin",  # URDF origins; a described world stores PyBullet's frames
         "tube_bodies": tube_bodies,
         "dispensers": [
-            asdict(DispenserState(d, cfg.seal_carousel.seals_per_dispenser, cfg.seal_carousel.release_limit_n))
+            asdict(
+                DispenserState(
+                    d, cfg.seal_carousel.seals_per_dispenser, cfg.seal_carousel.release_limit_n
+                )
+            )
             for d in range(1, cfg.seal_carousel.dispensers + 1)
         ],
         "bit_slots": [
@@ -732,7 +871,11 @@ def initial_description(cfg: ModelConfig, seed: int) -> dict[str, Any]:
 
 def _tube_to_dict(tube: TubeState) -> dict[str, Any]:
     data = asdict(tube)
-    data["kind"], data["contents"], data["seal_state"] = tube.kind.value, tube.contents.value, int(tube.seal_state)
+    data["kind"], data["contents"], data["seal_state"] = (
+        tube.kind.value,
+        tube.contents.value,
+        int(tube.seal_state),
+    )
     return data
 
 
@@ -745,6 +888,16 @@ def _tube_from_dict(data: dict[str, Any]) -> TubeState:
             "seal_state": SealState(data["seal_state"]),
         }
     )
+
+
+def _quantised(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: _quantised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_quantised(v) for v in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:

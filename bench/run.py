@@ -1,0 +1,86 @@
+"""Benchmarks of the physics model. Run: make bench (or .venv/bin/python bench/run.py).
+
+Prints one table: raw PyBullet stepping of this world against AcaWorld.step() (idle and
+while the arm moves), and CacheCam images against a raw getCameraImage of the same view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from aca_sim.sim import procedures as steps
+from aca_sim.sim.world import AcaWorld
+
+
+def rate(fn, seconds: float) -> tuple[float, int]:
+    """Calls per second of fn over about `seconds` of wall time (after a warm-up)."""
+    for _ in range(50):
+        fn()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(100):
+            fn()
+        n += 100
+    return n / (time.perf_counter() - start), n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="wall time per measurement")
+    args = parser.parse_args()
+    world = AcaWorld.create(seed=0)
+    dt = world.dt
+    rows = []
+
+    raw_idle, _ = rate(world.p.stepSimulation, args.seconds)
+    world_idle, _ = rate(world.step, args.seconds)
+    rows.append(("raw stepSimulation, arm idle", raw_idle, "steps/s", raw_idle * dt, None))
+    rows.append(
+        ("AcaWorld.step, arm idle", world_idle, "steps/s", world_idle * dt, world_idle / raw_idle)
+    )
+
+    # A real move: retrieve a tube (transit, guarded Z, grip, retract) with the device models.
+    start_steps, start = world.step_count, time.perf_counter()
+    world.run(steps.retrieve_tube(world, 20))
+    moving = (world.step_count - start_steps) / (time.perf_counter() - start)
+    rows.append(("retrieve_tube (arm moving)", moving, "steps/s", moving * dt, moving / raw_idle))
+
+    world.run(steps.move_arm(world, station="station_cachecam", engage=True))
+    camera = world.devices.cachecam
+    cfg = world.config.cachecam
+    x, y = cfg.xy_m
+    view = world.p.computeViewMatrix(
+        [x, y, cfg.engage_z_m + cfg.standoff_m], [x, y, cfg.engage_z_m], [1, 0, 0]
+    )
+    proj = world.p.computeProjectionMatrixFOV(
+        cfg.field_of_view_deg, cfg.width_px / cfg.height_px, 0.005, 0.5
+    )
+
+    def raw_image():
+        world.p.getCameraImage(
+            cfg.width_px, cfg.height_px, view, proj, renderer=world.p.ER_TINY_RENDERER
+        )
+
+    def cachecam_image():
+        world.run(camera.capture())
+
+    raw_ms = 1000 / rate(raw_image, args.seconds)[0]
+    cam_ms = 1000 / rate(cachecam_image, args.seconds)[0]
+    world.close()
+
+    print(
+        f"time step {dt * 1000:.3f} ms ({1 / dt:.0f} Hz); real-time factor = steps/s x time step"
+    )
+    print(f"{'measurement':<34}{'rate':>12} {'unit':<8}{'RTF':>8}{'ratio':>8}")
+    for name, value, unit, rtf, ratio in rows:
+        ratio_text = "base" if ratio is None else f"{ratio:.2f}"
+        print(f"{name:<34}{value:>12.0f} {unit:<8}{rtf:>7.1f}x{ratio_text:>8}")
+    print(f"{'raw getCameraImage 640x480':<34}{raw_ms:>12.1f} {'ms':<8}{'':>8}{'base':>8}")
+    print(
+        f"{'CacheCam.capture 640x480':<34}{cam_ms:>12.1f} {'ms':<8}{'':>8}{cam_ms / raw_ms:>8.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Give an editable install of aca_sim the ament layout `colcon build --symlink-install` makes.
+
+pip's editable install skips data_files, so this adds, under the venv prefix:
+share/ament_index/resource_index/packages/aca_sim, share/aca_sim/{package.xml,launch,urdf,config}
+(symlinks into the source tree) and lib/aca_sim/<executable> for every console script.
+Run with the venv's interpreter from the repository root.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import distribution
+from pathlib import Path
+
+PACKAGE = "aca_sim"
+SHARED = ("package.xml", "launch", "urdf", "config")
+
+
+def link(target: Path, link_path: Path) -> None:
+    """Point link_path at target, replacing what was there."""
+    if link_path.is_symlink() or link_path.exists():
+        link_path.unlink()
+    link_path.symlink_to(target)
+
+
+def main() -> int:
+    """Create the layout; return the exit code."""
+    source = Path.cwd()
+    prefix = Path(sys.prefix)
+    marker = prefix / "share" / "ament_index" / "resource_index" / "packages" / PACKAGE
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("")
+    share = prefix / "share" / PACKAGE
+    share.mkdir(parents=True, exist_ok=True)
+    for name in SHARED:
+        if name != "package.xml":
+            (source / name).mkdir(exist_ok=True)
+        link(source / name, share / name)
+    lib = prefix / "lib" / PACKAGE
+    lib.mkdir(parents=True, exist_ok=True)
+    scripts = [e.name for e in distribution(PACKAGE).entry_points if e.group == "console_scripts"]
+    for name in scripts:
+        link(prefix / "bin" / name, lib / name)
+    print(f"ament layout: {share} and {lib} ({', '.join(scripts)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

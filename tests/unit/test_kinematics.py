@@ -1,0 +1,47 @@
+"""Closed-form SHA kinematics agree with each other and with the simulated arm."""
+
+import math
+
+import pytest
+
+from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, UnreachableError
+from aca_sim.sim.layout import station_table
+
+
+def test_fk_inverts_ik_for_every_station_and_both_elbows(world):
+    kin = world.devices.sha.kin
+    for station in station_table(world.config).values():
+        for sign in (1, -1):
+            q = kin.inverse(station.x, station.y, station.engage_z, sign)
+            assert kin.forward(q) == pytest.approx(
+                (station.x, station.y, station.engage_z), abs=1e-12
+            )
+
+
+def test_every_station_has_a_solution_within_joint_limits(world):
+    sha = world.devices.sha
+    for station in world.stations.values():
+        q = sha.station_joints(station)
+        assert sha.limit_violation(q) is None, station.name
+
+
+def test_out_of_reach_point_raises():
+    kin = ScaraKinematics(0.25, 0.20, 0.16)
+    with pytest.raises(UnreachableError, match="outside the reach annulus"):
+        kin.inverse(0.5, 0.0, 0.2)
+    with pytest.raises(UnreachableError):
+        kin.inverse(0.01, 0.0, 0.2)
+
+
+def test_simulated_tool_point_matches_forward_kinematics(world):
+    sha = world.devices.sha
+    for station in ("station_cachecam", "storage_slot_43", "station_bitcar_port"):
+        q = sha.station_joints(world.stations[station], 0.2)
+        for name, value in zip(("sha_z", "sha_shoulder", "sha_elbow"), q, strict=True):
+            world.p.resetJointState(world.aca, world.joint_index[name], value)
+        top = sha.kin.forward(JointPositions(*q))
+        hold = sha.hold_point()  # tube bottom centre in the simulated forearm
+        # PyBullet reports link poses in float32.
+        assert hold[:2] == pytest.approx(top[:2], abs=1e-6)
+        assert hold[2] + world.config.tube.length_m == pytest.approx(top[2], abs=1e-6)
+        assert math.isclose(top[2], 0.2)

@@ -1,0 +1,67 @@
+"""The package is usable the ROS way: ament index, xacro's $(find), executables, CLI."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aca_sim import __version__
+from aca_sim.cli import main
+
+PREFIX = Path(sys.prefix)
+
+
+def ament_env():
+    return {**os.environ, "AMENT_PREFIX_PATH": str(PREFIX)}
+
+
+def test_ament_index_finds_the_share_directory_and_its_files():
+    code = (
+        "from ament_index_python.packages import get_package_share_directory as d;"
+        "import pathlib; p = pathlib.Path(d('aca_sim'));"
+        "print(all((p / f).exists() for f in ('package.xml', 'urdf/aca.urdf.xacro', "
+        "'config/aca_model.yaml')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=ament_env(), capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True"
+
+
+def test_xacro_command_expands_the_model_with_find_substitution():
+    xacro = PREFIX / "bin" / "xacro"
+    share = subprocess.run(
+        [sys.executable, "-c", "from aca_sim.paths import share_path; print(share_path('urdf'))"],
+        env=ament_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    out = subprocess.run(
+        [str(xacro), f"{share}/aca.urdf.xacro"],
+        env=ament_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '<robot name="aca">' in out.stdout and 'name="sha_elbow"' in out.stdout
+
+
+def test_executables_are_installed_under_lib_aca_sim():
+    exe = PREFIX / "lib" / "aca_sim" / "aca-sim"
+    out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"aca-sim {__version__}"
+
+
+def test_cli_help_lists_the_run_command(capsys):
+    assert main([]) == 0
+    assert "run" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+
+
+def test_cli_names_a_bad_slot(capsys):
+    assert main(["run", "--slot", "41"]) == 2
+    assert "--slot 41 is not a sample slot" in capsys.readouterr().err
