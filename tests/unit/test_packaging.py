@@ -64,4 +64,4 @@ def test_cli_help_lists_the_run_command(capsys):
 
 def test_cli_names_a_bad_slot(capsys):
     assert main(["run", "--slot", "41"]) == 2
-    assert "--slot 41 is not a sample slot" in capsys.readouterr().err
+    assert "--slot 41 is not a sample-tube slot (1..38)" in capsys.readouterr().err
