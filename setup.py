@@ -26,6 +26,7 @@ setup(
     entry_points={
         "console_scripts": [
             "aca-sim = aca_sim.cli:main",
+            "sim_node = aca_sim.nodes.sim_node:main",
         ],
     },
 )

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rclpy.task import Future
 
@@ -24,7 +25,11 @@ class ExecutorBridge:
 
     def __init__(self, node: Node) -> None:
         self._pending: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._guard = node.create_guard_condition(self._drain)
+        # Its own group: an async service callback suspended in the node's default
+        # (mutually exclusive) group would otherwise block the wake-up it is waiting for.
+        self._guard = node.create_guard_condition(
+            self._drain, callback_group=MutuallyExclusiveCallbackGroup()
+        )
 
     def post(self, fn: Callable[..., Any], *args: Any) -> None:
         """Queue fn(*args) to run on the executor thread."""

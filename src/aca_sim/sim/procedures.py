@@ -28,18 +28,25 @@ class TubeResult:
     location: str
 
 
-def make_safe(world: AcaWorld) -> None:
-    """Stop every actuator where it is (the state a cancel or fault leaves)."""
-    for name in ACA_JOINTS:
+BIT_JOINTS = ("bit_carousel_rot", "drill_feed")
+ARM_AND_STATION_JOINTS = tuple(j for j in ACA_JOINTS if j not in BIT_JOINTS)
+
+
+def make_safe(world: AcaWorld, joints: tuple[str, ...] = ACA_JOINTS) -> None:
+    """Stop the given actuators where they are (the state a cancel or fault leaves)."""
+    for name in joints:
         world.hold_joint(name)
 
 
-def _safely(world: AcaWorld, operation: Operation) -> Generator:
-    """Run an operation; on any exit other than success, stop everything where it is."""
+def _safely(
+    world: AcaWorld, operation: Operation, joints: tuple[str, ...] = ARM_AND_STATION_JOINTS
+) -> Generator:
+    """Run an operation; on any exit other than success, stop its actuators where they are.
+    Arm steps leave the bit carousel and the drill alone (the drill may be working)."""
     try:
         return (yield from operation)
     except BaseException:
-        make_safe(world)
+        make_safe(world, joints)
         raise
 
 
@@ -197,7 +204,7 @@ def transfer_tube_to_bit(world: AcaWorld, bit_slot: int = 0) -> Operation[TubeRe
         yield from _with_progress(sha.retract(), 0.8, 1.0)
         return TubeResult(tube_id, world.tubes[tube_id].location)
 
-    return (yield from _safely(world, steps()))
+    return (yield from _safely(world, steps(), ACA_JOINTS))
 
 
 def core_sample(
@@ -215,7 +222,8 @@ def core_sample(
         )
     if not world.bit_slots[bit_slot].tube_id:
         raise StepError("NO_TUBE_IN_BIT", f"bit slot {bit_slot} holds no tube")
-    return (yield from _safely(world, world.devices.bit_carousel.core(bit_slot, contents)))
+    operation = world.devices.bit_carousel.core(bit_slot, contents)
+    return (yield from _safely(world, operation, BIT_JOINTS))
 
 
 def receive_tube_from_bit(world: AcaWorld, bit_slot: int = 0) -> Operation[TubeResult]:
@@ -246,7 +254,7 @@ def receive_tube_from_bit(world: AcaWorld, bit_slot: int = 0) -> Operation[TubeR
         yield from _with_progress(sha.retract(), 0.8, 1.0)
         return TubeResult(tube_id, world.tubes[tube_id].location)
 
-    return (yield from _safely(world, steps()))
+    return (yield from _safely(world, steps(), ACA_JOINTS))
 
 
 # ---------------------------------------------------------------------- stations

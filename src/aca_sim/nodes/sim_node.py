@@ -1,0 +1,340 @@
+"""The simulation node: owns the AcaWorld on its physics thread and serves the device actions.
+
+Publishes /clock, /joint_states (every joint of the model), /robot_description (transient
+local), /aca/tubes, /aca/dispensers and /aca/cachecam/image_raw; serves ~/reset, ~/snapshot,
+~/restore, ~/get_state and ~/inject_fault, and one action per caching step under /aca.
+Parameters are read once at start (see config/sim_node.yaml).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import rclpy
+from aca_interfaces.msg import DispenserStateArray, TubeStateArray
+from aca_interfaces.srv import GetWorldState, InjectFault, ResetWorld, Snapshot
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from rclpy.task import Future
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Header, String
+
+from aca_sim.nodes import conversions
+from aca_sim.nodes.executor_bridge import ExecutorBridge
+from aca_sim.nodes.physics_runner import MODES, PhysicsRunner
+from aca_sim.nodes.step_server import ResourceBook, StepServer
+from aca_sim.nodes.step_servers import make_captured, step_specs
+from aca_sim.ros_env import ensure_local_discovery
+from aca_sim.sim.config import ModelConfig, load_model_config
+from aca_sim.sim.errors import StepError
+from aca_sim.sim.urdf import expand_xacro
+from aca_sim.sim.world import ACA_JOINTS, AcaWorld
+
+
+@dataclass(frozen=True)
+class SimParams:
+    """The sim node's parameters, read once at start."""
+
+    mode: str
+    real_time_factor: float
+    time_step_s: float
+    seed: int
+    gui: bool
+    publish_rate_hz: float
+    state_rate_hz: float
+    feedback_period_s: float
+    model_config: str
+
+
+PARAMETERS: dict[str, tuple[Any, str]] = {
+    "mode": (
+        "fast",
+        "fast: step only while a device works, as fast as the CPU allows; realtime: "
+        "step continuously, paced to the wall clock times real_time_factor",
+    ),
+    "real_time_factor": (1.0, "realtime mode: sim seconds per wall second"),
+    "time_step_s": (0.0, "physics time step, s; 0 = the model configuration's (1/240 s)"),
+    "seed": (0, "random seed of the world (core heights, dust, drop tumble)"),
+    "gui": (False, "open the PyBullet GUI"),
+    "publish_rate_hz": (100.0, "/clock and /joint_states rate in sim time, Hz"),
+    "state_rate_hz": (2.0, "/aca/tubes and /aca/dispensers rate in sim time, Hz"),
+    "feedback_period_s": (
+        0.5,
+        "action feedback period in sim time, s (and on every phase change)",
+    ),
+    "model_config": ("", "model configuration YAML; empty = config/aca_model.yaml"),
+}
+
+
+class SimNode(Node):
+    """Wiring of the AcaWorld to ROS. Construction: parameters, world, interfaces, thread."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("sim", namespace="aca", **kwargs)
+        self.params = self._read_parameters()
+        self.model = self._model_config(self.params)
+        self.bridge = ExecutorBridge(self)
+        self.world = AcaWorld.create(gui=self.params.gui, config=self.model, seed=self.params.seed)
+        self._snapshots: dict[str, dict[str, Any]] = {}
+        self._state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
+        self._ticks = 0
+
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.description_pub = self.create_publisher(String, "/robot_description", latched)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.joint_pub = self.create_publisher(JointState, "/joint_states", 10)
+        self.tubes_pub = self.create_publisher(TubeStateArray, "tubes", latched)
+        self.dispensers_pub = self.create_publisher(DispenserStateArray, "dispensers", latched)
+        self.image_pub = self.create_publisher(Image, "cachecam/image_raw", 2)
+        self.description_pub.publish(
+            String(data=expand_xacro("aca.urdf.xacro", self.model.source_path))
+        )
+
+        services = ReentrantCallbackGroup()  # async callbacks that wait on the physics thread
+        self.create_service(ResetWorld, "~/reset", self._reset, callback_group=services)
+        self.create_service(Snapshot, "~/snapshot", self._snapshot, callback_group=services)
+        self.create_service(Snapshot, "~/restore", self._restore, callback_group=services)
+        self.create_service(GetWorldState, "~/get_state", self._get_state, callback_group=services)
+        self.create_service(
+            InjectFault, "~/inject_fault", self._inject_fault, callback_group=services
+        )
+
+        self.runner = PhysicsRunner(
+            self.world,
+            self.params.mode,
+            self.params.real_time_factor,
+            1.0 / self.params.publish_rate_hz,
+            self._on_tick,
+        )
+        book = ResourceBook()
+        self.servers = [
+            StepServer(
+                self,
+                self.bridge,
+                self.runner,
+                book,
+                spec.action,
+                spec.name,
+                lambda goal, spec=spec: spec.make_operation(self.world, goal),
+                spec.fill_result,
+                spec.fill_feedback,
+                spec.needs,
+                spec.preempt,
+                self.params.feedback_period_s,
+            )
+            for spec in step_specs(self._on_image)
+        ]
+        self._publish_state(self.world)
+        self.runner.start()
+        self.get_logger().info(
+            f"ACA simulation up: mode {self.params.mode}, seed {self.params.seed}, "
+            f"dt {self.world.dt * 1000:.3f} ms, {len(self.servers)} action servers"
+        )
+
+    # ------------------------------------------------------------------ set-up
+    def _read_parameters(self) -> SimParams:
+        values = {}
+        for name, (default, description) in PARAMETERS.items():
+            values[name] = self.declare_parameter(
+                name, default, ParameterDescriptor(description=description, read_only=True)
+            ).value
+        params = SimParams(**values)
+        if params.mode not in MODES:
+            raise ValueError(f"parameter mode={params.mode!r}: use one of {', '.join(MODES)}")
+        for name in ("real_time_factor", "publish_rate_hz", "state_rate_hz", "feedback_period_s"):
+            if getattr(params, name) <= 0:
+                raise ValueError(f"parameter {name}={getattr(params, name)!r} must be > 0")
+        if params.time_step_s < 0:
+            raise ValueError(f"parameter time_step_s={params.time_step_s!r} must be >= 0")
+        return params
+
+    @staticmethod
+    def _model_config(params: SimParams) -> ModelConfig:
+        model = load_model_config(params.model_config or None)
+        if params.time_step_s:
+            physics = dataclasses.replace(model.physics, time_step_s=params.time_step_s)
+            model = dataclasses.replace(model, physics=physics)
+        return model
+
+    def destroy_node(self) -> None:
+        """Stop the physics thread (canceling goals), then destroy the node."""
+        self.runner.stop()
+        for server in self.servers:
+            server.destroy()
+        self.world.close()
+        super().destroy_node()
+
+    # ------------------------------------------------------------------ physics thread
+    def _on_tick(self, world: AcaWorld) -> None:
+        """Physics thread, every publish period of sim time."""
+        stamp = conversions.sim_time(world.time_s)
+        self.clock_pub.publish(Clock(clock=stamp))
+        positions, velocities, efforts = [], [], []
+        for name in ACA_JOINTS:
+            q, v, effort = world.joint_state(name)
+            positions.append(q)
+            velocities.append(v)
+            efforts.append(effort)
+        self.joint_pub.publish(
+            JointState(
+                header=Header(stamp=stamp),
+                name=list(ACA_JOINTS),
+                position=positions,
+                velocity=velocities,
+                effort=efforts,
+            )
+        )
+        self._ticks += 1
+        if self._ticks % self._state_every == 0:
+            self._publish_state(world)
+
+    def _publish_state(self, world: AcaWorld) -> None:
+        header = Header(stamp=conversions.sim_time(world.time_s), frame_id="aca_frame")
+        self.tubes_pub.publish(
+            TubeStateArray(
+                header=header,
+                tubes=[conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)],
+            )
+        )
+        self.dispensers_pub.publish(
+            DispenserStateArray(
+                header=header,
+                dispensers=[
+                    conversions.dispenser_msg(world.dispensers[d])
+                    for d in sorted(world.dispensers)
+                ],
+            )
+        )
+
+    def _on_image(self, image: Any) -> Any:
+        captured = make_captured(image, self.world.time_s, "cachecam_optical_frame")
+        self.image_pub.publish(captured.message)
+        return captured
+
+    # ------------------------------------------------------------------ services
+    async def _on_physics(self, fn: Any) -> Any:
+        """Run fn(world) on the physics thread between steps; await its result here."""
+        done = Future()
+        concurrent = self.runner.call(fn)
+        concurrent.add_done_callback(lambda f: self.bridge.resolve(done, f))
+        return (await done).result()
+
+    async def _reset(
+        self, request: ResetWorld.Request, response: ResetWorld.Response
+    ) -> ResetWorld.Response:
+        if self.runner.busy:
+            response.success, response.message = (
+                False,
+                "a device action is running; cancel it first",
+            )
+            return response
+        seed = self.world.seed if request.seed < 0 else int(request.seed)
+
+        def reset(world: AcaWorld) -> None:
+            from aca_sim.sim.world import initial_description
+
+            world.restore(initial_description(world.config, seed))
+            self._publish_state(world)
+
+        await self._on_physics(reset)
+        response.success, response.message = True, f"world rebuilt with seed {seed}"
+        return response
+
+    async def _snapshot(
+        self, request: Snapshot.Request, response: Snapshot.Response
+    ) -> Snapshot.Response:
+        if not request.name:
+            response.success, response.message = False, "snapshot name must not be empty"
+            return response
+        self._snapshots[request.name] = await self._on_physics(lambda w: w.describe())
+        response.success, response.message = True, f"saved {request.name!r}"
+        return response
+
+    async def _restore(
+        self, request: Snapshot.Request, response: Snapshot.Response
+    ) -> Snapshot.Response:
+        description = self._snapshots.get(request.name)
+        if description is None:
+            known = ", ".join(sorted(self._snapshots)) or "none"
+            response.success, response.message = (
+                False,
+                f"no snapshot {request.name!r} (saved: {known})",
+            )
+            return response
+        if self.runner.busy:
+            response.success, response.message = (
+                False,
+                "a device action is running; cancel it first",
+            )
+            return response
+        await self._on_physics(lambda w: (w.restore(description), self._publish_state(w)))
+        response.success, response.message = True, f"restored {request.name!r}"
+        return response
+
+    async def _get_state(
+        self, _request: Any, response: GetWorldState.Response
+    ) -> GetWorldState.Response:
+        def read(world: AcaWorld) -> GetWorldState.Response:
+            response.sim_time = conversions.sim_time(world.time_s)
+            response.joint_names = list(ACA_JOINTS)
+            response.joint_positions = [world.joint_position(n) for n in ACA_JOINTS]
+            response.held_tube_id = world.held_tube
+            response.tubes = [conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)]
+            response.dispensers = [
+                conversions.dispenser_msg(world.dispensers[d]) for d in sorted(world.dispensers)
+            ]
+            response.bit_slots = [
+                conversions.bit_slot_msg(world.bit_slots[s]) for s in sorted(world.bit_slots)
+            ]
+            response.caching_halted = world.caching_halted
+            response.state_hash = world.state_hash()
+            return response
+
+        return await self._on_physics(read)
+
+    async def _inject_fault(
+        self, request: InjectFault.Request, response: InjectFault.Response
+    ) -> InjectFault.Response:
+        try:
+            await self._on_physics(lambda w: w.inject_fault(request.kind, request.value or 1.0))
+        except StepError as error:
+            response.success, response.message = False, error.message
+            return response
+        response.success, response.message = (
+            True,
+            f"fault {request.kind} armed for the next coring",
+        )
+        return response
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the sim node until Ctrl-C or shutdown; return the exit code."""
+    ensure_local_discovery()
+    rclpy.init(args=argv if argv is not None else sys.argv)
+    node = None
+    try:
+        node = SimNode()
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except ValueError as error:
+        print(f"aca_sim sim node: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
