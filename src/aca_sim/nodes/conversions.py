@@ -6,6 +6,7 @@ import numpy as np
 from aca_interfaces.msg import BitSlotState, DispenserState, TubeState
 from builtin_interfaces.msg import Time
 from sensor_msgs.msg import Image as ImageMsg
+from std_msgs.msg import Header
 
 from aca_sim.sim import state as sim_state
 
@@ -54,7 +55,7 @@ def image_msg(rgb: np.ndarray, stamp_s: float, frame_id: str) -> ImageMsg:
     """sensor_msgs/Image (rgb8) from an HxWx3 uint8 array."""
     height, width = rgb.shape[:2]
     return ImageMsg(
-        header={"stamp": sim_time(stamp_s), "frame_id": frame_id},
+        header=Header(stamp=sim_time(stamp_s), frame_id=frame_id),
         height=height,
         width=width,
         encoding="rgb8",

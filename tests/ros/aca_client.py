@@ -1,0 +1,86 @@
+"""A test client for the sim node's actions and services; every wait is bounded."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from aca_interfaces.srv import GetWorldState, InjectFault
+from rclpy.action import ActionClient
+from rclpy.node import Node
+
+WAIT_S = 120.0
+
+
+def wait(future: Any, timeout_s: float = WAIT_S) -> Any:
+    event = threading.Event()
+    future.add_done_callback(lambda _: event.set())
+    assert event.wait(timeout_s), f"no answer within {timeout_s} s"
+    return future.result()
+
+
+@dataclass
+class GoalRun:
+    accepted: bool
+    status: int = 0
+    result: Any = None
+    feedback: list[Any] = field(default_factory=list)
+    handle: Any = None
+
+
+class AcaClient:
+    """Send goals to /aca/<step> and call /aca/sim/<service>."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._clients: dict[str, ActionClient] = {}
+
+    def action(self, action_type: Any, name: str) -> ActionClient:
+        if name not in self._clients:
+            client = ActionClient(self.node, action_type, f"/aca/{name}")
+            assert client.wait_for_server(timeout_sec=10.0), f"/aca/{name} not found"
+            self._clients[name] = client
+        return self._clients[name]
+
+    def start(self, action_type: Any, name: str, **goal: Any) -> GoalRun:
+        """Send a goal; return once it was accepted or rejected."""
+        run = GoalRun(accepted=False)
+        handle = wait(
+            self.action(action_type, name).send_goal_async(
+                action_type.Goal(**goal),
+                feedback_callback=lambda m: run.feedback.append(m.feedback),
+            )
+        )
+        run.accepted, run.handle = handle.accepted, handle
+        return run
+
+    def finish(self, run: GoalRun) -> GoalRun:
+        response = wait(run.handle.get_result_async())
+        run.status, run.result = response.status, response.result
+        return run
+
+    def send(self, action_type: Any, name: str, **goal: Any) -> GoalRun:
+        """Send a goal and wait for its result."""
+        run = self.start(action_type, name, **goal)
+        assert run.accepted, f"{name} goal rejected"
+        return self.finish(run)
+
+    def state(self) -> GetWorldState.Response:
+        client = self.node.create_client(GetWorldState, "/aca/sim/get_state")
+        assert client.wait_for_service(timeout_sec=10.0)
+        try:
+            return wait(client.call_async(GetWorldState.Request()))
+        finally:
+            self.node.destroy_client(client)
+
+    def inject(self, kind: str, value: float = 1.0) -> InjectFault.Response:
+        client = self.node.create_client(InjectFault, "/aca/sim/inject_fault")
+        assert client.wait_for_service(timeout_sec=10.0)
+        try:
+            return wait(client.call_async(InjectFault.Request(kind=kind, value=value)))
+        finally:
+            self.node.destroy_client(client)
+
+    def tube(self, tube_id: int) -> Any:
+        return next(t for t in self.state().tubes if t.tube_id == tube_id)
