@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import ros_bench
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.world import AcaWorld
 
@@ -28,7 +29,9 @@ def rate(fn, seconds: float) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="wall time per measurement")
+    parser.add_argument("--goals", type=int, default=200, help="round trips per action server")
     args = parser.parse_args()
+    ros_bench.prepare()
     world = AcaWorld.create(seed=0)
     dt = world.dt
     rows = []
@@ -80,6 +83,13 @@ def main() -> None:
     print(
         f"{'CacheCam.capture 640x480':<34}{cam_ms:>12.1f} {'ms':<8}{'':>8}{cam_ms / raw_ms:>8.2f}"
     )
+    print()
+    print(
+        f"{'ROS (one process, SingleThreadedExecutor)':<44}{'value':>10} {'unit':<5}{'ratio':>8}"
+    )
+    for name, value, unit, ratio in ros_bench.measure(args.goals):
+        ratio_text = "base" if ratio is None else f"{ratio:.2f}"
+        print(f"{name:<44}{value:>10.2f} {unit:<5}{ratio_text:>8}")
 
 
 if __name__ == "__main__":

@@ -176,19 +176,14 @@ class SimNode(Node):
         """Physics thread, every publish period of sim time."""
         stamp = conversions.sim_time(world.time_s)
         self.clock_pub.publish(Clock(clock=stamp))
-        positions, velocities, efforts = [], [], []
-        for name in ACA_JOINTS:
-            q, v, effort = world.joint_state(name)
-            positions.append(q)
-            velocities.append(v)
-            efforts.append(effort)
+        states = world.joint_states()
         self.joint_pub.publish(
             JointState(
                 header=Header(stamp=stamp),
                 name=list(ACA_JOINTS),
-                position=positions,
-                velocity=velocities,
-                effort=efforts,
+                position=[q for q, _, _ in states],
+                velocity=[v for _, v, _ in states],
+                effort=[e for _, _, e in states],
             )
         )
         self._ticks += 1

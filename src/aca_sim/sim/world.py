@@ -173,6 +173,7 @@ class AcaWorld:
         missing = [name for name in ACA_JOINTS if name not in self.joint_index]
         if missing:
             raise RuntimeError(f"aca URDF lacks joints {missing}")
+        self._joint_indices = [self.joint_index[name] for name in ACA_JOINTS]
         self.commands: dict[str, JointCommand] = {}
         self._force_joints: set[str] = set()
         for name in ACA_JOINTS:
@@ -272,6 +273,10 @@ class AcaWorld:
         """Position, velocity and applied motor force/torque of an ACA joint."""
         q, v, _reaction, applied = self.p.getJointState(self.aca, self.joint_index[name])
         return q, v, applied
+
+    def joint_states(self) -> list[tuple[float, float, float]]:
+        """(position, velocity, applied effort) of every joint in ACA_JOINTS, in one call."""
+        return [(s[0], s[1], s[3]) for s in self.p.getJointStates(self.aca, self._joint_indices)]
 
     def joint_position(self, name: str) -> float:
         """Position of an ACA joint (m or rad)."""

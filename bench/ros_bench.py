@@ -1,0 +1,117 @@
+"""ROS benchmarks: step-server round trip vs a plain rclpy action server, and fast-mode RTF.
+
+Both servers live in one process with their client, on one SingleThreadedExecutor spun in a
+background thread (the project's executor setup). Call prepare() before importing rclpy.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+
+from aca_sim.ros_env import claim_domain_id, ensure_local_discovery
+
+
+def prepare() -> None:
+    """Local-only discovery and a private domain, before rclpy starts."""
+    import os
+
+    ensure_local_discovery()
+    os.environ["ROS_DOMAIN_ID"] = str(claim_domain_id())
+
+
+def _wait(future, timeout_s: float = 30.0):
+    event = threading.Event()
+    future.add_done_callback(lambda _: event.set())
+    if not event.wait(timeout_s):
+        raise TimeoutError("no answer")
+    return future.result()
+
+
+def _round_trips(client, goal_factory, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        handle = _wait(client.send_goal_async(goal_factory()))
+        _wait(handle.get_result_async())
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
+    """Rows (name, value, unit, ratio to baseline)."""
+    import rclpy
+    from aca_interfaces.action import MoveArm
+    from rclpy.action import ActionClient, ActionServer
+    from rclpy.node import Node
+
+    from aca_sim.nodes.sim_node import SimNode
+    from aca_sim.nodes.spinning import BackgroundSpinner
+    from aca_sim.sim import procedures as steps
+    from aca_sim.sim.quiet import pybullet
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    plain = Node("plain_server", context=context)
+
+    def plain_execute(goal_handle):
+        goal_handle.succeed()
+        return MoveArm.Result()
+
+    ActionServer(plain, MoveArm, "/bench/plain_move_arm", plain_execute)
+    sim = SimNode(context=context)
+    client_node = Node("bench_client", context=context)
+    rows = []
+    with BackgroundSpinner([plain, sim, client_node], context=context):
+        plain_client = ActionClient(client_node, MoveArm, "/bench/plain_move_arm")
+        step_client = ActionClient(client_node, MoveArm, "/aca/move_arm")
+        assert plain_client.wait_for_server(timeout_sec=10) and step_client.wait_for_server(
+            timeout_sec=10
+        )
+        here = list(sim.runner.call(lambda w: list(w.devices.sha.joint_positions())).result(5))
+        base = _round_trips(plain_client, MoveArm.Goal, count)
+        step = _round_trips(step_client, lambda: MoveArm.Goal(joint_positions=here), count)
+        base_ms, step_ms = statistics.median(base) * 1000, statistics.median(step) * 1000
+        rows.append(("plain rclpy action round trip (median)", base_ms, "ms", None))
+        rows.append(("move_arm step server round trip (median)", step_ms, "ms", step_ms / base_ms))
+        p90 = sorted(step)[int(0.9 * len(step))] * 1000
+        rows.append(("move_arm step server round trip (p90)", p90, "ms", p90 / base_ms))
+
+        # Fast mode while the arm moves between stations, against raw stepping of this world.
+        stations = ["station_cachecam", "station_bitcar_port", "station_sealing", "pose_stow"]
+        sim0 = sim.runner.call(lambda w: w.time_s).result(5)
+        wall0 = time.perf_counter()
+        for station in stations:
+            handle = _wait(step_client.send_goal_async(MoveArm.Goal(station=station)))
+            _wait(handle.get_result_async(), 300)
+        wall = time.perf_counter() - wall0
+        sim_s = sim.runner.call(lambda w: w.time_s).result(5) - sim0
+
+        def raw_rate(world):
+            start, n = time.perf_counter(), 0
+            while time.perf_counter() - start < 2.0:
+                for _ in range(100):
+                    world.p.stepSimulation()
+                n += 100
+            return n / (time.perf_counter() - start) * world.dt
+
+        def direct_moves(world):
+            start_sim, start = world.time_s, time.perf_counter()
+            for station in stations:
+                world.run(steps.move_arm(world, station=station))
+            return (world.time_s - start_sim) / (time.perf_counter() - start)
+
+        raw_rtf = sim.runner.call(raw_rate).result(30)
+        direct_rtf = sim.runner.call(direct_moves).result(300)
+        ros_rtf = sim_s / wall
+        rows.append(("raw PyBullet stepping of this world (RTF)", raw_rtf, "x", None))
+        rows.append(
+            ("same moves, AcaWorld.run without ROS", direct_rtf, "x", direct_rtf / raw_rtf)
+        )
+        rows.append(("same moves, fast mode over ROS (RTF)", ros_rtf, "x", ros_rtf / raw_rtf))
+        rows.append(("  ROS layer cost: over ROS / without ROS", ros_rtf / direct_rtf, "", None))
+    sim.destroy_node()
+    del pybullet
+    rclpy.try_shutdown(context=context)
+    return rows
