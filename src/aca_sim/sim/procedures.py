@@ -69,6 +69,20 @@ def _with_progress(operation: Operation, start: float, end: float) -> Generator:
         return done.value
 
 
+def _visit(
+    world: AcaWorld, station: str, operation: Operation, span: tuple[float, float] = (0.4, 0.8)
+) -> Generator:
+    """Engage the held tube at a station, run the station's operation, retract Z; the
+    operation's progress maps onto `span` of the step."""
+    sha = world.devices.sha
+    yield from _with_progress(
+        sha.go_to_station(world.stations[station], engage=True), 0.0, span[0]
+    )
+    result = yield from _with_progress(operation, *span)
+    yield from _with_progress(sha.retract(), span[1], 1.0)
+    return result
+
+
 # ---------------------------------------------------------------------- checks
 def held_tube(world: AcaWorld, tube_id: int = 0) -> TubeState:
     """The tube in the gripper; StepError if none, or if it is not tube_id (when given)."""
@@ -263,32 +277,21 @@ def assess_volume(world: AcaWorld, tube_id: int = 0) -> Operation[ProbeResult]:
     tube = held_tube(world, tube_id)
     if tube.seal_state != SealState.NONE:
         raise StepError("INVALID_GOAL", f"tube {tube.tube_id} is sealed; the probe cannot enter")
-    sha, probe = world.devices.sha, world.devices.volume_probe
+    probe = world.devices.volume_probe
 
     def steps() -> Generator:
-        yield from _with_progress(
-            sha.go_to_station(world.stations["station_volume_probe"], engage=True), 0.0, 0.4
-        )
-        result = yield from _with_progress(probe.measure(tube.tube_id), 0.4, 0.8)
-        yield from _with_progress(sha.retract(), 0.8, 1.0)
-        return result
+        return (yield from _visit(world, "station_volume_probe", probe.measure(tube.tube_id)))
 
     return (yield from _safely(world, steps()))
 
 
 def capture_image(world: AcaWorld, tube_id: int = 0) -> Operation[Image]:
     """Take a CacheCam image down the bore of the held tube."""
-    tube = held_tube(world, tube_id)
-    sha, camera = world.devices.sha, world.devices.cachecam
-    del tube
+    held_tube(world, tube_id)  # the precondition: the arm holds that tube
+    camera = world.devices.cachecam
 
     def steps() -> Generator:
-        yield from _with_progress(
-            sha.go_to_station(world.stations["station_cachecam"], engage=True), 0.0, 0.45
-        )
-        image = yield from _with_progress(camera.capture(), 0.45, 0.55)
-        yield from _with_progress(sha.retract(), 0.55, 1.0)
-        return image
+        return (yield from _visit(world, "station_cachecam", camera.capture(), (0.45, 0.55)))
 
     return (yield from _safely(world, steps()))
 
@@ -354,14 +357,10 @@ def activate_seal(world: AcaWorld, tube_id: int = 0) -> Operation[ActivationResu
         raise StepError("NO_SEAL_IN_TUBE", f"tube {tube.tube_id} has no seal")
     if tube.seal_state == SealState.ACTIVATED:
         raise StepError("ALREADY_ACTIVATED", f"tube {tube.tube_id} is already hermetically sealed")
-    sha, station = world.devices.sha, world.devices.sealing_station
+    station = world.devices.sealing_station
 
     def steps() -> Generator:
-        yield from _with_progress(
-            sha.go_to_station(world.stations["station_sealing"], engage=True), 0.0, 0.4
-        )
-        result = yield from _with_progress(station.activate(tube.tube_id), 0.4, 0.8)
-        yield from _with_progress(sha.retract(), 0.8, 1.0)
+        result = yield from _visit(world, "station_sealing", station.activate(tube.tube_id))
         if not result.hermetic:
             raise StepError(
                 "ACTIVATION_FAILED",
@@ -407,11 +406,6 @@ def drop_tube(
     sha, port = world.devices.sha, world.devices.drop_port
 
     def steps() -> Generator:
-        yield from _with_progress(
-            sha.go_to_station(world.stations["station_drop"], engage=True), 0.0, 0.6
-        )
-        result = yield from _with_progress(port.drop(sha), 0.6, 0.95)
-        yield from _with_progress(sha.retract(), 0.95, 1.0)
-        return result
+        return (yield from _visit(world, "station_drop", port.drop(sha), (0.6, 0.95)))
 
     return (yield from _safely(world, steps()))

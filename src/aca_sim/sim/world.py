@@ -573,20 +573,7 @@ class AcaWorld:
             pose = [list(pos), list(orn), [0, 0, 0], [0, 0, 0]]
         body = self.p.createMultiBody(mass, shape, visual, pose[0], pose[1])
         self.p.resetBaseVelocity(body, pose[2], pose[3])
-        tube_body = self.tube_bodies[tube_id]
-        for link in (-1, 0):
-            self.p.setCollisionFilterPair(body, tube_body, -1, link, 0)
-        cid = self.p.createConstraint(
-            tube_body,
-            -1,
-            body,
-            -1,
-            self.p.JOINT_FIXED,
-            [0, 0, 0],
-            self._com_point(tube_body, -1, [0, 0, self._core_offset(tube_id)]),
-            [0, 0, 0],
-        )
-        self.p.changeConstraint(cid, maxForce=500)
+        cid = self._fix_in_tube(tube_id, body, self._core_offset(tube_id), 500, place=False)
         self.core_bodies[tube_id] = body
         self.core_constraints[tube_id] = cid
 
@@ -612,13 +599,20 @@ class AcaWorld:
             tube_id, self.core_bodies[tube_id], self._core_offset(tube_id), 500
         )
 
-    def _fix_in_tube(self, tube_id: int, body: int, offset_z: float, max_force: float) -> int:
-        """Place body offset_z above the tube origin on its axis and fix it there."""
-        tube_pos, tube_orn = self.tube_pose(tube_id)
-        pos, orn = self.p.multiplyTransforms(tube_pos, tube_orn, [0, 0, offset_z], [0, 0, 0, 1])
-        self.p.resetBasePositionAndOrientation(body, pos, orn)
-        self.p.resetBaseVelocity(body, *self.p.getBaseVelocity(self.tube_bodies[tube_id]))
+    def _fix_in_tube(
+        self, tube_id: int, body: int, offset_z: float, max_force: float, place: bool = True
+    ) -> int:
+        """Fix body on the tube's axis, offset_z above its origin (first moving it there when
+        `place`); the two no longer collide. Return the constraint id."""
         tube_body = self.tube_bodies[tube_id]
+        if place:
+            tube_pos, tube_orn = self.tube_pose(tube_id)
+            pos, orn = self.p.multiplyTransforms(
+                tube_pos, tube_orn, [0, 0, offset_z], [0, 0, 0, 1]
+            )
+            self.p.resetBasePositionAndOrientation(body, pos, orn)
+            self.p.resetBaseVelocity(body, *self.p.getBaseVelocity(tube_body))
+        self.p.setCollisionFilterPair(body, tube_body, -1, -1, 0)
         cid = self.p.createConstraint(
             tube_body,
             -1,
@@ -670,22 +664,11 @@ class AcaWorld:
             self._make_static(body)
 
     def _attach_seal_to_tube(self, seal_id: int, tube_id: int) -> None:
-        body, tube_body = self.seal_bodies[seal_id], self.tube_bodies[tube_id]
+        body = self.seal_bodies[seal_id]
         self._make_dynamic(body, self.config.seal.mass_kg)
-        for link in (-1, 0):
-            self.p.setCollisionFilterPair(body, tube_body, -1, link, 0)
         activated = self.tubes[tube_id].seal_state == SealState.ACTIVATED
-        cid = self.p.createConstraint(
-            tube_body,
-            -1,
-            body,
-            -1,
-            self.p.JOINT_FIXED,
-            [0, 0, 0],
-            self._com_point(tube_body, -1, [0, 0, self.seal_offset_in_tube(activated)]),
-            [0, 0, 0],
-        )
-        self.p.changeConstraint(cid, maxForce=2000)
+        offset = self.seal_offset_in_tube(activated)
+        cid = self._fix_in_tube(tube_id, body, offset, 2000, place=False)
         self.seal_constraints[seal_id] = cid
         self.seal_in_tube[seal_id] = tube_id
 
