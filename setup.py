@@ -27,6 +27,7 @@ setup(
         "console_scripts": [
             "aca-sim = aca_sim.cli:main",
             "sim_node = aca_sim.nodes.sim_node:main",
+            "sequencer_node = aca_sim.nodes.sequencer_node:main",
         ],
     },
 )

@@ -8,7 +8,7 @@ cut off) or the step and all its effects. On start, reconcile() compares the fil
 hardware shows: a difference on the tube of a cut-off step is what that step did (adopted and
 recorded); any other difference stops with InventoryMismatch naming it.
 
-Thread rule: one Inventory object per thread (sqlite3 connections are not shared).
+Thread rule: one thread at a time uses an Inventory (it may be created on another).
 """
 
 from __future__ import annotations
@@ -122,7 +122,9 @@ class Inventory:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, timeout=10.0, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)

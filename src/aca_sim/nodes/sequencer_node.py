@@ -1,0 +1,370 @@
+"""The caching sequencer: the `cache_sample` action, driving only the device actions.
+
+For each step of the plan (aca_sim.caching.sequences) it records the start in the inventory,
+sends the device goal, reads what the hardware shows (/aca/sim/get_state) and records the
+outcome with the tube's new state in one transaction. Failures and the volume reading go
+through the onboard fault responses (aca_sim.caching.fault_protection). On start it
+reconciles the inventory with the hardware and refuses to run on a contradiction.
+
+Goal policy: one sequence at a time; a goal while one runs is rejected.
+Thread rule: everything runs on the node's executor (async callbacks), never on pybullet.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import rclpy
+from aca_interfaces import action as actions
+from aca_interfaces.srv import GetWorldState
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.action import ActionClient, ActionServer, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+
+from aca_sim.caching.fault_protection import EmptyTubePolicy, after_failure, after_volume
+from aca_sim.caching.inventory import Inventory, InventoryMismatch, Observed, TubeRecord
+from aca_sim.caching.sequences import SampleKind, Step, plan
+from aca_sim.ros_env import ensure_local_discovery
+
+DEVICE_ACTIONS = {
+    "move_arm": actions.MoveArm,
+    "retrieve_tube": actions.RetrieveTube,
+    "transfer_tube_to_bit": actions.TransferTubeToBit,
+    "core_sample": actions.CoreSample,
+    "receive_tube_from_bit": actions.ReceiveTubeFromBit,
+    "assess_volume": actions.AssessVolume,
+    "capture_image": actions.CaptureImage,
+    "dispense_seal": actions.DispenseSeal,
+    "activate_seal": actions.ActivateSeal,
+    "sweep_bore": actions.SweepBore,
+    "store_tube": actions.StoreTube,
+    "drop_tube": actions.DropTube,
+}
+KINDS = {
+    actions.CacheSample.Goal.KIND_ROCK_CORE: SampleKind.ROCK_CORE,
+    actions.CacheSample.Goal.KIND_REGOLITH: SampleKind.REGOLITH,
+    actions.CacheSample.Goal.KIND_ATMOSPHERIC: SampleKind.ATMOSPHERIC,
+    actions.CacheSample.Goal.KIND_WITNESS: SampleKind.WITNESS,
+    actions.CacheSample.Goal.KIND_DEPOT_DROP: SampleKind.DEPOT_DROP,
+}
+POLICIES = {
+    actions.CacheSample.Goal.EMPTY_SEAL_AS_ATMOSPHERIC: EmptyTubePolicy.SEAL_AS_ATMOSPHERIC,
+    actions.CacheSample.Goal.EMPTY_HOLD_UNSEALED: EmptyTubePolicy.HOLD_UNSEALED,
+    actions.CacheSample.Goal.EMPTY_ABORT: EmptyTubePolicy.ABORT,
+}
+# What a result says, for the feedback's last_measurement.
+MEASUREMENTS = {
+    "core_sample": lambda r: (
+        f"drop-off contact {r.contact_travel_m * 100:.1f} cm, drag {r.peak_drag_n:.0f} N"
+    ),
+    "assess_volume": lambda r: (
+        f"sample height {r.sample_height_m * 100:.2f} cm" if r.contact_detected else "empty"
+    ),
+    "capture_image": lambda r: f"rim dust ~{r.rim_dust_estimate:.2f}",
+    "dispense_seal": lambda r: f"insertion force {r.peak_force_n:.1f} N",
+    "activate_seal": lambda r: f"ram {r.peak_force_n:.0f} N, hermetic={r.hermetic}",
+}
+
+
+class SequencerNode(Node):
+    """The cache_sample action server over the device actions and the inventory."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("sequencer", namespace="aca", **kwargs)
+        path = self.declare_parameter(
+            "inventory_path",
+            "aca_inventory.db",
+            ParameterDescriptor(
+                description="SQLite inventory file (created when missing)", read_only=True
+            ),
+        ).value
+        self.inventory = Inventory(Path(path))
+        group = ReentrantCallbackGroup()
+        self.device_clients = {
+            name: ActionClient(self, kind, f"/aca/{name}", callback_group=group)
+            for name, kind in DEVICE_ACTIONS.items()
+        }
+        self.state_client = self.create_client(
+            GetWorldState, "/aca/sim/get_state", callback_group=group
+        )
+        self._busy = False
+        self._ready = False
+        self.server = ActionServer(
+            self,
+            actions.CacheSample,
+            "cache_sample",
+            execute_callback=self._execute,
+            goal_callback=self._on_goal,
+            callback_group=group,
+        )
+
+    def destroy_node(self) -> None:
+        """Close the inventory and destroy the node."""
+        self.inventory.close()
+        super().destroy_node()
+
+    # ------------------------------------------------------------------ hardware view
+    async def _world(self) -> GetWorldState.Response:
+        if not self.state_client.service_is_ready():
+            raise InventoryMismatch("/aca/sim/get_state is not available")
+        return await self.state_client.call_async(GetWorldState.Request())
+
+    async def _prepare(self) -> None:
+        """Seed an empty inventory from the hardware, or reconcile with it."""
+        world = await self._world()
+        sim_s = world.sim_time.sec + world.sim_time.nanosec * 1e-9
+        seals = {d.dispenser_id: d.seals_remaining for d in world.dispensers}
+        if self.inventory.is_empty:
+            tubes = [
+                TubeRecord(
+                    t.tube_id, t.kind, t.home_slot, t.location, t.contents, seal_state=t.seal_state
+                )
+                for t in world.tubes
+            ]
+            self.inventory.initialise(tubes, seals, {"created_sim_s": f"{sim_s:.3f}"})
+        else:
+            observed = {
+                t.tube_id: Observed(t.location, t.contents, t.seal_state) for t in world.tubes
+            }
+            report = self.inventory.reconcile(observed, seals, sim_s)
+            if report.interrupted_step_id is not None:
+                self.get_logger().warn(f"closed an interrupted step: {'; '.join(report.adopted)}")
+        self._ready = True
+
+    # ------------------------------------------------------------------ action
+    def _on_goal(self, request: Any) -> GoalResponse:
+        if self._busy:
+            self.get_logger().info("cache_sample: goal rejected, a sequence is running")
+            return GoalResponse.REJECT
+        self._busy = True
+        return GoalResponse.ACCEPT
+
+    async def _execute(self, goal_handle: Any) -> Any:
+        try:
+            return await self._run(goal_handle)
+        except Exception as error:  # every goal ends in an explicit terminal state
+            self.get_logger().error(f"cache_sample failed: {type(error).__name__}: {error}")
+            result = actions.CacheSample.Result(
+                error_code=actions.CacheSample.Result.INTERNAL_ERROR,
+                error_msg=f"{type(error).__name__}: {error}",
+            )
+            goal_handle.abort()
+            return result
+        finally:
+            self._busy = False
+
+    async def _run(self, goal_handle: Any) -> Any:
+        goal = goal_handle.request
+        result = actions.CacheSample.Result()
+        codes = actions.CacheSample.Result
+
+        def finish(code: str, message: str) -> Any:
+            result.error_code, result.error_msg = getattr(codes, code), message
+            if code == "NONE":
+                goal_handle.succeed()
+            else:
+                goal_handle.abort()
+            return result
+
+        if goal.kind not in KINDS:
+            return finish("INVALID_GOAL", f"kind {goal.kind} is not one of {sorted(KINDS)}")
+        if goal.empty_tube_policy not in POLICIES:
+            return finish("INVALID_GOAL", f"empty_tube_policy {goal.empty_tube_policy} is unknown")
+        try:
+            if not self._ready:
+                await self._prepare()
+        except InventoryMismatch as error:
+            return finish("INVENTORY_MISMATCH", str(error))
+        kind = KINDS[goal.kind]
+        slot = goal.slot or self._next_slot(kind)
+        if not slot:
+            return finish("NO_TUBE_AVAILABLE", f"no tube left for a {kind.value} sample")
+        steps = list(plan(kind, slot, goal.dispenser))
+        catalogue = {SampleKind.WITNESS: "witness"}.get(kind, kind.value)
+        code, message, index, start_s = "NONE", "", 0, None
+        while index < len(steps):
+            step = steps[index]
+            index += 1
+            feedback = actions.CacheSample.Feedback(
+                step=step.action,
+                step_index=index,
+                step_count=len(steps),
+                progress=(index - 1) / len(steps),
+            )
+            goal_handle.publish_feedback(feedback)
+            device_result, world = await self._do_step(step, goal.sample_name)
+            if start_s is None:
+                start_s = (
+                    world.sim_time.sec + world.sim_time.nanosec * 1e-9 - device_result.duration_s
+                )
+            if device_result.error_code == 0 and step.action == "retrieve_tube":
+                result.tube_id = device_result.tube_id
+            if device_result.error_code != 0:
+                response = after_failure(
+                    step.action,
+                    self._code_name(step.action, device_result.error_code),
+                    world.held_tube_id != 0,
+                )
+            elif step.action == "assess_volume":
+                result.sample_height_m = device_result.sample_height_m
+                response = after_volume(
+                    device_result.contact_detected, POLICIES[goal.empty_tube_policy]
+                )
+            else:
+                response = None
+            if response is not None:
+                if response.catalogue_as:
+                    catalogue = response.catalogue_as
+                if response.replace_remaining is not None:
+                    steps = steps[:index] + list(response.replace_remaining)
+                if response.error_code:
+                    code, message = (
+                        response.error_code,
+                        f"{response.reason} ({device_result.error_msg})".strip(),
+                    )
+                result.awaiting_ground = result.awaiting_ground or response.await_ground
+            measure = MEASUREMENTS.get(step.action)
+            if device_result.error_code == 0 and measure:
+                feedback.last_measurement = measure(device_result)
+            feedback.progress = index / len(steps)
+            goal_handle.publish_feedback(feedback)
+        world = await self._world()
+        tube = next((t for t in world.tubes if t.tube_id == result.tube_id), None)
+        result.sealed = tube is not None and tube.seal_state == 2
+        result.catalogued_kind = (
+            catalogue if result.sealed or kind == SampleKind.DEPOT_DROP else ""
+        )
+        end_s = world.sim_time.sec + world.sim_time.nanosec * 1e-9
+        if result.tube_id:
+            self._catalogue(result.tube_id, goal.sample_name, result.catalogued_kind, end_s)
+        result.duration_s = end_s - (start_s or end_s)
+        return finish(code, message)
+
+    async def _do_step(
+        self, step: Step, sample_name: str
+    ) -> tuple[str, Any, GetWorldState.Response]:
+        """Run one device step with its inventory records; return (device result, world)."""
+        before = await self._world()
+        tube_id = before.held_tube_id or self._tube_for(step, before)
+        sim_s = before.sim_time.sec + before.sim_time.nanosec * 1e-9
+        step_id = self.inventory.begin_step(step.action, tube_id, sim_s, sample_name)
+        client = self.device_clients[step.action]
+        if not client.server_is_ready() and not client.wait_for_server(timeout_sec=5.0):
+            raise InventoryMismatch(f"/aca/{step.action} is not available")
+        handle = await client.send_goal_async(DEVICE_ACTIONS[step.action].Goal(**step.goal))
+        if not handle.accepted:
+            device_result = DEVICE_ACTIONS[step.action].Result(
+                error_code=1, error_msg="goal rejected: device busy"
+            )
+        else:
+            device_result = (await handle.get_result_async()).result
+        world = await self._world()
+        tube_id = tube_id or getattr(device_result, "tube_id", 0)
+        changes = {}
+        for tube in world.tubes:
+            if tube.tube_id == tube_id:
+                changes[tube_id] = {
+                    "location": tube.location,
+                    "contents": tube.contents,
+                    "seal_state": tube.seal_state,
+                    "sample_height_m": tube.sample_height_m,
+                    "rim_dust": tube.rim_dust,
+                }
+        seals_before = {d.dispenser_id: d.seals_remaining for d in before.dispensers}
+        used = {
+            d.dispenser_id: seals_before[d.dispenser_id] - d.seals_remaining
+            for d in world.dispensers
+        }
+        outcome = "succeeded" if device_result.error_code == 0 else "failed"
+        measurement = {
+            name: float(getattr(device_result, name))
+            for name in (
+                "peak_force_n",
+                "sample_height_m",
+                "contact_travel_m",
+                "peak_drag_n",
+                "duration_s",
+            )
+            if hasattr(device_result, name)
+        }
+        self.inventory.end_step(
+            step_id,
+            outcome,
+            world.sim_time.sec + world.sim_time.nanosec * 1e-9,
+            changes,
+            {d: n for d, n in used.items() if n},
+            self._code_name(step.action, device_result.error_code),
+            device_result.error_msg,
+            measurement,
+        )
+        return device_result, world
+
+    @staticmethod
+    def _code_name(action: str, code: int) -> str:
+        if code == 0:
+            return ""
+        names = [
+            n
+            for n in dir(DEVICE_ACTIONS[action].Result)
+            if n.isupper() and getattr(DEVICE_ACTIONS[action].Result, n) == code
+        ]
+        return names[0] if names else str(code)
+
+    def _tube_for(self, step: Step, world: GetWorldState.Response) -> int:
+        slot = step.goal.get("slot", 0)
+        return next((t.tube_id for t in world.tubes if t.location == f"slot_{slot:02d}"), 0)
+
+    def _next_slot(self, kind: SampleKind) -> int:
+        tubes = self.inventory.tubes().values()
+        wanted = "witness" if kind == SampleKind.WITNESS else "sample"
+        for tube in sorted(tubes, key=lambda t: t.home_slot):
+            if not tube.location.startswith("slot_"):
+                continue
+            if kind == SampleKind.DEPOT_DROP:
+                suitable = tube.seal_state == 2
+            else:
+                fresh = tube.seal_state == 0 and not tube.catalogued_kind
+                empty = kind == SampleKind.WITNESS or tube.contents == "empty"
+                suitable = tube.kind == wanted and fresh and empty
+            if suitable:
+                return int(tube.location.removeprefix("slot_"))
+        return 0
+
+    def _catalogue(
+        self, tube_id: int, sample_name: str, catalogued_kind: str, sim_s: float
+    ) -> None:
+        """Record the sample's name and catalogue kind (a bookkeeping step, no hardware)."""
+        step_id = self.inventory.begin_step("catalogue", tube_id, sim_s, sample_name)
+        self.inventory.end_step(
+            step_id,
+            "succeeded",
+            sim_s,
+            {tube_id: {"sample_name": sample_name, "catalogued_kind": catalogued_kind}},
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the sequencer until Ctrl-C or shutdown."""
+    ensure_local_discovery()
+    rclpy.init(args=argv if argv is not None else sys.argv)
+    node = None
+    try:
+        node = SequencerNode()
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

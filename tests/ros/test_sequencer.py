@@ -1,0 +1,112 @@
+"""The cache_sample sequencer over real DDS, with the SQLite inventory checked against the
+hardware, and the documented fault responses (Roubion, Mageik)."""
+
+import pytest
+from aca_client import AcaClient
+from aca_interfaces.action import CacheSample
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from aca_sim.caching.inventory import Inventory
+from aca_sim.nodes.sequencer_node import SequencerNode
+from aca_sim.nodes.sim_node import SimNode
+from aca_sim.nodes.spinning import BackgroundSpinner
+
+
+@pytest.fixture
+def cell(ros_context, tmp_path):
+    """A sim node, a sequencer with an inventory file, and a client, spun together."""
+    path = tmp_path / "inventory.db"
+    sim = SimNode(context=ros_context, parameter_overrides=[Parameter("seed", value=4)])
+    sequencer = SequencerNode(
+        context=ros_context, parameter_overrides=[Parameter("inventory_path", value=str(path))]
+    )
+    client = AcaClient(Node("cell_client", context=ros_context))
+    with BackgroundSpinner([sim, sequencer, client.node], context=ros_context):
+        yield client, path
+    sequencer.destroy_node()
+    sim.destroy_node()
+    client.node.destroy_node()
+
+
+def cache(client, **goal):
+    run = client.send(CacheSample, "cache_sample", **goal)
+    return run, run.result
+
+
+def inventory_matches_hardware(client, path):
+    inventory = Inventory(path)
+    try:
+        records = inventory.tubes()
+        for tube in client.state().tubes:
+            record = records[tube.tube_id]
+            assert (record.location, record.contents, record.seal_state) == (
+                tube.location,
+                tube.contents,
+                tube.seal_state,
+            ), f"tube {tube.tube_id}"
+        assert inventory.open_step() is None
+        return inventory.history()
+    finally:
+        inventory.close()
+
+
+def test_a_rock_core_is_cached_and_catalogued(cell):
+    client, path = cell
+    run, result = cache(
+        client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Montdenier", slot=1
+    )
+    assert result.error_code == CacheSample.Result.NONE, result.error_msg
+    assert (result.tube_id, result.sealed, result.catalogued_kind) == (201, True, "rock_core")
+    assert 0.02 < result.sample_height_m < 0.09 and result.duration_s > 300
+    steps = [f.step for f in run.feedback]
+    assert steps[0] == "retrieve_tube" and steps[-1] == "store_tube"
+    assert [f.progress for f in run.feedback] == sorted(f.progress for f in run.feedback)
+    assert any("insertion force" in f.last_measurement for f in run.feedback)
+    history = inventory_matches_hardware(client, path)
+    events = [(h.step, h.event) for h in history if h.tube_id == 201]
+    assert events[:2] == [("retrieve_tube", "started"), ("retrieve_tube", "succeeded")]
+    assert ("store_tube", "succeeded") in events and events[-1] == ("catalogue", "succeeded")
+    inventory = Inventory(path)
+    assert inventory.tube(201).sample_name == "Montdenier" and inventory.tube(201).seal_state == 2
+    inventory.close()
+
+
+def test_an_empty_core_is_sealed_as_an_atmospheric_sample(cell):
+    client, path = cell
+    assert client.inject("empty_core").success
+    _, result = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Roubion", slot=2)
+    assert result.error_code == CacheSample.Result.NONE, result.error_msg
+    assert (result.sealed, result.catalogued_kind, result.sample_height_m) == (
+        True,
+        "atmospheric",
+        0.0,
+    )
+    inventory_matches_hardware(client, path)
+
+
+def test_a_stuck_seal_stores_the_tube_unsealed_and_waits_for_ground(cell):
+    client, path = cell
+    assert client.inject("rim_dust", 0.95).success
+    _, result = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Mageik", slot=3)
+    assert result.error_code == CacheSample.Result.SEAL_NOT_RELEASED
+    assert "stored unsealed" in result.error_msg and "insertion force" in result.error_msg
+    assert result.awaiting_ground and not result.sealed and result.catalogued_kind == ""
+    assert client.tube(203).location == "slot_03" and client.tube(203).seal_state == 0
+    history = inventory_matches_hardware(client, path)
+    story = [
+        (h.step, h.event, h.error_code)
+        for h in history
+        if h.tube_id == 203 and h.event != "started"
+    ]
+    assert ("dispense_seal", "failed", "SEAL_NOT_RELEASED") in story
+    assert story.index(("dispense_seal", "failed", "SEAL_NOT_RELEASED")) < story.index(
+        ("store_tube", "succeeded", "")
+    )
+    assert not any(step == "activate_seal" for step, _, _ in story)
+
+
+def test_bad_kind_is_refused_with_its_value(cell):
+    client, _ = cell
+    _, result = cache(client, kind=9, sample_name="nothing")
+    assert result.error_code == CacheSample.Result.INVALID_GOAL and "kind 9" in result.error_msg
