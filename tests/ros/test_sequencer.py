@@ -3,7 +3,7 @@ hardware, and the documented fault responses (Roubion, Mageik)."""
 
 import pytest
 from aca_client import AcaClient
-from aca_interfaces.action import CacheSample
+from aca_interfaces.action import CacheSample, RecoverSeal
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -85,7 +85,7 @@ def test_an_empty_core_is_sealed_as_an_atmospheric_sample(cell):
     inventory_matches_hardware(client, path)
 
 
-def test_a_stuck_seal_stores_the_tube_unsealed_and_waits_for_ground(cell):
+def test_mageik_stuck_seal_then_ground_commanded_sweeps_seal_it(cell):
     client, path = cell
     assert client.inject("rim_dust", 0.95).success
     _, result = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Mageik", slot=3)
@@ -104,6 +104,35 @@ def test_a_stuck_seal_stores_the_tube_unsealed_and_waits_for_ground(cell):
         ("store_tube", "succeeded", "")
     )
     assert not any(step == "activate_seal" for step, _, _ in story)
+
+    # Ground: sweep the bore and retry, round after round, as the Mageik team did.
+    rounds, sweeps = [], 0
+    while True:
+        run = client.send(RecoverSeal, "recover_seal", tube_id=203, sweeps=12, dispenser=0)
+        rounds.append(run.result)
+        sweeps += run.result.sweeps_done
+        if run.result.error_code == RecoverSeal.Result.NONE:
+            break
+        assert run.result.error_code == RecoverSeal.Result.SEAL_NOT_RELEASED, run.result.error_msg
+        assert client.tube(203).location == "slot_03" and client.tube(203).seal_state == 0
+        assert len(rounds) < 5
+    assert rounds[-1].sealed and sweeps > 19
+    assert client.tube(203).seal_state == 2 and client.tube(203).location == "slot_03"
+    history = inventory_matches_hardware(client, path)
+    story = [(h.step, h.event) for h in history if h.tube_id == 203 and h.event != "started"]
+    attempts = [event for step, event in story if step == "dispense_seal"]
+    assert attempts == ["failed"] * len(rounds) + ["succeeded"]
+    assert sum(1 for step, event in story if step == "sweep_bore" and event == "succeeded") == len(
+        rounds
+    )
+    inventory = Inventory(path)
+    assert (inventory.tube(203).sample_name, inventory.tube(203).catalogued_kind) == (
+        "Mageik",
+        "rock_core",
+    )
+    inventory.close()
+    refused = client.send(RecoverSeal, "recover_seal", tube_id=203, sweeps=1, dispenser=0).result
+    assert refused.error_code == RecoverSeal.Result.TUBE_SEALED
 
 
 def test_bad_kind_is_refused_with_its_value(cell):

@@ -6,13 +6,16 @@ outcome with the tube's new state in one transaction. Failures and the volume re
 through the onboard fault responses (aca_sim.caching.fault_protection). On start it
 reconciles the inventory with the hardware and refuses to run on a contradiction.
 
-Goal policy: one sequence at a time; a goal while one runs is rejected.
+Actions: /aca/cache_sample (one sample, start to end) and /aca/recover_seal (the ground-
+commanded recovery of a stuck seal: retrieve, sweep the bore n times, retry, store).
+Goal policy: one sequence at a time; a goal of either action while one runs is rejected.
 Thread rule: everything runs on the node's executor (async callbacks), never on pybullet.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,23 @@ MEASUREMENTS = {
 }
 
 
+@dataclass
+class RunSummary:
+    """What a run of steps came to; sim times in s."""
+
+    code: str = "NONE"
+    message: str = ""
+    tube_id: int = 0
+    sample_height_m: float = 0.0
+    awaiting_ground: bool = False
+    catalogue: str = ""
+    sweeps_done: int = 0
+    peak_force_n: float = 0.0
+    sealed: bool = False
+    end_s: float = 0.0
+    duration_s: float = 0.0
+
+
 class SequencerNode(Node):
     """The cache_sample action server over the device actions and the inventory."""
 
@@ -93,14 +113,20 @@ class SequencerNode(Node):
         )
         self._busy = False
         self._ready = False
-        self.server = ActionServer(
-            self,
-            actions.CacheSample,
-            "cache_sample",
-            execute_callback=self._execute,
-            goal_callback=self._on_goal,
-            callback_group=group,
-        )
+        self.servers = [
+            ActionServer(
+                self,
+                action_type,
+                name,
+                execute_callback=self._execute_with(action_type, run),
+                goal_callback=self._on_goal_for(name),
+                callback_group=group,
+            )
+            for action_type, name, run in (
+                (actions.CacheSample, "cache_sample", self._run),
+                (actions.RecoverSeal, "recover_seal", self._recover),
+            )
+        ]
 
     def destroy_node(self) -> None:
         """Close the inventory and destroy the node."""
@@ -136,113 +162,200 @@ class SequencerNode(Node):
         self._ready = True
 
     # ------------------------------------------------------------------ action
-    def _on_goal(self, request: Any) -> GoalResponse:
-        if self._busy:
-            self.get_logger().info("cache_sample: goal rejected, a sequence is running")
-            return GoalResponse.REJECT
-        self._busy = True
-        return GoalResponse.ACCEPT
+    def _on_goal_for(self, name: str) -> Any:
+        def on_goal(_request: Any) -> GoalResponse:
+            if self._busy:
+                self.get_logger().info(f"{name}: goal rejected, a sequence is running")
+                return GoalResponse.REJECT
+            self._busy = True
+            return GoalResponse.ACCEPT
 
-    async def _execute(self, goal_handle: Any) -> Any:
-        try:
-            return await self._run(goal_handle)
-        except Exception as error:  # every goal ends in an explicit terminal state
-            self.get_logger().error(f"cache_sample failed: {type(error).__name__}: {error}")
-            result = actions.CacheSample.Result(
-                error_code=actions.CacheSample.Result.INTERNAL_ERROR,
-                error_msg=f"{type(error).__name__}: {error}",
-            )
-            goal_handle.abort()
-            return result
-        finally:
-            self._busy = False
+        return on_goal
 
-    async def _run(self, goal_handle: Any) -> Any:
-        goal = goal_handle.request
-        result = actions.CacheSample.Result()
-        codes = actions.CacheSample.Result
-
-        def finish(code: str, message: str) -> Any:
-            result.error_code, result.error_msg = getattr(codes, code), message
-            if code == "NONE":
-                goal_handle.succeed()
-            else:
+    def _execute_with(self, action_type: Any, run: Any) -> Any:
+        async def execute(goal_handle: Any) -> Any:
+            try:
+                return await run(goal_handle)
+            except Exception as error:  # every goal ends in an explicit terminal state
+                self.get_logger().error(f"{type(error).__name__}: {error}")
+                result = action_type.Result(
+                    error_code=action_type.Result.INTERNAL_ERROR,
+                    error_msg=f"{type(error).__name__}: {error}",
+                )
                 goal_handle.abort()
-            return result
+                return result
+            finally:
+                self._busy = False
 
-        if goal.kind not in KINDS:
-            return finish("INVALID_GOAL", f"kind {goal.kind} is not one of {sorted(KINDS)}")
-        if goal.empty_tube_policy not in POLICIES:
-            return finish("INVALID_GOAL", f"empty_tube_policy {goal.empty_tube_policy} is unknown")
+        return execute
+
+    @staticmethod
+    def _finish(goal_handle: Any, result: Any, code: str, message: str) -> Any:
+        codes = type(result)
+        result.error_code = getattr(codes, code, codes.INTERNAL_ERROR)
+        result.error_msg = message if hasattr(codes, code) else f"{code}: {message}"
+        if code == "NONE":
+            goal_handle.succeed()
+        else:
+            goal_handle.abort()
+        return result
+
+    async def _ensure_ready(self) -> str:
+        """Prepare the inventory once; return an error message or ''."""
         try:
             if not self._ready:
                 await self._prepare()
         except InventoryMismatch as error:
-            return finish("INVENTORY_MISMATCH", str(error))
+            return str(error)
+        return ""
+
+    async def _run(self, goal_handle: Any) -> Any:
+        """cache_sample: plan the sequence for the goal's kind and run it."""
+        goal = goal_handle.request
+        result = actions.CacheSample.Result()
+        if goal.kind not in KINDS:
+            return self._finish(
+                goal_handle,
+                result,
+                "INVALID_GOAL",
+                f"kind {goal.kind} is not one of {sorted(KINDS)}",
+            )
+        if goal.empty_tube_policy not in POLICIES:
+            message = f"empty_tube_policy {goal.empty_tube_policy} is unknown"
+            return self._finish(goal_handle, result, "INVALID_GOAL", message)
+        problem = await self._ensure_ready()
+        if problem:
+            return self._finish(goal_handle, result, "INVENTORY_MISMATCH", problem)
         kind = KINDS[goal.kind]
         slot = goal.slot or self._next_slot(kind)
         if not slot:
-            return finish("NO_TUBE_AVAILABLE", f"no tube left for a {kind.value} sample")
-        steps = list(plan(kind, slot, goal.dispenser))
-        catalogue = {SampleKind.WITNESS: "witness"}.get(kind, kind.value)
-        code, message, index, start_s = "NONE", "", 0, None
+            return self._finish(
+                goal_handle, result, "NO_TUBE_AVAILABLE", f"no tube left for a {kind.value} sample"
+            )
+        summary = await self._run_steps(
+            goal_handle,
+            plan(kind, slot, goal.dispenser),
+            actions.CacheSample.Feedback,
+            goal.sample_name,
+            POLICIES[goal.empty_tube_policy],
+        )
+        catalogue = summary.catalogue or {SampleKind.WITNESS: "witness"}.get(kind, kind.value)
+        result.tube_id, result.sample_height_m = summary.tube_id, summary.sample_height_m
+        result.sealed, result.awaiting_ground = summary.sealed, summary.awaiting_ground
+        result.catalogued_kind = (
+            catalogue if summary.sealed or kind == SampleKind.DEPOT_DROP else ""
+        )
+        result.duration_s = summary.duration_s
+        if result.tube_id:
+            self._catalogue(
+                result.tube_id, goal.sample_name, result.catalogued_kind, summary.end_s
+            )
+        return self._finish(goal_handle, result, summary.code, summary.message)
+
+    async def _recover(self, goal_handle: Any) -> Any:
+        """recover_seal: retrieve the unsealed tube, sweep the bore, retry the seal, store."""
+        goal = goal_handle.request
+        result = actions.RecoverSeal.Result()
+        problem = await self._ensure_ready()
+        if problem:
+            return self._finish(goal_handle, result, "INVENTORY_MISMATCH", problem)
+        try:
+            tube = self.inventory.tube(goal.tube_id)
+        except KeyError as error:
+            return self._finish(goal_handle, result, "INVALID_GOAL", str(error.args[0]))
+        if tube.seal_state != 0:
+            return self._finish(
+                goal_handle, result, "TUBE_SEALED", f"tube {tube.tube_id} already has a seal"
+            )
+        if not tube.location.startswith("slot_"):
+            return self._finish(
+                goal_handle,
+                result,
+                "INVALID_GOAL",
+                f"tube {tube.tube_id} is at {tube.location}, not in storage",
+            )
+        if goal.sweeps > 100:
+            return self._finish(
+                goal_handle, result, "INVALID_GOAL", f"sweeps must be in 0..100, got {goal.sweeps}"
+            )
+        steps = [Step("retrieve_tube", {"slot": int(tube.location.removeprefix("slot_"))})]
+        if goal.sweeps:
+            steps.append(Step("sweep_bore", {"sweeps": goal.sweeps}))
+        steps += [
+            Step("dispense_seal", {"dispenser": goal.dispenser}),
+            Step("activate_seal"),
+            Step("store_tube", {"slot": 0}),
+        ]
+        summary = await self._run_steps(
+            goal_handle,
+            steps,
+            actions.RecoverSeal.Feedback,
+            tube.sample_name,
+            EmptyTubePolicy.HOLD_UNSEALED,
+        )
+        result.sealed, result.sweeps_done = summary.sealed, summary.sweeps_done
+        result.peak_force_n, result.duration_s = summary.peak_force_n, summary.duration_s
+        if summary.sealed:
+            kind = {"empty": "atmospheric"}.get(tube.contents, tube.contents)
+            self._catalogue(tube.tube_id, tube.sample_name, kind, summary.end_s)
+        return self._finish(goal_handle, result, summary.code, summary.message)
+
+    async def _run_steps(
+        self,
+        goal_handle: Any,
+        steps: list[Step],
+        feedback_type: Any,
+        sample_name: str,
+        empty_policy: EmptyTubePolicy,
+    ) -> RunSummary:
+        """Run steps in order, recording each in the inventory; apply the fault responses."""
+        summary = RunSummary()
+        steps, index, start_s = list(steps), 0, None
         while index < len(steps):
             step = steps[index]
             index += 1
-            feedback = actions.CacheSample.Feedback(
+            feedback = feedback_type(
                 step=step.action,
                 step_index=index,
                 step_count=len(steps),
                 progress=(index - 1) / len(steps),
             )
             goal_handle.publish_feedback(feedback)
-            device_result, world = await self._do_step(step, goal.sample_name)
-            if start_s is None:
-                start_s = (
-                    world.sim_time.sec + world.sim_time.nanosec * 1e-9 - device_result.duration_s
-                )
-            if device_result.error_code == 0 and step.action == "retrieve_tube":
-                result.tube_id = device_result.tube_id
+            device_result, world = await self._do_step(step, sample_name)
+            now = world.sim_time.sec + world.sim_time.nanosec * 1e-9
+            start_s = now - device_result.duration_s if start_s is None else start_s
+            response = None
             if device_result.error_code != 0:
-                response = after_failure(
-                    step.action,
-                    self._code_name(step.action, device_result.error_code),
-                    world.held_tube_id != 0,
-                )
+                code = self._code_name(step.action, device_result.error_code)
+                response = after_failure(step.action, code, world.held_tube_id != 0)
+            elif step.action == "retrieve_tube":
+                summary.tube_id = device_result.tube_id
             elif step.action == "assess_volume":
-                result.sample_height_m = device_result.sample_height_m
-                response = after_volume(
-                    device_result.contact_detected, POLICIES[goal.empty_tube_policy]
-                )
-            else:
-                response = None
+                summary.sample_height_m = device_result.sample_height_m
+                response = after_volume(device_result.contact_detected, empty_policy)
+            elif step.action == "sweep_bore":
+                summary.sweeps_done += device_result.sweeps_done
+            if hasattr(device_result, "peak_force_n") and step.action == "dispense_seal":
+                summary.peak_force_n = device_result.peak_force_n
             if response is not None:
-                if response.catalogue_as:
-                    catalogue = response.catalogue_as
+                summary.catalogue = response.catalogue_as or summary.catalogue
                 if response.replace_remaining is not None:
                     steps = steps[:index] + list(response.replace_remaining)
                 if response.error_code:
-                    code, message = (
-                        response.error_code,
-                        f"{response.reason} ({device_result.error_msg})".strip(),
-                    )
-                result.awaiting_ground = result.awaiting_ground or response.await_ground
+                    summary.code = response.error_code
+                    summary.message = f"{response.reason} ({device_result.error_msg})"
+                summary.awaiting_ground = summary.awaiting_ground or response.await_ground
             measure = MEASUREMENTS.get(step.action)
             if device_result.error_code == 0 and measure:
                 feedback.last_measurement = measure(device_result)
             feedback.progress = index / len(steps)
             goal_handle.publish_feedback(feedback)
         world = await self._world()
-        tube = next((t for t in world.tubes if t.tube_id == result.tube_id), None)
-        result.sealed = tube is not None and tube.seal_state == 2
-        result.catalogued_kind = (
-            catalogue if result.sealed or kind == SampleKind.DEPOT_DROP else ""
-        )
-        end_s = world.sim_time.sec + world.sim_time.nanosec * 1e-9
-        if result.tube_id:
-            self._catalogue(result.tube_id, goal.sample_name, result.catalogued_kind, end_s)
-        result.duration_s = end_s - (start_s or end_s)
-        return finish(code, message)
+        tube = next((t for t in world.tubes if t.tube_id == summary.tube_id), None)
+        summary.sealed = tube is not None and tube.seal_state == 2
+        summary.end_s = world.sim_time.sec + world.sim_time.nanosec * 1e-9
+        summary.duration_s = summary.end_s - (summary.end_s if start_s is None else start_s)
+        return summary
 
     async def _do_step(
         self, step: Step, sample_name: str
