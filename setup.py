@@ -22,6 +22,7 @@ setup(
         (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.xml"))),
         (f"share/{PACKAGE}/urdf", sorted(glob("urdf/*.xacro"))),
         (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml"))),
+        (f"share/{PACKAGE}/config/faults", sorted(glob("config/faults/*.yaml"))),
     ],
     entry_points={
         "console_scripts": [

@@ -74,11 +74,12 @@ class AcaClient:
         finally:
             self.node.destroy_client(client)
 
-    def inject(self, kind: str, value: float = 1.0) -> InjectFault.Response:
+    def inject(self, kind: str, value: float = 1.0, scenario: str = "") -> InjectFault.Response:
         client = self.node.create_client(InjectFault, "/aca/sim/inject_fault")
         assert client.wait_for_service(timeout_sec=10.0)
         try:
-            return wait(client.call_async(InjectFault.Request(kind=kind, value=value)))
+            request = InjectFault.Request(kind=kind, value=value, scenario=scenario)
+            return wait(client.call_async(request))
         finally:
             self.node.destroy_client(client)
 

@@ -139,3 +139,27 @@ def test_bad_kind_is_refused_with_its_value(cell):
     client, _ = cell
     _, result = cache(client, kind=9, sample_name="nothing")
     assert result.error_code == CacheSample.Result.INVALID_GOAL and "kind 9" in result.error_msg
+
+
+def test_pebbles_halt_caching_with_the_documented_code(cell):
+    client, path = cell
+    armed = client.inject("scenario", scenario="issole_pebbles")
+    assert armed.success and "carousel_debris" in armed.message
+    _, result = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Issole", slot=6)
+    assert result.error_code == CacheSample.Result.EARLY_DRAG
+    assert "caching halted" in result.error_msg and result.awaiting_ground and not result.sealed
+    state = client.state()
+    assert state.caching_halted and state.held_tube_id == 0
+    assert client.tube(206).location.startswith("bit_")  # the tube stays in its bit
+    history = inventory_matches_hardware(client, path)
+    story = [(h.step, h.event) for h in history if h.tube_id == 206 and h.step != "catalogue"]
+    assert story[-2:] == [("core_sample", "started"), ("core_sample", "failed")]
+    failed_row = next(h for h in history if h.step == "core_sample" and h.event == "failed")
+    assert failed_row.error_code == "EARLY_DRAG"
+
+
+def test_unknown_scenario_is_named(cell):
+    client, _ = cell
+    response = client.inject("scenario", scenario="gremlins")
+    assert not response.success and "no fault scenario 'gremlins'" in response.message
+    assert "mageik" in response.message

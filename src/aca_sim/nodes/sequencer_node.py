@@ -357,10 +357,9 @@ class SequencerNode(Node):
         summary.duration_s = summary.end_s - (summary.end_s if start_s is None else start_s)
         return summary
 
-    async def _do_step(
-        self, step: Step, sample_name: str
-    ) -> tuple[str, Any, GetWorldState.Response]:
-        """Run one device step with its inventory records; return (device result, world)."""
+    async def _do_step(self, step: Step, sample_name: str) -> tuple[Any, GetWorldState.Response]:
+        """Run one device step with its inventory records; return (device result, world).
+        The outcome row carries every tube whose observed state the step changed."""
         before = await self._world()
         tube_id = before.held_tube_id or self._tube_for(step, before)
         sim_s = before.sim_time.sec + before.sim_time.nanosec * 1e-9
@@ -376,17 +375,7 @@ class SequencerNode(Node):
         else:
             device_result = (await handle.get_result_async()).result
         world = await self._world()
-        tube_id = tube_id or getattr(device_result, "tube_id", 0)
-        changes = {}
-        for tube in world.tubes:
-            if tube.tube_id == tube_id:
-                changes[tube_id] = {
-                    "location": tube.location,
-                    "contents": tube.contents,
-                    "seal_state": tube.seal_state,
-                    "sample_height_m": tube.sample_height_m,
-                    "rim_dust": tube.rim_dust,
-                }
+        changes = _tube_changes(before, world)
         seals_before = {d.dispenser_id: d.seals_remaining for d in before.dispensers}
         used = {
             d.dispenser_id: seals_before[d.dispenser_id] - d.seals_remaining
@@ -428,8 +417,11 @@ class SequencerNode(Node):
         return names[0] if names else str(code)
 
     def _tube_for(self, step: Step, world: GetWorldState.Response) -> int:
+        """The tube a step works on when the arm holds none: in the goal's slot, or in a bit."""
         slot = step.goal.get("slot", 0)
-        return next((t.tube_id for t in world.tubes if t.location == f"slot_{slot:02d}"), 0)
+        in_slot = next((t.tube_id for t in world.tubes if t.location == f"slot_{slot:02d}"), 0)
+        in_bit = next((b.tube_id for b in world.bit_slots if b.tube_id), 0)
+        return in_slot or in_bit
 
     def _next_slot(self, kind: SampleKind) -> int:
         tubes = self.inventory.tubes().values()
@@ -458,6 +450,26 @@ class SequencerNode(Node):
             sim_s,
             {tube_id: {"sample_name": sample_name, "catalogued_kind": catalogued_kind}},
         )
+
+
+TRACKED = ("location", "contents", "seal_state", "sample_height_m", "rim_dust")
+
+
+def _tube_changes(
+    before: GetWorldState.Response, after: GetWorldState.Response
+) -> dict[int, dict]:
+    """Tube fields that differ between two hardware readings, by tube id."""
+    old = {t.tube_id: t for t in before.tubes}
+    changes = {}
+    for tube in after.tubes:
+        diff = {
+            f: getattr(tube, f)
+            for f in TRACKED
+            if getattr(tube, f) != getattr(old[tube.tube_id], f)
+        }
+        if diff:
+            changes[tube.tube_id] = diff
+    return changes
 
 
 def main(argv: list[str] | None = None) -> int:

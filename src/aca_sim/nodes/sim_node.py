@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import rclpy
@@ -31,6 +32,7 @@ from aca_sim.nodes.executor_bridge import ExecutorBridge
 from aca_sim.nodes.physics_runner import MODES, PhysicsRunner
 from aca_sim.nodes.step_server import ResourceBook, StepServer
 from aca_sim.nodes.step_servers import make_captured, step_specs
+from aca_sim.paths import share_path
 from aca_sim.ros_env import ensure_local_discovery
 from aca_sim.sim.config import ModelConfig, load_model_config
 from aca_sim.sim.errors import StepError
@@ -298,15 +300,32 @@ class SimNode(Node):
         self, request: InjectFault.Request, response: InjectFault.Response
     ) -> InjectFault.Response:
         try:
-            await self._on_physics(lambda w: w.inject_fault(request.kind, request.value or 1.0))
+            if request.kind == "scenario":
+                path = self._scenario_path(request.scenario)
+                kinds = await self._on_physics(lambda w: w.inject_scenario(str(path)))
+                armed = f"scenario {request.scenario}: {', '.join(kinds)}"
+            else:
+                await self._on_physics(
+                    lambda w: w.inject_fault(request.kind, request.value or 1.0)
+                )
+                armed = f"fault {request.kind}"
         except StepError as error:
             response.success, response.message = False, error.message
             return response
-        response.success, response.message = (
-            True,
-            f"fault {request.kind} armed for the next coring",
-        )
+        response.success, response.message = True, f"{armed} armed for the next coring"
         return response
+
+    @staticmethod
+    def _scenario_path(name: str) -> Path:
+        """A scenario file: a path, or a name under config/faults/ (without .yaml)."""
+        path = Path(name)
+        if path.suffix == ".yaml" and path.is_file():
+            return path
+        candidate = share_path("config", "faults", f"{name}.yaml")
+        if not candidate.is_file():
+            known = ", ".join(sorted(p.stem for p in candidate.parent.glob("*.yaml")))
+            raise StepError("INVALID_GOAL", f"no fault scenario {name!r} (known: {known})")
+        return candidate
 
 
 def main(argv: list[str] | None = None) -> int:

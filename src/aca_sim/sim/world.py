@@ -727,6 +727,25 @@ class AcaWorld:
             )
         self.pending_faults[kind] = float(value)
 
+    def inject_scenario(self, path: str) -> list[str]:
+        """Arm every fault of a scenario file (config/faults/*.yaml); return their kinds.
+        All faults are checked before any is armed."""
+        import yaml
+
+        with open(path) as stream:
+            data = yaml.safe_load(stream)
+        if not isinstance(data, dict) or not isinstance(data.get("faults"), list):
+            raise StepError("INVALID_GOAL", f"{path}: expected a mapping with a 'faults' list")
+        armed = dict(self.pending_faults)
+        try:
+            for fault in data["faults"]:
+                self.inject_fault(str(fault["kind"]), float(fault.get("value", 1.0)))
+        except (KeyError, TypeError, ValueError, StepError) as error:
+            self.pending_faults = armed
+            detail = error.message if isinstance(error, StepError) else repr(error)
+            raise StepError("INVALID_GOAL", f"{path}: bad fault entry: {detail}") from error
+        return [str(f["kind"]) for f in data["faults"]]
+
     def take_faults(self, *kinds: str) -> dict[str, float]:
         """Remove and return the pending faults of the given kinds."""
         return {k: self.pending_faults.pop(k) for k in kinds if k in self.pending_faults}
