@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from aca_sim import __version__
 
@@ -19,44 +20,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser(
         "run",
-        help="cache a rock core headless through the physics model",
-        description="Cache one rock core through the PyBullet model of the ACA, headless, "
-        "and print each step with its sim time, wall time and measurement.",
+        help="run the default caching campaign headless (sim + sequencer over ROS, fast mode)",
+        description="Start the simulation and the sequencer headless in fast mode and cache a "
+        "rock core, an empty core (sealed as atmospheric), a witness tube and a Mageik-like "
+        "dusty core (recovered with bore sweeps). Writes a run folder.",
     )
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--slot", type=int, default=1, help="storage slot of the tube, 1..38")
-    run.add_argument("--gui", action="store_true", help="show the PyBullet GUI")
+    run.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default 0)")
+    run.add_argument(
+        "--run-dir",
+        type=Path,
+        default=None,
+        help="output folder (default runs/<UTC time>-seed<N>)",
+    )
     return parser
 
 
 def run_main_job(args: argparse.Namespace) -> int:
-    """Cache one rock core and print a step table; return the exit code."""
-    from aca_sim.scripted import cache_one_core
-    from aca_sim.sim.errors import StepError
-    from aca_sim.sim.world import AcaWorld
-
-    if not 1 <= args.slot <= 38:
-        print(
-            f"aca-sim run: --slot {args.slot} is not a sample-tube slot (1..38)", file=sys.stderr
-        )
+    """Run the default campaign; print progress and a summary; return the exit code."""
+    if args.seed < 0:
+        print(f"aca-sim run: --seed {args.seed} must be >= 0", file=sys.stderr)
         return 2
+    run_dir = args.run_dir or Path("runs") / time.strftime(
+        f"%Y%m%dT%H%M%SZ-seed{args.seed}", time.gmtime()
+    )
+    if run_dir.exists() and any(run_dir.iterdir()):
+        print(f"aca-sim run: --run-dir {run_dir} is not empty", file=sys.stderr)
+        return 2
+    from aca_sim.nodes.campaign import run_campaign, summary_table
+
     wall0 = time.perf_counter()
-    world = AcaWorld.create(gui=args.gui, seed=args.seed)
-    print(f"aca-sim {__version__}: caching a rock core from slot {args.slot}, seed {args.seed}")
-    print(f"{'step':<24}{'sim s':>8}{'wall s':>8}  measurement")
-    try:
-        for report in cache_one_core(world, args.slot):
-            line = f"{report.name:<24}{report.sim_s:>8.1f}{report.wall_s:>8.2f}"
-            print(f"{line}  {report.measurement}", flush=True)
-    except StepError as error:
-        print(f"step failed: {error.code}: {error.message}", file=sys.stderr)
-        return 1
-    finally:
-        sim_s = world.time_s
-        world.close()
+    print(
+        f"aca-sim {__version__}: default campaign, seed {args.seed}, run folder {run_dir}",
+        flush=True,
+    )
+    outcomes = run_campaign(args.seed, run_dir, say=lambda line: print(line, flush=True))
     wall = time.perf_counter() - wall0
-    print(f"done: {sim_s:.1f} s of sim time in {wall:.1f} s wall ({sim_s / wall:.1f}x real time)")
-    return 0
+    sim_s = sum(o.sim_s for o in outcomes)
+    print()
+    print(summary_table(outcomes, args.seed))
+    print(
+        f"\ncampaign: {sim_s:.0f} s of sim time in {wall:.0f} s wall; wrote {run_dir}/"
+        "{inventory.db,manifest.json,summary.md}"
+    )
+    return 0 if all(o.sealed for o in outcomes) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

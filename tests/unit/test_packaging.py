@@ -62,6 +62,9 @@ def test_cli_help_lists_the_run_command(capsys):
         main(["--help"])
 
 
-def test_cli_names_a_bad_slot(capsys):
-    assert main(["run", "--slot", "41"]) == 2
-    assert "--slot 41 is not a sample-tube slot (1..38)" in capsys.readouterr().err
+def test_cli_names_a_bad_seed_and_a_used_run_folder(capsys, tmp_path):
+    assert main(["run", "--seed", "-3"]) == 2
+    assert "--seed -3 must be >= 0" in capsys.readouterr().err
+    (tmp_path / "old.txt").write_text("x")
+    assert main(["run", "--run-dir", str(tmp_path)]) == 2
+    assert f"--run-dir {tmp_path} is not empty" in capsys.readouterr().err
