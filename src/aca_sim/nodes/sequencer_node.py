@@ -19,19 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rclpy
 from aca_interfaces import action as actions
 from aca_interfaces.srv import GetWorldState
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.action import ActionClient, ActionServer, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 from aca_sim.caching.fault_protection import EmptyTubePolicy, after_failure, after_volume
 from aca_sim.caching.inventory import Inventory, InventoryMismatch, Observed, TubeRecord
 from aca_sim.caching.sequences import SampleKind, Step, plan
-from aca_sim.ros_env import ensure_local_discovery
+from aca_sim.nodes.spinning import run_node
 
 DEVICE_ACTIONS = {
     "move_arm": actions.MoveArm,
@@ -473,22 +471,8 @@ def _tube_changes(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the sequencer until Ctrl-C or shutdown."""
-    ensure_local_discovery()
-    rclpy.init(args=argv if argv is not None else sys.argv)
-    node = None
-    try:
-        node = SequencerNode()
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    """Run the node until Ctrl-C or shutdown; return the exit code."""
+    return run_node(SequencerNode, "aca_sim sequencer", argv)
 
 
 if __name__ == "__main__":

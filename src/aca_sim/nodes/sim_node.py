@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import rclpy
 from aca_interfaces.msg import DispenserStateArray, TubeStateArray
 from aca_interfaces.srv import GetWorldState, InjectFault, ResetWorld, Snapshot
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.task import Future
@@ -30,10 +28,10 @@ from std_msgs.msg import Header, String
 from aca_sim.nodes import conversions
 from aca_sim.nodes.executor_bridge import ExecutorBridge
 from aca_sim.nodes.physics_runner import MODES, PhysicsRunner
+from aca_sim.nodes.spinning import run_node
 from aca_sim.nodes.step_server import ResourceBook, StepServer
 from aca_sim.nodes.step_servers import make_captured, step_specs
 from aca_sim.paths import share_path
-from aca_sim.ros_env import ensure_local_discovery
 from aca_sim.sim.config import ModelConfig, load_model_config
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.urdf import expand_xacro
@@ -329,25 +327,8 @@ class SimNode(Node):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the sim node until Ctrl-C or shutdown; return the exit code."""
-    ensure_local_discovery()
-    rclpy.init(args=argv if argv is not None else sys.argv)
-    node = None
-    try:
-        node = SimNode()
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ValueError as error:
-        print(f"aca_sim sim node: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    """Run the node until Ctrl-C or shutdown; return the exit code."""
+    return run_node(SimNode, "aca_sim sim node", argv)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@ SingleThreadedExecutor and writes long work as async callbacks.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
+from collections.abc import Callable
 
+import rclpy
 from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
@@ -48,3 +51,29 @@ class BackgroundSpinner:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def run_node(make_node: Callable[[], Node], name: str, argv: list[str] | None = None) -> int:
+    """A node process's main: keep discovery local, init rclpy, spin the node on a
+    SingleThreadedExecutor until Ctrl-C or shutdown, clean up; return the exit code
+    (2 when the node refuses its parameters with ValueError)."""
+    from aca_sim.ros_env import ensure_local_discovery
+
+    ensure_local_discovery()
+    rclpy.init(args=argv if argv is not None else sys.argv)
+    node = None
+    try:
+        node = make_node()
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except ValueError as error:
+        print(f"{name}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0

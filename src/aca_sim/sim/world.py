@@ -461,23 +461,33 @@ class AcaWorld:
         inverse = self.p.invertTransform([0, 0, 0], link_orn)[1]
         return list(self.p.multiplyTransforms([0, 0, 0], inverse, [0, 0, 0], tube_orn)[1])
 
-    def _create_grip_constraint(self, tube_id: int, orientation: list[float]) -> int:
-        sha = self.config.sha
-        bottom_above_tool = sha.tube_top_above_tool_m - self.config.tube.length_m
+    def _fix_tube_to_link(
+        self, tube_id: int, link: str, point: list[float], orientation: list[float]
+    ) -> int:
+        """Make the tube dynamic and fix its origin to `point` of an ACA link (link frame),
+        keeping `orientation` (the tube in the link frame). Return the constraint id."""
         self._make_dynamic(self.tube_bodies[tube_id], self.config.tube.mass_kg)
-        fore, body = self.link_index["sha_fore"], self.tube_bodies[tube_id]
+        index, body = self.link_index[link], self.tube_bodies[tube_id]
         cid = self.p.createConstraint(
             self.aca,
-            fore,
+            index,
             body,
             -1,
             self.p.JOINT_FIXED,
             [0, 0, 0],
-            self._com_point(self.aca, fore, [sha.link2_m, 0, bottom_above_tool]),
+            self._com_point(self.aca, index, point),
             self._com_point(body, -1, [0, 0, 0]),
             parentFrameOrientation=orientation,
         )
         self.p.changeConstraint(cid, maxForce=2000)
+        return cid
+
+    def _create_grip_constraint(self, tube_id: int, orientation: list[float]) -> int:
+        sha = self.config.sha
+        bottom_above_tool = sha.tube_top_above_tool_m - self.config.tube.length_m
+        cid = self._fix_tube_to_link(
+            tube_id, "sha_fore", [sha.link2_m, 0, bottom_above_tool], orientation
+        )
         # The constraint is the grasp: the jaws hold the tube, they do not rub it.
         self.p.setCollisionFilterPair(
             self.tube_bodies[tube_id], self.aca, -1, self.link_index["sha_fore"], 0
@@ -507,29 +517,14 @@ class AcaWorld:
     def _attach_tube_to_bit(self, tube_id: int, bit_slot: int, orientation: list[float]) -> None:
         bc = self.config.bit_carousel
         angle = (bit_slot - 1) * 2 * math.pi / len(bc.bits)
-        self._make_dynamic(self.tube_bodies[tube_id], self.config.tube.mass_kg)
-        carousel, body = self.link_index["bit_carousel"], self.tube_bodies[tube_id]
-        cid = self.p.createConstraint(
-            self.aca,
-            carousel,
-            body,
-            -1,
-            self.p.JOINT_FIXED,
-            [0, 0, 0],
-            self._com_point(
-                self.aca,
-                carousel,
-                [
-                    bc.radius_m * math.cos(angle),
-                    bc.radius_m * math.sin(angle),
-                    -self.config.tube.length_m,
-                ],
-            ),
-            self._com_point(body, -1, [0, 0, 0]),
-            parentFrameOrientation=orientation,
+        point = [
+            bc.radius_m * math.cos(angle),
+            bc.radius_m * math.sin(angle),
+            -self.config.tube.length_m,
+        ]
+        self.bit_constraints[bit_slot] = self._fix_tube_to_link(
+            tube_id, "bit_carousel", point, orientation
         )
-        self.p.changeConstraint(cid, maxForce=2000)
-        self.bit_constraints[bit_slot] = cid
 
     def latch_in_bit(self, tube_id: int, bit_slot: int) -> None:
         """Latch a tube into a bit of the bit carousel (it rotates with the carousel)."""
