@@ -184,10 +184,9 @@ class BitCarousel(Device):
             world.command_joint(
                 "drill_feed", "position", 0.0, cfg.dropoff_velocity_mps * 5, cfg.dropoff_effort_n
             )
-        for _ in range(int((full / (cfg.dropoff_velocity_mps * 5) + 2) / world.dt)):
-            if world.joint_position("drill_feed") < 1e-4:
-                break
-            yield Feedback("retract_drill", 1.0)
+        yield from world.wait_home(
+            "drill_feed", full, cfg.dropoff_velocity_mps * 5, "retract_drill"
+        )
         if first is None:
             raise StepError("TIMEOUT", "the bit never met the carousel seat at drop-off")
         return first, peak

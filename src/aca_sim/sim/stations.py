@@ -90,10 +90,9 @@ class SealingStation(Device):
                 world.command_joint(
                     "seal_ram_z", "position", 0.0, cfg.ram_velocity_mps, cfg.ram_effort_n
                 )
-            for _ in range(int((cfg.ram_stroke_m / cfg.ram_velocity_mps + 1.0) / world.dt)):
-                if world.joint_position("seal_ram_z") < 1e-4:
-                    break
-                yield Feedback("retract_ram", 1.0)
+            yield from world.wait_home(
+                "seal_ram_z", cfg.ram_stroke_m, cfg.ram_velocity_mps, "retract_ram"
+            )
         tube = world.tubes[tube_id]
         hermetic = (
             tube.seal_state == SealState.ACTIVATED
@@ -231,10 +230,9 @@ class VolumeProbe(Device):
                 world.command_joint(
                     "volume_probe_z", "position", 0.0, cfg.velocity_mps, cfg.effort_n
                 )
-            for _ in range(int((cfg.travel_m / cfg.velocity_mps + 2) / world.dt)):
-                if world.joint_position("volume_probe_z") < 1e-4:
-                    break
-                yield Feedback("retract_probe", 1.0)
+            yield from world.wait_home(
+                "volume_probe_z", cfg.travel_m, cfg.velocity_mps, "retract_probe"
+            )
         depth = travel - cfg.home_gap_m  # the tip rests home_gap_m above the rim at home
         height = world.config.tube.bore_depth_m - depth if contact else 0.0
         return ProbeResult(contact, travel, depth, height)

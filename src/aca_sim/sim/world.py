@@ -268,6 +268,13 @@ class AcaWorld:
         for i in range(steps):
             yield Feedback(phase, (i + 1) / steps)
 
+    def wait_home(self, joint: str, travel: float, velocity: float, phase: str) -> Operation[None]:
+        """Wait (bounded by travel/velocity + 2 s) for a tool joint commanded to position 0."""
+        for _ in range(int((travel / velocity + 2.0) / self.dt)):
+            if self.joint_position(joint) < 1e-4:
+                return
+            yield Feedback(phase, 1.0)
+
     # ------------------------------------------------------------------ joints
     def joint_state(self, name: str) -> tuple[float, float, float]:
         """Position, velocity and applied motor force/torque of an ACA joint."""
@@ -630,24 +637,17 @@ class AcaWorld:
     def _create_seal(self, seal_id: int, tube_id: int, pose: list[Any]) -> None:
         seal = self.config.seal
         p = self.p
-        shape = p.createCollisionShapeArray(
-            shapeTypes=[p.GEOM_CYLINDER, p.GEOM_CYLINDER],
-            radii=[seal.plug_radius_m, seal.cap_radius_m],
-            lengths=[seal.plug_length_m, seal.cap_thickness_m],
-            collisionFramePositions=[
-                [0, 0, seal.plug_length_m / 2],
-                [0, 0, seal.plug_length_m + seal.cap_thickness_m / 2],
-            ],
-        )
-        visual = p.createVisualShapeArray(
-            shapeTypes=[p.GEOM_CYLINDER, p.GEOM_CYLINDER],
-            radii=[seal.plug_radius_m, seal.cap_radius_m],
-            lengths=[seal.plug_length_m, seal.cap_thickness_m],
-            visualFramePositions=[
-                [0, 0, seal.plug_length_m / 2],
-                [0, 0, seal.plug_length_m + seal.cap_thickness_m / 2],
-            ],
-        )
+        geometry = {  # a plug with a cap on top; origin at the plug's bottom face
+            "shapeTypes": [p.GEOM_CYLINDER, p.GEOM_CYLINDER],
+            "radii": [seal.plug_radius_m, seal.cap_radius_m],
+            "lengths": [seal.plug_length_m, seal.cap_thickness_m],
+        }
+        frames = [
+            [0, 0, seal.plug_length_m / 2],
+            [0, 0, seal.plug_length_m + seal.cap_thickness_m / 2],
+        ]
+        shape = p.createCollisionShapeArray(**geometry, collisionFramePositions=frames)
+        visual = p.createVisualShapeArray(**geometry, visualFramePositions=frames)
         body = p.createMultiBody(seal.mass_kg, shape, visual, pose[0], pose[1])
         p.changeVisualShape(body, -1, rgbaColor=[0.93, 0.93, 0.95, 1])
         p.resetBaseVelocity(body, pose[2], pose[3])
