@@ -49,7 +49,6 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.nodes.spinning import BackgroundSpinner
     from aca_sim.sim import procedures as steps
-    from aca_sim.sim.quiet import pybullet
 
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -114,6 +113,5 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
             ("  ROS layer: over ROS / without ROS", ros_rtf / direct_rtf, "", ros_rtf / direct_rtf)
         )
     sim.destroy_node()
-    del pybullet
     rclpy.try_shutdown(context=context)
     return rows

@@ -61,10 +61,6 @@ def _move_result(result: Any, q: Any) -> None:
     result.joint_positions = [float(v) for v in q]
 
 
-def _move_feedback(message: Any, feedback: Feedback) -> None:
-    message.measured_force_n = float(feedback.force_n)
-
-
 def _store_result(result: Any, value: Any) -> None:
     result.tube_id = value.tube_id
     result.slot = int(value.location.removeprefix("slot_"))
@@ -110,10 +106,6 @@ def _activate_result(result: Any, value: Any) -> None:
     result.stroke_m = float(value.stroke_m)
 
 
-def _activate_feedback(message: Any, feedback: Feedback) -> None:
-    message.measured_force_n = float(feedback.force_n)
-
-
 def _sweep_result(result: Any, value: Any) -> None:
     result.sweeps_done = value.sweeps_done
     result.rim_dust_after = float(value.rim_dust)
@@ -156,7 +148,7 @@ def step_specs(on_image: Callable[[Any], Any]) -> list[StepSpec]:
             MoveArm,
             lambda w, g: steps.move_arm(w, g.station, tuple(g.joint_positions), g.engage),
             _move_result,
-            _move_feedback,
+            _force,
             preempt=True,
         ),
         StepSpec(
@@ -204,7 +196,7 @@ def step_specs(on_image: Callable[[Any], Any]) -> list[StepSpec]:
             ActivateSeal,
             lambda w, g: steps.activate_seal(w, g.tube_id),
             _activate_result,
-            _activate_feedback,
+            _force,
         ),
         StepSpec(
             "sweep_bore",
