@@ -58,8 +58,10 @@ $(STAMP_PKG): $(STAMP_IFACE) setup.py setup.cfg package.xml scripts/install_amen
 demo: $(STAMP_PKG)
 	$(VENV)/bin/aca-sim run
 
+# PYTEST_ARGS: extra pytest options, e.g. PYTEST_ARGS=--junitxml=results/junit.xml (the CI image).
+PYTEST_ARGS ?=
 test: $(STAMP_PKG)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 

@@ -29,6 +29,8 @@ setup(
             "aca-sim = aca_sim.cli:main",
             "sim_node = aca_sim.nodes.sim_node:main",
             "sequencer_node = aca_sim.nodes.sequencer_node:main",
+            "recorder_node = aca_sim.nodes.recorder_node:main",
+            "campaign_node = aca_sim.nodes.campaign_node:main",
         ],
     },
 )

@@ -20,19 +20,126 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser(
         "run",
-        help="run the default caching campaign headless (sim + sequencer over ROS, fast mode)",
-        description="Start the simulation and the sequencer headless in fast mode and cache a "
-        "rock core, an empty core (sealed as atmospheric), a witness tube and a Mageik-like "
-        "dusty core (recovered with bore sweeps). Writes a run folder.",
+        help="run a caching campaign headless (sim + sequencer over ROS, fast mode)",
+        description="Start the simulation and the sequencer headless in fast mode and run a "
+        "campaign. The default one caches a rock core, an empty core (sealed as atmospheric), "
+        "a witness tube and a Mageik-like dusty core (recovered with bore sweeps). Writes a run "
+        "folder: inventory.db, recording.mcap, manifest.json, summary.md, plots/, images/.",
     )
     run.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default 0)")
+    run.add_argument(
+        "--campaign",
+        default="default",
+        help="a campaign name in config/campaigns (default, short) or a YAML file",
+    )
     run.add_argument(
         "--run-dir",
         type=Path,
         default=None,
         help="output folder (default runs/<UTC time>-seed<N>)",
     )
+    launch = sub.add_parser(
+        "launch",
+        help="run a ROS 2 XML launch file (for machines without `ros2 launch`)",
+        description="Run a launch file: FILE is a path or the name of a file in "
+        "share/aca_sim/launch (sim.launch.xml, caching.launch.xml, teleop.launch.xml). "
+        "Arguments are name:=value. Ctrl-C stops every process in reverse order.",
+    )
+    launch.add_argument("file", help="launch file path, or a file name in aca_sim's launch/")
+    launch.add_argument("arguments", nargs="*", metavar="name:=value", help="launch arguments")
+    launch.add_argument(
+        "--show-args", action="store_true", help="list the file's arguments and exit"
+    )
+    launch.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=10.0,
+        help="seconds each process gets to stop after SIGINT before SIGTERM/SIGKILL (10)",
+    )
+    launch.add_argument(
+        "--log-dir", type=Path, default=None, help="where output='log' files go (a temp dir)"
+    )
+    report = sub.add_parser(
+        "report",
+        help="(re)make a run folder's plots and CacheCam images",
+        description="Write plots/ from RUN_DIR/inventory.db and images/ from "
+        "RUN_DIR/recording.mcap (once the recorder has finished it).",
+    )
+    report.add_argument("run_dir", type=Path, help="a run folder")
     return parser
+
+
+def run_launch(args: argparse.Namespace) -> int:
+    """`aca-sim launch`: interpret the file, then supervise its processes."""
+    import tempfile
+
+    from aca_sim.launching.description import declared_args, load_launch_file
+    from aca_sim.launching.supervisor import Supervisor
+    from aca_sim.launching.xml_tree import LaunchError
+    from aca_sim.paths import share_path
+    from aca_sim.ros_env import ensure_local_discovery
+
+    path = Path(args.file)
+    if not path.is_file() and not path.is_absolute() and len(path.parts) == 1:
+        path = share_path("launch", args.file)
+    if not path.is_file():
+        print(f"aca-sim launch: no launch file {args.file!r} (nor {path})", file=sys.stderr)
+        return 2
+    values = {}
+    for item in args.arguments:
+        name, sep, value = item.partition(":=")
+        if not sep or not name:
+            print(f"aca-sim launch: argument {item!r} is not name:=value", file=sys.stderr)
+            return 2
+        values[name] = value
+    try:
+        if args.show_args:
+            print(show_args(declared_args(path)))
+            return 0
+        declared = {a.name for a in declared_args(path)}
+        unknown = sorted(set(values) - declared)
+        if unknown:
+            print(
+                f"aca-sim launch: {path.name} declares no argument(s) {unknown}; "
+                f"it has {sorted(declared)}",
+                file=sys.stderr,
+            )
+            return 2
+        plan = load_launch_file(path, values)
+    except LaunchError as error:
+        print(f"aca-sim launch: {error}", file=sys.stderr)
+        return 2
+    if args.shutdown_timeout <= 0:
+        print("aca-sim launch: --shutdown-timeout must be > 0", file=sys.stderr)
+        return 2
+    ensure_local_discovery()
+    log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="aca_launch_"))
+    return Supervisor(plan.processes, log_dir, args.shutdown_timeout).run()
+
+
+def show_args(args: list) -> str:
+    """The arguments of a launch file, formatted like `ros2 launch --show-args`."""
+    lines = ["Arguments (pass arguments as '<name>:=<value>'):"]
+    for arg in args:
+        lines += [f"\n    '{arg.name}':", f"        {arg.description or 'no description given'}"]
+        lines.append(
+            "        (default: "
+            + (f"'{arg.default}')" if arg.default is not None else "required)")
+        )
+    return "\n".join(lines)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """`aca-sim report`: plots and images of a run folder."""
+    if not (args.run_dir / "inventory.db").is_file():
+        print(f"aca-sim report: {args.run_dir} has no inventory.db", file=sys.stderr)
+        return 2
+    from aca_sim.recording.report import write_report
+    from aca_sim.sim.config import load_model_config
+
+    limit = load_model_config().seal_carousel.release_limit_n
+    print(write_report(args.run_dir, limit))
+    return 0
 
 
 def run_main_job(args: argparse.Namespace) -> int:
@@ -46,22 +153,28 @@ def run_main_job(args: argparse.Namespace) -> int:
     if run_dir.exists() and any(run_dir.iterdir()):
         print(f"aca-sim run: --run-dir {run_dir} is not empty", file=sys.stderr)
         return 2
+    from aca_sim.caching.campaign_file import load_campaign
+
+    try:
+        load_campaign(args.campaign)
+    except ValueError as error:
+        print(f"aca-sim run: --campaign {args.campaign}: {error}", file=sys.stderr)
+        return 2
     from aca_sim.nodes.campaign import run_campaign, summary_table
 
     wall0 = time.perf_counter()
     print(
-        f"aca-sim {__version__}: default campaign, seed {args.seed}, run folder {run_dir}",
+        f"aca-sim {__version__}: campaign {args.campaign}, seed {args.seed}, run folder {run_dir}",
         flush=True,
     )
-    outcomes = run_campaign(args.seed, run_dir, say=lambda line: print(line, flush=True))
-    wall = time.perf_counter() - wall0
-    sim_s = sum(o.sim_s for o in outcomes)
-    print()
-    print(summary_table(outcomes, args.seed))
-    print(
-        f"\ncampaign: {sim_s:.0f} s of sim time in {wall:.0f} s wall; wrote {run_dir}/"
-        "{inventory.db,manifest.json,summary.md}"
+    outcomes = run_campaign(
+        args.seed, run_dir, args.campaign, say=lambda line: print(line, flush=True)
     )
+    wall = time.perf_counter() - wall0
+    print()
+    print(summary_table(outcomes, args.seed, wall))
+    files = sorted(p.name + ("/" if p.is_dir() else "") for p in run_dir.iterdir())
+    print(f"\nwrote {run_dir}/: {', '.join(files)}")
     return 0 if all(o.sealed for o in outcomes) else 1
 
 
@@ -71,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_main_job(args)
+    if args.command == "launch":
+        return run_launch(args)
+    if args.command == "report":
+        return run_report(args)
     parser.print_help()
     return 0
 

@@ -1,6 +1,8 @@
 """The cache_sample sequencer over real DDS, with the SQLite inventory checked against the
 hardware, and the documented fault responses (Roubion, Mageik)."""
 
+import time
+
 import pytest
 from aca_client import AcaClient
 from aca_interfaces.action import CacheSample, RecoverSeal
@@ -163,3 +165,49 @@ def test_unknown_scenario_is_named(cell):
     response = client.inject("scenario", scenario="gremlins")
     assert not response.success and "no fault scenario 'gremlins'" in response.message
     assert "mageik" in response.message
+
+
+def set_location(path, tube_id, location):
+    """Edit the inventory file behind the sequencer's back (a stand-in for a corrupted store)."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE tubes SET location=? WHERE tube_id=?", (location, tube_id))
+    db.close()
+
+
+def test_every_step_is_checked_against_the_hardware_and_a_repaired_run_resumes(cell):
+    client, path = cell
+    run = client.start(
+        CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Bellegarde"
+    )
+    assert run.accepted
+    deadline = time.monotonic() + 120
+    while not any(f.step_index >= 3 for f in run.feedback):  # core_sample is running
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    set_location(path, 230, "slot_40")
+    result = client.finish(run).result
+    assert result.error_code == CacheSample.Result.INVENTORY_MISMATCH
+    assert "tube 230: location: inventory 'slot_40', hardware 'slot_30'" in result.error_msg
+    inventory = Inventory(path)
+    ended = [(h.step, h.event) for h in inventory.history() if h.event != "started"]
+    inventory.close()
+    assert ended[-1] == ("core_sample", "succeeded"), "the step after which the check ran"
+
+    other = client.send(CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_WITNESS).result
+    assert other.error_code == CacheSample.Result.INVENTORY_MISMATCH, "still refused"
+    set_location(path, 230, "slot_30")  # repaired: a different goal is refused, naming the run
+    other = client.send(CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_WITNESS).result
+    assert other.error_code == CacheSample.Result.INVALID_GOAL
+    assert "Bellegarde" in other.error_msg and "send that goal again" in other.error_msg
+    again = client.send(
+        CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Bellegarde"
+    )
+    assert again.result.error_code == CacheSample.Result.NONE, again.result.error_msg
+    assert again.feedback[0].step == "receive_tube_from_bit", "resumed after core_sample"
+    assert again.result.sealed and again.result.catalogued_kind == "rock_core"
+    history = inventory_matches_hardware(client, path)
+    cored = [h for h in history if h.step == "core_sample" and h.event != "started"]
+    assert [h.event for h in cored] == ["succeeded"], "cored once"

@@ -11,6 +11,8 @@ FORBIDDEN = {
     "sim": ROS_MODULES,
     "motion": ROS_MODULES,
     "caching": ROS_MODULES | {"pybullet", "pybullet_data"},
+    "recording": ROS_MODULES | {"pybullet", "pybullet_data"},
+    "launching": ROS_MODULES | {"pybullet", "pybullet_data"},
 }
 
 

@@ -1,12 +1,14 @@
 """The durable sample inventory: a SQLite file that survives any process death.
 
 Tables: `tubes` (what each tube holds, where it is, its seal), `dispensers` (seals left),
-`history` (append-only: a row when a step starts and a row when it ends, enforced by triggers)
-and `meta`. A step's outcome, its history row and the tube/dispenser changes it caused commit in
-one transaction, so after a crash the file shows either the step's start alone (the step was
-cut off) or the step and all its effects. On start, reconcile() compares the file with what the
-hardware shows: a difference on the tube of a cut-off step is what that step did (adopted and
-recorded); any other difference stops with InventoryMismatch naming it.
+`history` (append-only: a row when a step starts and a row when it ends, enforced by triggers),
+`sequences` (each multi-step sequence: its goal, its remaining plan, how far it got, its running
+summary) and `meta`. A step's outcome, its history row, the tube/dispenser changes it caused and
+the sequence's progress commit in one transaction, so after a crash the file shows either the
+step's start alone (the step was cut off) or the step and all its effects. On start,
+check()/reconcile() compare the file with what the hardware shows: a difference on the tube of
+a cut-off step is what that step did (adopted and recorded); any other difference stops with
+InventoryMismatch naming it.
 
 Thread rule: one thread at a time uses an Inventory (it may be created on another).
 """
@@ -21,7 +23,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tubes (
@@ -54,6 +56,15 @@ CREATE TABLE IF NOT EXISTS history (
     measurement TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS history_step ON history (step_id);
+CREATE TABLE IF NOT EXISTS sequences (
+    sequence_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    action TEXT NOT NULL,
+    goal TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'finished')),
+    steps TEXT NOT NULL,
+    next_index INTEGER NOT NULL CHECK (next_index >= 0),
+    state TEXT NOT NULL DEFAULT '{}'
+);
 CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history
 BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
@@ -103,6 +114,40 @@ class HistoryRow:
     error_code: str
     error_msg: str
     measurement: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SequenceRecord:
+    """A sequence as stored: its action and goal (JSON-able), the plan as a list of
+    {"action", "goal"} dicts, the index of the next step to run, and its running state."""
+
+    sequence_id: int
+    action: str
+    goal: dict[str, Any]
+    status: str
+    steps: list[dict[str, Any]]
+    next_index: int
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A sequence's progress to commit with a step outcome; finished closes the sequence."""
+
+    sequence_id: int
+    steps: list[dict[str, Any]]
+    next_index: int
+    state: dict[str, Any]
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What check() found on the open step's tube (and the dispensers): the hardware's values."""
+
+    tube_changes: dict[int, dict[str, Any]]
+    seals_used: dict[int, int]
+    adopted: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -220,8 +265,16 @@ class Inventory:
         return None if row is None else HistoryRow(*row[:-1], json.loads(row[-1]))
 
     # ------------------------------------------------------------------ writing
-    def begin_step(self, step: str, tube_id: int, sim_time_s: float, sample_name: str = "") -> int:
-        """Record that a step starts; return its step id. Refused while another is open."""
+    def begin_step(
+        self,
+        step: str,
+        tube_id: int,
+        sim_time_s: float,
+        sample_name: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Record that a step starts; return its step id. Refused while another is open.
+        detail (stored with the start) names what a restart needs, such as the device goal id."""
         with self._transaction():
             open_step = self.open_step()
             if open_step is not None:
@@ -232,7 +285,15 @@ class Inventory:
                 "SELECT COALESCE(MAX(step_id), 0) + 1 FROM history"
             ).fetchone()[0]
             self._insert_history(
-                step_id, "started", step, tube_id, sample_name, sim_time_s, "", "", {}
+                step_id,
+                "started",
+                step,
+                tube_id,
+                sample_name,
+                sim_time_s,
+                "",
+                "",
+                dict(detail or {}),
             )
         return step_id
 
@@ -246,11 +307,15 @@ class Inventory:
         error_code: str = "",
         error_msg: str = "",
         measurement: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
     ) -> None:
-        """Record a step's outcome together with what it changed, in one transaction."""
+        """Record a step's outcome together with what it changed (and the progress of its
+        sequence), in one transaction."""
         if outcome not in ENDINGS:
             raise ValueError(f"outcome must be one of {ENDINGS}, got {outcome!r}")
         with self._transaction():
+            if progress is not None:
+                self._save_progress(progress)
             start = self._db.execute(
                 "SELECT step, tube_id, sample_name FROM history "
                 "WHERE step_id=? AND event='started'",
@@ -280,6 +345,87 @@ class Inventory:
                 error_msg,
                 dict(measurement or {}),
             )
+
+    def record_step(
+        self,
+        step: str,
+        tube_id: int,
+        sim_time_s: float,
+        sample_name: str,
+        tube_changes: Mapping[int, Mapping[str, Any]],
+        progress: Progress | None = None,
+    ) -> None:
+        """A bookkeeping step with no hardware (such as catalogue): start and success rows,
+        the changes and the sequence progress in one transaction."""
+        with self._transaction():
+            step_id = self._db.execute(
+                "SELECT COALESCE(MAX(step_id), 0) + 1 FROM history"
+            ).fetchone()[0]
+            for event in ("started", "succeeded"):
+                self._insert_history(
+                    step_id, event, step, tube_id, sample_name, sim_time_s, "", "", {}
+                )
+            for changed, changes in tube_changes.items():
+                self._update_tube(changed, changes)
+            if progress is not None:
+                self._save_progress(progress)
+
+    # ------------------------------------------------------------------ sequences
+    def start_sequence(
+        self, action: str, goal: Mapping[str, Any], steps: list[dict[str, Any]]
+    ) -> int:
+        """Record a new sequence; refused while another one is still running."""
+        with self._transaction():
+            running = self.running_sequence()
+            if running is not None:
+                raise InventoryMismatch(
+                    f"sequence {running.sequence_id} ({running.action}) is still running"
+                )
+            cursor = self._db.execute(
+                "INSERT INTO sequences (action, goal, status, steps, next_index) "
+                "VALUES (?, ?, 'running', ?, 0)",
+                (action, json.dumps(dict(goal), sort_keys=True), json.dumps(steps)),
+            )
+        return int(cursor.lastrowid)
+
+    def running_sequence(self) -> SequenceRecord | None:
+        """The sequence that started and did not finish (at most one)."""
+        row = self._db.execute(
+            "SELECT sequence_id, action, goal, status, steps, next_index, state FROM sequences "
+            "WHERE status='running' ORDER BY sequence_id DESC"
+        ).fetchone()
+        if row is None:
+            return None
+        sequence_id, action, goal, status, steps, next_index, state = row
+        return SequenceRecord(
+            sequence_id,
+            action,
+            json.loads(goal),
+            status,
+            json.loads(steps),
+            next_index,
+            json.loads(state),
+        )
+
+    def save_progress(self, progress: Progress) -> None:
+        """Store a sequence's progress on its own (when no step outcome goes with it)."""
+        with self._transaction():
+            self._save_progress(progress)
+
+    def _save_progress(self, progress: Progress) -> None:
+        cursor = self._db.execute(
+            "UPDATE sequences SET steps=?, next_index=?, state=?, status=? "
+            "WHERE sequence_id=? AND status='running'",
+            (
+                json.dumps(progress.steps),
+                progress.next_index,
+                json.dumps(progress.state, sort_keys=True),
+                "finished" if progress.finished else "running",
+                progress.sequence_id,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise InventoryMismatch(f"sequence {progress.sequence_id} is not running")
 
     def _update_tube(self, tube_id: int, changes: Mapping[str, Any]) -> None:
         unknown = sorted(set(changes) - set(_TUBE_FIELDS[1:]))
@@ -330,6 +476,26 @@ class Inventory:
         """Compare with the hardware. Differences on the tube (and the dispenser counts) of a
         cut-off step are adopted and the step is closed as 'interrupted'; anything else raises
         InventoryMismatch listing every difference."""
+        open_step = self.open_step()
+        found = self.check(observed, seals)
+        if open_step is None:
+            return Reconciliation(None, ())
+        self.end_step(
+            open_step.step_id,
+            "interrupted",
+            sim_time_s,
+            found.tube_changes,
+            found.seals_used,
+            error_code="INTERRUPTED",
+            error_msg="the process stopped during the step; state adopted from the hardware",
+            measurement={"adopted": list(found.adopted)},
+        )
+        return Reconciliation(open_step.step_id, found.adopted)
+
+    def check(self, observed: Mapping[int, Observed], seals: Mapping[int, int]) -> Comparison:
+        """Compare with the hardware without writing. Differences on the open step's tube (and
+        one seal less when it is a dispense) are returned as what that step did; any other
+        difference raises InventoryMismatch listing every difference."""
         known = self.tubes()
         open_step = self.open_step()
         explained_tube = open_step.tube_id if open_step is not None else None
@@ -375,16 +541,4 @@ class Inventory:
                 f"{self.path}: the inventory contradicts the hardware{cut_off}: "
                 + " | ".join(problems)
             )
-        if open_step is None:
-            return Reconciliation(None, ())
-        self.end_step(
-            open_step.step_id,
-            "interrupted",
-            sim_time_s,
-            changes,
-            seal_used,
-            error_code="INTERRUPTED",
-            error_msg="the process stopped during the step; state adopted from the hardware",
-            measurement={"adopted": adopted},
-        )
-        return Reconciliation(open_step.step_id, tuple(adopted))
+        return Comparison(changes, seal_used, tuple(adopted))

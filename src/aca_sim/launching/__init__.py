@@ -1,1 +1,1 @@
-"""Runs launch/*.launch.xml where the ROS 2 launch package is not installed."""
+"""Runs ROS 2 XML launch files where the `launch` package is missing (`aca-sim launch`)."""

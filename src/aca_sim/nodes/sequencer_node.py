@@ -1,10 +1,17 @@
 """The caching sequencer: the `cache_sample` action, driving only the device actions.
 
-For each step of the plan (aca_sim.caching.sequences) it records the start in the inventory,
-sends the device goal, reads what the hardware shows (/aca/sim/get_state) and records the
-outcome with the tube's new state in one transaction. Failures and the volume reading go
-through the onboard fault responses (aca_sim.caching.fault_protection). On start it
-reconciles the inventory with the hardware and refuses to run on a contradiction.
+Each sequence is stored in the inventory (plan, next step, summary). For each step it records
+the start with the device goal's id, sends the goal, reads what the hardware shows
+(/aca/sim/get_state) and commits the outcome, the tube changes and the sequence's progress in
+one transaction, then checks the whole inventory against the hardware (INVENTORY_MISMATCH on
+any difference). Failures and the volume reading go through the onboard fault responses
+(aca_sim.caching.fault_protection).
+
+Surviving its own death (SIGKILL included): on start it asks the device for the result of the
+step it left open (by goal id, waiting for the device to finish), checks the rest of the
+inventory against the hardware, and resumes the interrupted sequence when the same goal is
+sent again (a different goal is refused, naming the unfinished one). A device server or the
+simulator that goes away mid-step ends the goal with STEP_FAILED instead of a hang.
 
 Actions: /aca/cache_sample (one sample, start to end) and /aca/recover_seal (the ground-
 commanded recovery of a stuck seal: retrieve, sweep the bore n times, retry, store).
@@ -15,21 +22,34 @@ Thread rule: everything runs on the node's executor (async callbacks), never on 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+import uuid
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from aca_interfaces import action as actions
 from aca_interfaces.srv import GetWorldState
+from action_msgs.msg import GoalStatus
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.action import ActionClient, ActionServer, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
+from unique_identifier_msgs.msg import UUID
 
 from aca_sim.caching.fault_protection import EmptyTubePolicy, after_failure, after_volume
-from aca_sim.caching.inventory import Inventory, InventoryMismatch, Observed, TubeRecord
+from aca_sim.caching.inventory import (
+    Comparison,
+    HistoryRow,
+    Inventory,
+    InventoryMismatch,
+    Observed,
+    Progress,
+    SequenceRecord,
+    TubeRecord,
+)
 from aca_sim.caching.sequences import SampleKind, Step, plan
 from aca_sim.nodes.spinning import run_node
+from aca_sim.nodes.waiting import PeerLost, Timeout, wait_for
 
 DEVICE_ACTIONS = {
     "move_arm": actions.MoveArm,
@@ -73,7 +93,7 @@ MEASUREMENTS = {
 
 @dataclass
 class RunSummary:
-    """What a run of steps came to; sim times in s."""
+    """What a run of steps came to so far; sim times in s. Stored with the sequence."""
 
     code: str = "NONE"
     message: str = ""
@@ -84,26 +104,79 @@ class RunSummary:
     sweeps_done: int = 0
     peak_force_n: float = 0.0
     sealed: bool = False
+    start_s: float | None = None
     end_s: float = 0.0
     duration_s: float = 0.0
 
 
+@dataclass
+class SequenceRun:
+    """A sequence being run: its inventory id, plan, index of the next step, summary."""
+
+    sequence_id: int
+    steps: list[Step]
+    index: int
+    summary: RunSummary
+
+    def progress(self, finished: bool = False) -> Progress:
+        """What to store with the next step outcome."""
+        return Progress(
+            self.sequence_id,
+            [{"action": s.action, "goal": s.goal} for s in self.steps],
+            self.index,
+            asdict(self.summary),
+            finished,
+        )
+
+    @classmethod
+    def from_record(cls, record: SequenceRecord) -> SequenceRun:
+        steps = [Step(s["action"], s["goal"]) for s in record.steps]
+        return cls(record.sequence_id, steps, record.next_index, RunSummary(**record.state))
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """The step a dead sequencer left open: its row, the device's result (None when the goal
+    never reached the device) and the hardware's values for what it changed."""
+
+    step: HistoryRow
+    device_result: Any
+    found: Comparison
+
+
+class HardwareLost(RuntimeError):  # noqa: N818 - reads as the event it is
+    """The simulator (or a device server) stopped answering."""
+
+
 class SequencerNode(Node):
-    """The cache_sample action server over the device actions and the inventory."""
+    """The cache_sample and recover_seal action servers over the device actions."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("sequencer", namespace="aca", **kwargs)
-        path = self.declare_parameter(
-            "inventory_path",
-            "aca_inventory.db",
-            ParameterDescriptor(
-                description="SQLite inventory file (created when missing)", read_only=True
-            ),
-        ).value
+
+        def param(name: str, default: Any, description: str) -> Any:
+            descriptor = ParameterDescriptor(description=description, read_only=True)
+            return self.declare_parameter(name, default, descriptor).value
+
+        path = param("inventory_path", "aca_inventory.db", "SQLite inventory file (created)")
+        self.step_timeout_s = float(
+            param("step_timeout_s", 1800.0, "wall-time bound on one device step, s")
+        )
+        if self.step_timeout_s <= 0:
+            raise ValueError(f"step_timeout_s must be > 0, got {self.step_timeout_s}")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.inventory = Inventory(Path(path))
         group = ReentrantCallbackGroup()
         self.device_clients = {
             name: ActionClient(self, kind, f"/aca/{name}", callback_group=group)
+            for name, kind in DEVICE_ACTIONS.items()
+        }
+        self.result_clients = {
+            name: self.create_client(
+                kind.Impl.GetResultService,
+                f"/aca/{name}/_action/get_result",
+                callback_group=group,
+            )
             for name, kind in DEVICE_ACTIONS.items()
         }
         self.state_client = self.create_client(
@@ -111,6 +184,7 @@ class SequencerNode(Node):
         )
         self._busy = False
         self._ready = False
+        self._cut_off: CutOff | None = None
         self.servers = [
             ActionServer(
                 self,
@@ -133,14 +207,49 @@ class SequencerNode(Node):
 
     # ------------------------------------------------------------------ hardware view
     async def _world(self) -> GetWorldState.Response:
-        if not self.state_client.service_is_ready():
-            raise InventoryMismatch("/aca/sim/get_state is not available")
-        return await self.state_client.call_async(GetWorldState.Request())
+        if not self.state_client.wait_for_service(timeout_sec=2.0):
+            raise HardwareLost("/aca/sim/get_state is not available")
+        try:
+            return await wait_for(
+                self,
+                self.state_client.call_async(GetWorldState.Request()),
+                30.0,
+                "/aca/sim/get_state",
+                alive=self.state_client.service_is_ready,
+            )
+        except (Timeout, PeerLost) as error:
+            raise HardwareLost(str(error)) from error
+
+    async def _device_result(self, action: str, goal_id: str) -> Any:
+        """The result the device gave (or will give) for a goal id, None if it never had it."""
+        client = self.result_clients[action]
+        if not client.wait_for_service(timeout_sec=5.0):
+            raise HardwareLost(f"/aca/{action} is not available")
+        request = DEVICE_ACTIONS[action].Impl.GetResultService.Request()
+        request.goal_id.uuid = list(bytes.fromhex(goal_id))
+        try:
+            response = await wait_for(
+                self,
+                client.call_async(request),
+                self.step_timeout_s,
+                f"/aca/{action} result",
+                alive=client.service_is_ready,
+            )
+        except (Timeout, PeerLost) as error:
+            raise HardwareLost(str(error)) from error
+        return None if response.status == GoalStatus.STATUS_UNKNOWN else response.result
 
     async def _prepare(self) -> None:
-        """Seed an empty inventory from the hardware, or reconcile with it."""
+        """Seed an empty inventory from the hardware, or check it against the hardware. A step
+        a dead sequencer left open is settled first: its device result is fetched by goal id
+        (waiting for the device to finish) and kept for the sequence to resume with."""
+        open_step = self.inventory.open_step()
+        device_result = None
+        if open_step is not None and open_step.measurement.get("goal_id"):
+            device_result = await self._device_result(
+                open_step.step, open_step.measurement["goal_id"]
+            )
         world = await self._world()
-        sim_s = world.sim_time.sec + world.sim_time.nanosec * 1e-9
         seals = {d.dispenser_id: d.seals_remaining for d in world.dispensers}
         if self.inventory.is_empty:
             tubes = [
@@ -149,17 +258,22 @@ class SequencerNode(Node):
                 )
                 for t in world.tubes
             ]
-            self.inventory.initialise(tubes, seals, {"created_sim_s": f"{sim_s:.3f}"})
+            self.inventory.initialise(tubes, seals, {"created_sim_s": f"{_sim_s(world):.3f}"})
         else:
-            observed = {
-                t.tube_id: Observed(t.location, t.contents, t.seal_state) for t in world.tubes
-            }
-            report = self.inventory.reconcile(observed, seals, sim_s)
-            if report.interrupted_step_id is not None:
-                self.get_logger().warn(f"closed an interrupted step: {'; '.join(report.adopted)}")
+            found = self.inventory.check(_observed(world), seals)
+            running = self.inventory.running_sequence()
+            if open_step is not None and running is not None:
+                self._cut_off = CutOff(open_step, device_result, found)
+                self.get_logger().warn(
+                    f"step {open_step.step} of sequence {running.sequence_id} was cut off; "
+                    f"device result {'known' if device_result is not None else 'absent'}; "
+                    "send the same goal to resume"
+                )
+            elif open_step is not None:
+                self.inventory.reconcile(_observed(world), seals, _sim_s(world))
         self._ready = True
 
-    # ------------------------------------------------------------------ action
+    # ------------------------------------------------------------------ action plumbing
     def _on_goal_for(self, name: str) -> Any:
         def on_goal(_request: Any) -> GoalResponse:
             if self._busy:
@@ -172,16 +286,21 @@ class SequencerNode(Node):
 
     def _execute_with(self, action_type: Any, run: Any) -> Any:
         async def execute(goal_handle: Any) -> Any:
+            result = action_type.Result()
             try:
                 return await run(goal_handle)
+            except HardwareLost as error:  # the step stays open: resume after a restart
+                self._ready = False
+                message = f"the hardware stopped answering: {error}"
+                self.get_logger().error(message)
+                return self._finish(goal_handle, result, "STEP_FAILED", message)
+            except InventoryMismatch as error:
+                self._ready = False
+                return self._finish(goal_handle, result, "INVENTORY_MISMATCH", str(error))
             except Exception as error:  # every goal ends in an explicit terminal state
                 self.get_logger().error(f"{type(error).__name__}: {error}")
-                result = action_type.Result(
-                    error_code=action_type.Result.INTERNAL_ERROR,
-                    error_msg=f"{type(error).__name__}: {error}",
-                )
-                goal_handle.abort()
-                return result
+                message = f"{type(error).__name__}: {error}"
+                return self._finish(goal_handle, result, "INTERNAL_ERROR", message)
             finally:
                 self._busy = False
 
@@ -198,17 +317,36 @@ class SequencerNode(Node):
             goal_handle.abort()
         return result
 
-    async def _ensure_ready(self) -> str:
-        """Prepare the inventory once; return an error message or ''."""
-        try:
-            if not self._ready:
-                await self._prepare()
-        except InventoryMismatch as error:
-            return str(error)
-        return ""
+    async def _begin(self, action: str, goal: dict[str, Any], steps: list[Step]) -> SequenceRun:
+        """A new sequence, or the interrupted one when `goal` is the same; InvalidGoal when a
+        different sequence is still unfinished."""
+        if not self._ready:
+            await self._prepare()
+        self._verify(await self._world())  # nothing moves on an inventory that is wrong
+        running = self.inventory.running_sequence()
+        if running is None:
+            plan_dicts = [{"action": s.action, "goal": s.goal} for s in steps]
+            sequence_id = self.inventory.start_sequence(action, goal, plan_dicts)
+            return SequenceRun(sequence_id, list(steps), 0, RunSummary())
+        same = running.action == action and all(
+            running.goal.get(k) == v for k, v in goal.items() if k in RESUME_KEYS
+        )
+        if not same:
+            done = running.next_index
+            raise InvalidGoal(
+                f"sequence {running.sequence_id} ({running.action} {running.goal}) was "
+                f"interrupted after step {done}/{len(running.steps)}; "
+                "send that goal again to resume it"
+            )
+        self.get_logger().info(
+            f"resuming sequence {running.sequence_id} at step "
+            f"{running.next_index + 1}/{len(running.steps)}"
+        )
+        return SequenceRun.from_record(running)
 
+    # ------------------------------------------------------------------ actions
     async def _run(self, goal_handle: Any) -> Any:
-        """cache_sample: plan the sequence for the goal's kind and run it."""
+        """cache_sample: plan the sequence for the goal's kind and run (or resume) it."""
         goal = goal_handle.request
         result = actions.CacheSample.Result()
         if goal.kind not in KINDS:
@@ -221,18 +359,29 @@ class SequencerNode(Node):
         if goal.empty_tube_policy not in POLICIES:
             message = f"empty_tube_policy {goal.empty_tube_policy} is unknown"
             return self._finish(goal_handle, result, "INVALID_GOAL", message)
-        problem = await self._ensure_ready()
-        if problem:
-            return self._finish(goal_handle, result, "INVENTORY_MISMATCH", problem)
+        if not self._ready:
+            await self._prepare()
         kind = KINDS[goal.kind]
-        slot = goal.slot or self._next_slot(kind)
-        if not slot:
+        running = self.inventory.running_sequence()
+        slot = goal.slot or (0 if running else self._next_slot(kind))
+        if not slot and not running:
             return self._finish(
                 goal_handle, result, "NO_TUBE_AVAILABLE", f"no tube left for a {kind.value} sample"
             )
+        key = {
+            "kind": int(goal.kind),
+            "sample_name": goal.sample_name,
+            "slot": slot,
+            "dispenser": int(goal.dispenser),
+            "empty_tube_policy": int(goal.empty_tube_policy),
+        }
+        try:
+            run = await self._begin("cache_sample", key, plan(kind, slot, goal.dispenser))
+        except InvalidGoal as error:
+            return self._finish(goal_handle, result, "INVALID_GOAL", str(error))
         summary = await self._run_steps(
             goal_handle,
-            plan(kind, slot, goal.dispenser),
+            run,
             actions.CacheSample.Feedback,
             goal.sample_name,
             POLICIES[goal.empty_tube_policy],
@@ -244,28 +393,26 @@ class SequencerNode(Node):
             catalogue if summary.sealed or kind == SampleKind.DEPOT_DROP else ""
         )
         result.duration_s = summary.duration_s
-        if result.tube_id:
-            self._catalogue(
-                result.tube_id, goal.sample_name, result.catalogued_kind, summary.end_s
-            )
+        self._close(run, goal.sample_name, result.catalogued_kind)
         return self._finish(goal_handle, result, summary.code, summary.message)
 
     async def _recover(self, goal_handle: Any) -> Any:
         """recover_seal: retrieve the unsealed tube, sweep the bore, retry the seal, store."""
         goal = goal_handle.request
         result = actions.RecoverSeal.Result()
-        problem = await self._ensure_ready()
-        if problem:
-            return self._finish(goal_handle, result, "INVENTORY_MISMATCH", problem)
+        if not self._ready:
+            await self._prepare()
+        running = self.inventory.running_sequence()
+        resuming = running is not None and running.goal.get("tube_id") == goal.tube_id
         try:
             tube = self.inventory.tube(goal.tube_id)
         except KeyError as error:
             return self._finish(goal_handle, result, "INVALID_GOAL", str(error.args[0]))
-        if tube.seal_state != 0:
+        if tube.seal_state != 0 and not resuming:
             return self._finish(
                 goal_handle, result, "TUBE_SEALED", f"tube {tube.tube_id} already has a seal"
             )
-        if not tube.location.startswith("slot_"):
+        if not tube.location.startswith("slot_") and not resuming:
             return self._finish(
                 goal_handle,
                 result,
@@ -276,7 +423,7 @@ class SequencerNode(Node):
             return self._finish(
                 goal_handle, result, "INVALID_GOAL", f"sweeps must be in 0..100, got {goal.sweeps}"
             )
-        steps = [Step("retrieve_tube", {"slot": int(tube.location.removeprefix("slot_"))})]
+        steps = [Step("retrieve_tube", {"slot": int(tube.home_slot)})]
         if goal.sweeps:
             steps.append(Step("sweep_bore", {"sweeps": goal.sweeps}))
         steps += [
@@ -284,125 +431,229 @@ class SequencerNode(Node):
             Step("activate_seal"),
             Step("store_tube", {"slot": 0}),
         ]
+        key = {"tube_id": int(goal.tube_id), "sweeps": int(goal.sweeps)}
+        try:
+            run = await self._begin("recover_seal", key, steps)
+        except InvalidGoal as error:
+            return self._finish(goal_handle, result, "INVALID_GOAL", str(error))
         summary = await self._run_steps(
             goal_handle,
-            steps,
+            run,
             actions.RecoverSeal.Feedback,
             tube.sample_name,
             EmptyTubePolicy.HOLD_UNSEALED,
         )
         result.sealed, result.sweeps_done = summary.sealed, summary.sweeps_done
         result.peak_force_n, result.duration_s = summary.peak_force_n, summary.duration_s
-        if summary.sealed:
-            kind = {"empty": "atmospheric"}.get(tube.contents, tube.contents)
-            self._catalogue(tube.tube_id, tube.sample_name, kind, summary.end_s)
+        kind = {"empty": "atmospheric"}.get(tube.contents, tube.contents)
+        self._close(run, tube.sample_name, kind if summary.sealed else "")
         return self._finish(goal_handle, result, summary.code, summary.message)
 
+    # ------------------------------------------------------------------ running steps
     async def _run_steps(
         self,
         goal_handle: Any,
-        steps: list[Step],
+        run: SequenceRun,
         feedback_type: Any,
         sample_name: str,
         empty_policy: EmptyTubePolicy,
     ) -> RunSummary:
-        """Run steps in order, recording each in the inventory; apply the fault responses."""
-        summary = RunSummary()
-        steps, index, start_s = list(steps), 0, None
-        while index < len(steps):
-            step = steps[index]
-            index += 1
+        """Run the sequence's steps from run.index on, each outcome committed with the
+        sequence's progress; apply the fault responses; verify the inventory after each."""
+        cut_off, self._cut_off = self._cut_off, None
+        while run.index < len(run.steps):
+            step = run.steps[run.index]
             feedback = feedback_type(
                 step=step.action,
-                step_index=index,
-                step_count=len(steps),
-                progress=(index - 1) / len(steps),
+                step_index=run.index + 1,
+                step_count=len(run.steps),
+                progress=run.index / len(run.steps),
             )
             goal_handle.publish_feedback(feedback)
-            device_result, world = await self._do_step(step, sample_name)
-            now = world.sim_time.sec + world.sim_time.nanosec * 1e-9
-            start_s = now - device_result.duration_s if start_s is None else start_s
-            response = None
-            if device_result.error_code != 0:
-                code = self._code_name(step.action, device_result.error_code)
-                response = after_failure(step.action, code, world.held_tube_id != 0)
-            elif step.action == "retrieve_tube":
-                summary.tube_id = device_result.tube_id
-            elif step.action == "assess_volume":
-                summary.sample_height_m = device_result.sample_height_m
-                response = after_volume(device_result.contact_detected, empty_policy)
-            elif step.action == "sweep_bore":
-                summary.sweeps_done += device_result.sweeps_done
-            if hasattr(device_result, "peak_force_n") and step.action == "dispense_seal":
-                summary.peak_force_n = device_result.peak_force_n
-            if response is not None:
-                summary.catalogue = response.catalogue_as or summary.catalogue
-                if response.replace_remaining is not None:
-                    steps = steps[:index] + list(response.replace_remaining)
-                if response.error_code:
-                    summary.code = response.error_code
-                    summary.message = f"{response.reason} ({device_result.error_msg})"
-                summary.awaiting_ground = summary.awaiting_ground or response.await_ground
-            measure = MEASUREMENTS.get(step.action)
-            if device_result.error_code == 0 and measure:
-                feedback.last_measurement = measure(device_result)
-            feedback.progress = index / len(steps)
+            if cut_off is not None and cut_off.device_result is not None:
+                done = await self._settle(cut_off)  # the device finished it: use its result
+            elif cut_off is not None:  # the goal never reached the device: close it, redo
+                self._close_unsent(cut_off)
+                done = await self._do_step(step, sample_name)
+            else:
+                done = await self._do_step(step, sample_name)
+            cut_off = None
+            device_result, world = done.device_result, done.world
+            measurement = self._respond(run, step, device_result, world, empty_policy)
+            run.index += 1
+            self._end_step(done, step, run)
+            self._verify(world)
+            if device_result.error_code == 0 and measurement:
+                feedback.last_measurement = measurement
+            feedback.step_count = len(run.steps)
+            feedback.progress = run.index / len(run.steps)
             goal_handle.publish_feedback(feedback)
         world = await self._world()
+        summary = run.summary
         tube = next((t for t in world.tubes if t.tube_id == summary.tube_id), None)
         summary.sealed = tube is not None and tube.seal_state == 2
-        summary.end_s = world.sim_time.sec + world.sim_time.nanosec * 1e-9
-        summary.duration_s = summary.end_s - (summary.end_s if start_s is None else start_s)
+        summary.end_s = _sim_s(world)
+        summary.duration_s = summary.end_s - (
+            summary.end_s if summary.start_s is None else summary.start_s
+        )
         return summary
 
-    async def _do_step(self, step: Step, sample_name: str) -> tuple[Any, GetWorldState.Response]:
-        """Run one device step with its inventory records; return (device result, world).
-        The outcome row carries every tube whose observed state the step changed."""
+    def _respond(
+        self,
+        run: SequenceRun,
+        step: Step,
+        device_result: Any,
+        world: GetWorldState.Response,
+        empty_policy: EmptyTubePolicy,
+    ) -> str:
+        """Fold a step's result into the run (summary, fault responses); return the
+        measurement text for the feedback."""
+        summary = run.summary
+        if summary.start_s is None:
+            summary.start_s = _sim_s(world) - device_result.duration_s
+        response = None
+        if device_result.error_code != 0:
+            code = self._code_name(step.action, device_result.error_code)
+            response = after_failure(step.action, code, world.held_tube_id != 0)
+        elif step.action == "retrieve_tube":
+            summary.tube_id = device_result.tube_id
+        elif step.action == "assess_volume":
+            summary.sample_height_m = device_result.sample_height_m
+            response = after_volume(device_result.contact_detected, empty_policy)
+        elif step.action == "sweep_bore":
+            summary.sweeps_done += device_result.sweeps_done
+        if step.action == "dispense_seal":
+            summary.peak_force_n = device_result.peak_force_n
+        if response is not None:
+            summary.catalogue = response.catalogue_as or summary.catalogue
+            if response.replace_remaining is not None:
+                run.steps = run.steps[: run.index + 1] + list(response.replace_remaining)
+            if response.error_code:
+                summary.code = response.error_code
+                summary.message = f"{response.reason} ({device_result.error_msg})"
+            summary.awaiting_ground = summary.awaiting_ground or response.await_ground
+        measure = MEASUREMENTS.get(step.action)
+        return measure(device_result) if device_result.error_code == 0 and measure else ""
+
+    async def _do_step(self, step: Step, sample_name: str) -> StepDone:
+        """Send one device goal (its id stored with the step's start) and wait for it."""
         before = await self._world()
         tube_id = before.held_tube_id or self._tube_for(step, before)
-        sim_s = before.sim_time.sec + before.sim_time.nanosec * 1e-9
-        step_id = self.inventory.begin_step(step.action, tube_id, sim_s, sample_name)
+        goal_id = uuid.uuid4()
+        step_id = self.inventory.begin_step(
+            step.action, tube_id, _sim_s(before), sample_name, {"goal_id": goal_id.hex}
+        )
         client = self.device_clients[step.action]
         if not client.server_is_ready() and not client.wait_for_server(timeout_sec=5.0):
-            raise InventoryMismatch(f"/aca/{step.action} is not available")
-        handle = await client.send_goal_async(DEVICE_ACTIONS[step.action].Goal(**step.goal))
-        if not handle.accepted:
-            device_result = DEVICE_ACTIONS[step.action].Result(
-                error_code=1, error_msg="goal rejected: device busy"
+            raise HardwareLost(f"/aca/{step.action} is not available")
+        action = DEVICE_ACTIONS[step.action]
+        goal_uuid = UUID(uuid=list(goal_id.bytes))
+        try:
+            handle = await wait_for(
+                self,
+                client.send_goal_async(action.Goal(**step.goal), goal_uuid=goal_uuid),
+                30.0,
+                f"/aca/{step.action} goal",
+                alive=client.server_is_ready,
             )
-        else:
-            device_result = (await handle.get_result_async()).result
+            if not handle.accepted:
+                device_result = action.Result(error_code=1, error_msg="goal rejected: busy")
+            else:
+                device_result = (
+                    await wait_for(
+                        self,
+                        handle.get_result_async(),
+                        self.step_timeout_s,
+                        f"/aca/{step.action}",
+                        alive=client.server_is_ready,
+                    )
+                ).result
+        except (Timeout, PeerLost) as error:
+            raise HardwareLost(str(error)) from error
         world = await self._world()
-        changes = _tube_changes(before, world)
         seals_before = {d.dispenser_id: d.seals_remaining for d in before.dispensers}
         used = {
             d.dispenser_id: seals_before[d.dispenser_id] - d.seals_remaining
             for d in world.dispensers
         }
-        outcome = "succeeded" if device_result.error_code == 0 else "failed"
+        return StepDone(
+            step_id,
+            device_result,
+            world,
+            _tube_changes(before, world),
+            {d: n for d, n in used.items() if n},
+        )
+
+    async def _settle(self, cut_off: CutOff) -> StepDone:
+        """A cut-off step the device completed: its result and what the hardware shows."""
+        world = await self._world()
+        changes = dict(cut_off.found.tube_changes)
+        tube = next((t for t in world.tubes if t.tube_id == cut_off.step.tube_id), None)
+        if tube is not None:  # also the fields reconciliation does not compare
+            record = self.inventory.tube(tube.tube_id)
+            extra = {
+                f: getattr(tube, f) for f in TRACKED if getattr(record, f) != getattr(tube, f)
+            }
+            changes[tube.tube_id] = {**changes.get(tube.tube_id, {}), **extra}
+        self.get_logger().info(f"settled cut-off step {cut_off.step.step} from its device result")
+        return StepDone(
+            cut_off.step.step_id,
+            cut_off.device_result,
+            world,
+            {k: v for k, v in changes.items() if v},
+            cut_off.found.seals_used,
+        )
+
+    def _close_unsent(self, cut_off: CutOff) -> None:
+        self.inventory.end_step(
+            cut_off.step.step_id,
+            "interrupted",
+            cut_off.step.sim_time_s,
+            cut_off.found.tube_changes,
+            cut_off.found.seals_used,
+            error_code="INTERRUPTED",
+            error_msg="the sequencer stopped before the device had the goal; step redone",
+        )
+
+    def _end_step(self, done: StepDone, step: Step, run: SequenceRun) -> None:
+        """Commit the step's outcome, its changes and the sequence's progress together."""
+        result = done.device_result
         measurement = {
-            name: float(getattr(device_result, name))
-            for name in (
-                "peak_force_n",
-                "sample_height_m",
-                "contact_travel_m",
-                "peak_drag_n",
-                "duration_s",
-            )
-            if hasattr(device_result, name)
+            name: float(getattr(result, name)) for name in MEASURED_FIELDS if hasattr(result, name)
         }
         self.inventory.end_step(
-            step_id,
-            outcome,
-            world.sim_time.sec + world.sim_time.nanosec * 1e-9,
-            changes,
-            {d: n for d, n in used.items() if n},
-            self._code_name(step.action, device_result.error_code),
-            device_result.error_msg,
+            done.step_id,
+            "succeeded" if result.error_code == 0 else "failed",
+            _sim_s(done.world),
+            done.tube_changes,
+            done.seals_used,
+            self._code_name(step.action, result.error_code),
+            result.error_msg,
             measurement,
+            progress=run.progress(),
         )
-        return device_result, world
 
+    def _verify(self, world: GetWorldState.Response) -> None:
+        """After every step: the inventory must equal the hardware (InventoryMismatch if not)."""
+        seals = {d.dispenser_id: d.seals_remaining for d in world.dispensers}
+        self.inventory.check(_observed(world), seals)
+
+    def _close(self, run: SequenceRun, sample_name: str, catalogued_kind: str) -> None:
+        """Finish the sequence; catalogue the tube (name and kind) in the same transaction."""
+        tube_id = run.summary.tube_id
+        if not tube_id:
+            self.inventory.save_progress(run.progress(finished=True))
+            return
+        self.inventory.record_step(
+            "catalogue",
+            tube_id,
+            run.summary.end_s,
+            sample_name,
+            {tube_id: {"sample_name": sample_name, "catalogued_kind": catalogued_kind}},
+            run.progress(finished=True),
+        )
+
+    # ------------------------------------------------------------------ helpers
     @staticmethod
     def _code_name(action: str, code: int) -> str:
         if code == 0:
@@ -437,17 +688,39 @@ class SequencerNode(Node):
                 return int(tube.location.removeprefix("slot_"))
         return 0
 
-    def _catalogue(
-        self, tube_id: int, sample_name: str, catalogued_kind: str, sim_s: float
-    ) -> None:
-        """Record the sample's name and catalogue kind (a bookkeeping step, no hardware)."""
-        step_id = self.inventory.begin_step("catalogue", tube_id, sim_s, sample_name)
-        self.inventory.end_step(
-            step_id,
-            "succeeded",
-            sim_s,
-            {tube_id: {"sample_name": sample_name, "catalogued_kind": catalogued_kind}},
-        )
+
+class InvalidGoal(ValueError):  # noqa: N818 - reads as the result code it becomes
+    """A goal that cannot run now (the message says why)."""
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """A finished device step: its history id, device result, the hardware after it, and
+    what changed (tube fields by id, seals used by dispenser)."""
+
+    step_id: int
+    device_result: Any
+    world: GetWorldState.Response
+    tube_changes: dict[int, dict[str, Any]]
+    seals_used: dict[int, int]
+
+
+RESUME_KEYS = ("kind", "sample_name", "tube_id")
+MEASURED_FIELDS = (
+    "peak_force_n",
+    "sample_height_m",
+    "contact_travel_m",
+    "peak_drag_n",
+    "duration_s",
+)
+
+
+def _sim_s(world: GetWorldState.Response) -> float:
+    return world.sim_time.sec + world.sim_time.nanosec * 1e-9
+
+
+def _observed(world: GetWorldState.Response) -> dict[int, Observed]:
+    return {t.tube_id: Observed(t.location, t.contents, t.seal_state) for t in world.tubes}
 
 
 TRACKED = ("location", "contents", "seal_state", "sample_height_m", "rim_dust")

@@ -1,0 +1,162 @@
+"""The MCAP recorder: every topic of the graph into one .mcap file (profile ros2, CDR).
+
+It does what `ros2 bag record -a -s mcap` does, for machines without rosbag2: it looks at the
+graph every `discovery_period_s`, subscribes to each new topic with raw (serialized)
+subscriptions and a QoS matching its publishers (transient local when they all are, best
+effort when any is), and writes each message's CDR bytes unchanged. Schemas are the full
+`ros2msg` definitions (aca_sim.recording.message_definitions), so rosbag2, Foxglove and
+mcap-ros2-support read the file. Hidden topics (a name part starting with '_', such as action
+feedback) are left out unless `include_hidden` is true, as rosbag2 does.
+
+Log and publish times are the node clock at reception, in ns: wall time by default, sim time
+with use_sim_time:=true (the campaign does that, so the recording's timeline is sim time).
+The file is finished (summary and index written) when the node is destroyed (Ctrl-C, SIGTERM).
+Thread rule: all callbacks run on the node's executor; the writer is used from there only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from mcap.writer import CompressionType, Writer
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from aca_sim.nodes.spinning import run_node
+from aca_sim.recording.message_definitions import UnknownMessageType, full_definition
+
+
+def message_class(type_name: str) -> Any:
+    """The Python class of 'pkg/msg/Type'."""
+    package, kind, name = type_name.split("/")
+    return getattr(importlib.import_module(f"{package}.{kind}"), name)
+
+
+def is_hidden(topic: str) -> bool:
+    """True for topics ROS tools hide by default (a name part starting with '_')."""
+    return any(part.startswith("_") for part in topic.split("/") if part)
+
+
+class RecorderNode(Node):
+    """Records every (non-hidden) topic to the MCAP file named by the `output` parameter."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("recorder", namespace="aca", **kwargs)
+
+        def param(name: str, default: Any, description: str) -> Any:
+            descriptor = ParameterDescriptor(description=description, read_only=True)
+            return self.declare_parameter(name, default, descriptor).value
+
+        output = Path(
+            param("output", "aca_recording.mcap", "the .mcap file to write (overwritten)")
+        )
+        self.include_hidden = bool(
+            param("include_hidden", False, "also record hidden topics (action feedback, status)")
+        )
+        period = float(param("discovery_period_s", 0.5, "how often to look for new topics, s"))
+        if period <= 0:
+            raise ValueError(f"discovery_period_s must be > 0, got {period}")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        self.output = output
+        self._file = output.open("wb")
+        self._writer = Writer(self._file, chunk_size=4 << 20, compression=CompressionType.ZSTD)
+        self._writer.start(profile="ros2", library="aca_sim recorder")
+        self._schemas: dict[str, int] = {}
+        self._recorded: dict[str, Any] = {}
+        self._skipped: set[str] = set()
+        self.counts: Counter[str] = Counter()
+        self._finished = False
+        self._discover()
+        # Wall-clock timer: with use_sim_time the node clock stands still until /clock flows.
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self._timer = self.create_timer(period, self._discover, clock=steady)
+
+    def _discover(self) -> None:
+        for topic, types in self.get_topic_names_and_types():
+            if topic in self._recorded or topic in self._skipped:
+                continue
+            if is_hidden(topic) and not self.include_hidden:
+                continue
+            try:
+                self._subscribe(topic, types[0])
+            except (UnknownMessageType, ImportError, AttributeError, ValueError) as error:
+                self._skipped.add(topic)
+                self.get_logger().warn(f"not recording {topic} ({types[0]}): {error}")
+
+    def _qos_for(self, topic: str) -> QoSProfile:
+        publishers = self.get_publishers_info_by_topic(topic)
+        profiles = [p.qos_profile for p in publishers]
+        latched = bool(profiles) and all(
+            p.durability == DurabilityPolicy.TRANSIENT_LOCAL for p in profiles
+        )
+        best_effort = any(p.reliability == ReliabilityPolicy.BEST_EFFORT for p in profiles)
+        return QoSProfile(
+            history=HistoryPolicy.KEEP_LAST,
+            depth=1000,
+            reliability=ReliabilityPolicy.BEST_EFFORT
+            if best_effort
+            else ReliabilityPolicy.RELIABLE,
+            durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE,
+        )
+
+    def _subscribe(self, topic: str, type_name: str) -> None:
+        cls = message_class(type_name)
+        if type_name not in self._schemas:
+            definition = full_definition(type_name).encode()
+            self._schemas[type_name] = self._writer.register_schema(
+                type_name, "ros2msg", definition
+            )
+        channel = self._writer.register_channel(topic, "cdr", self._schemas[type_name])
+
+        def on_message(data: bytes) -> None:
+            if self._finished:
+                return
+            now = self.get_clock().now().nanoseconds
+            self._writer.add_message(
+                channel, log_time=now, data=data, publish_time=now, sequence=self.counts[topic]
+            )
+            self.counts[topic] += 1
+
+        self._recorded[topic] = self.create_subscription(
+            cls, topic, on_message, self._qos_for(topic), raw=True
+        )
+        self.get_logger().info(f"recording {topic} ({type_name})")
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics being recorded."""
+        return sorted(self._recorded)
+
+    def finish(self) -> None:
+        """Write the MCAP summary and close the file (idempotent)."""
+        if self._finished:
+            return
+        self._finished = True
+        self._writer.finish()
+        self._file.close()
+        total = sum(self.counts.values())
+        text = f"wrote {total} messages on {len(self.counts)} topics to {self.output}"
+        if self.context.ok():
+            self.get_logger().info(text)
+        else:  # after Ctrl-C the context is shut down and /rosout is gone
+            print(f"[aca.recorder] {text}", file=sys.stderr, flush=True)
+
+    def destroy_node(self) -> None:
+        """Finish the file and destroy the node."""
+        self.finish()
+        super().destroy_node()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the recorder until Ctrl-C, SIGTERM or shutdown; return the exit code."""
+    return run_node(RecorderNode, "aca_sim recorder", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

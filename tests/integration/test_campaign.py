@@ -1,0 +1,119 @@
+"""The main job's campaign end to end over real DDS (sim and sequencer in this process, the
+MCAP recorder as a child process), its run folder, and same-seed reproducibility."""
+
+import json
+
+import pytest
+
+from aca_sim.caching.inventory import Inventory
+from aca_sim.nodes.campaign import run_campaign
+from aca_sim.recording.report import decoded_messages
+
+
+def timeline(run_dir):
+    """Every history row as (step, event, tube, sim time to the µs, error code)."""
+    inventory = Inventory(run_dir / "inventory.db")
+    try:
+        return [
+            (h.step, h.event, h.tube_id, round(h.sim_time_s, 6), h.error_code)
+            for h in inventory.history()
+        ]
+    finally:
+        inventory.close()
+
+
+@pytest.mark.timeout(1500)  # about 6 minutes on 2 cores; the bound is for a slow CI machine
+def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(tmp_path):
+    lines = []
+    outcomes = run_campaign(0, tmp_path, "default", say=lines.append)
+    by_name = {o.sample_name: o for o in outcomes}
+    assert list(by_name) == ["Montdenier", "Roubion", "Witness 1", "Mageik"]
+    assert all(o.sealed for o in outcomes), [o.outcome for o in outcomes]
+    assert by_name["Montdenier"].catalogued_kind == "rock_core"
+    assert by_name["Montdenier"].sample_height_m > 0.02
+    assert (by_name["Roubion"].catalogued_kind, by_name["Roubion"].sample_height_m) == (
+        "atmospheric",
+        0.0,
+    )
+    assert by_name["Witness 1"].catalogued_kind == "witness"
+    mageik = by_name["Mageik"]
+    assert mageik.catalogued_kind == "rock_core" and mageik.seal_attempts > 1
+    assert mageik.sweeps > 19, "the dust model needs about 25 sweeps"
+    assert any("seal not released" in line for line in lines)
+    assert any("[####################]" in line and "insertion force" in line for line in lines)
+
+    # The inventory: no step left open, no mismatch (the sequencer checks it against the
+    # hardware after every step and would have ended a sequence with INVENTORY_MISMATCH).
+    inventory = Inventory(tmp_path / "inventory.db")
+    records, history = inventory.tubes(), inventory.history()
+    assert inventory.open_step() is None and inventory.running_sequence() is None
+    inventory.close()
+    assert not [h for h in history if h.error_code == "INVENTORY_MISMATCH"]
+    attempts = [h for h in history if h.step == "dispense_seal" and h.event != "started"]
+    assert [h.event for h in attempts].count("succeeded") == 4
+    assert [h.error_code for h in attempts if h.event == "failed"] == ["SEAL_NOT_RELEASED"] * (
+        mageik.seal_attempts - 1
+    )
+
+    # The recording: every topic, decodable; its last tube states equal the inventory.
+    recording = tmp_path / "recording.mcap"
+    topics = {}
+    last_tubes = None
+    for message in decoded_messages(recording, ["/aca/tubes", "/robot_description"]):
+        topics[type(message).__name__] = topics.get(type(message).__name__, 0) + 1
+        if type(message).__name__ == "TubeStateArray":
+            last_tubes = message
+    assert topics.get("String") == 1 and topics["TubeStateArray"] > 100
+    for tube in last_tubes.tubes:
+        record = records[tube.tube_id]
+        assert (record.location, record.contents, record.seal_state) == (
+            tube.location,
+            tube.contents,
+            tube.seal_state,
+        ), f"tube {tube.tube_id}"
+    from mcap.reader import make_reader
+
+    with recording.open("rb") as stream:
+        summary = make_reader(stream).get_summary()
+    recorded = {c.topic for c in summary.channels.values()}
+    assert {"/clock", "/joint_states", "/aca/tubes", "/aca/dispensers"} <= recorded
+    assert {"/aca/cachecam/image_raw", "/robot_description", "/rosout"} <= recorded
+    assert summary.statistics.message_count > 10_000
+
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["seed"] == 0 and len(manifest["model_config_sha256"]) == 64
+    assert manifest["recorder_exit_code"] == 0 and manifest["versions"]["pybullet"] == "3.2.7"
+    assert manifest["sim_s"] > 3000 and manifest["wall_s"] > 0
+    assert manifest["report"]["dispense_attempts"] == len(attempts)
+    images = sorted(p.name for p in (tmp_path / "images").iterdir())
+    assert len(images) == manifest["report"]["images"] >= 4
+    for name in ("Montdenier", "Roubion", "Witness_1", "Mageik"):
+        assert any(name in image for image in images), name
+    for plot in ("insertion_force.png", "step_timeline.png"):
+        assert (tmp_path / "plots" / plot).read_bytes()[:4] == b"\x89PNG"
+    summary_md = (tmp_path / "summary.md").read_text()
+    assert f"| Mageik | {mageik.tube_id} | rock_core | True |" in summary_md
+    assert "wall time" in summary_md
+
+
+@pytest.fixture(scope="module")
+def short_runs(tmp_path_factory):
+    runs = {}
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        run_dir = tmp_path_factory.mktemp(f"short_{name}")
+        runs[name] = (run_campaign(seed, run_dir, "short", say=lambda _line: None), run_dir)
+    return runs
+
+
+@pytest.mark.timeout(1200)  # the fixture runs three short campaigns (about 90 s each)
+def test_the_same_seed_reproduces_outcomes_and_the_sim_time_timeline(short_runs):
+    (first, first_dir), (second, second_dir) = short_runs["a"], short_runs["b"]
+    assert first == second
+    assert timeline(first_dir) == timeline(second_dir)
+    assert len(timeline(first_dir)) > 20
+
+
+def test_another_seed_changes_them(short_runs):
+    (first, first_dir), (other, other_dir) = short_runs["a"], short_runs["c"]
+    assert first[0].sample_height_m != other[0].sample_height_m
+    assert timeline(first_dir) != timeline(other_dir)

@@ -1,0 +1,230 @@
+"""The real launch files run by `aca-sim launch` as separate processes (this test run's private
+ROS_DOMAIN_ID, localhost-only discovery), driven from a plain rclpy client. Every wait is
+bounded; every process must exit cleanly on shutdown."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import rclpy
+from aca_interfaces.action import CacheSample
+from aca_interfaces.srv import GetWorldState
+from rclpy.action import ActionClient
+from rclpy.node import Node
+
+from aca_sim.caching.inventory import Inventory
+from aca_sim.nodes.campaign import wait_future
+from aca_sim.nodes.spinning import BackgroundSpinner
+
+ACA_SIM = Path(sys.prefix) / "bin" / "aca-sim"
+
+
+class Launch:
+    """`aca-sim launch FILE args` as a child process; its output lines are collected."""
+
+    def __init__(self, *args: str) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [str(ACA_SIM), "launch", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip())
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout_s: float = 60) -> re.Match:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            if self.process.poll() is not None and not self._reader.is_alive():
+                break  # the launcher ended and all its output is in
+            time.sleep(0.1)
+        raise AssertionError(f"no line matching {pattern!r} in {timeout_s} s:\n{self.output}")
+
+    def pid_of(self, name: str) -> int:
+        return int(self.wait_for_line(rf"\[launch\] started {name} \(pid (\d+)\)").group(1))
+
+    def stop(self, timeout_s: float = 60) -> int:
+        """Ctrl-C the launcher; its exit code (it stops its processes within the bound)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout_s)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(10)
+        self._reader.join(10)
+        return code
+
+
+@pytest.fixture
+def client():
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = Node("launch_test_client", context=context)
+    spinner = BackgroundSpinner([node], context=context).start()
+    yield node
+    spinner.stop()
+    node.destroy_node()
+    rclpy.try_shutdown(context=context)
+
+
+def cache_client(node: Node) -> ActionClient:
+    action = ActionClient(node, CacheSample, "/aca/cache_sample")
+    assert action.wait_for_server(timeout_sec=60), "the sequencer did not come up"
+    return action
+
+
+def send(action: ActionClient, feedback: list, **goal) -> object:
+    handle = wait_future(
+        action.send_goal_async(CacheSample.Goal(**goal), feedback_callback=feedback.append),
+        30,
+        "goal response",
+    )
+    assert handle.accepted
+    return handle
+
+
+@pytest.mark.parametrize("launch_file", ["sim.launch.xml", "teleop.launch.xml"])
+def test_each_launch_file_comes_up_and_shuts_down_cleanly(launch_file, client, tmp_path):
+    launch = Launch(
+        launch_file,
+        "seed:=1",
+        *(["run_dir:=" + str(tmp_path)] * (launch_file != "sim.launch.xml")),
+    )
+    try:
+        state = client.create_client(GetWorldState, "/aca/sim/get_state")
+        assert state.wait_for_service(timeout_sec=60), launch.output
+        world = wait_future(state.call_async(GetWorldState.Request()), 30, "get_state")
+        assert len(world.tubes) == 43
+    finally:
+        code = launch.stop()
+    assert code == 0, launch.output
+    assert "sim stopped (SIGINT), exit code 0" in launch.output
+    if launch_file == "teleop.launch.xml":
+        assert "sequencer stopped (SIGINT), exit code 0" in launch.output
+
+
+def test_caching_launch_caches_a_sample_and_every_process_exits_cleanly(client, tmp_path):
+    launch = Launch("caching.launch.xml", f"run_dir:={tmp_path}", "seed:=2")
+    try:
+        action = cache_client(client)
+        feedback = []
+        handle = send(action, feedback, kind=CacheSample.Goal.KIND_WITNESS, sample_name="W1")
+        result = wait_future(handle.get_result_async(), 300, "cache_sample").result
+        assert result.error_code == CacheSample.Result.NONE, result.error_msg
+        assert result.sealed and result.catalogued_kind == "witness"
+        assert feedback[0].feedback.step == "retrieve_tube"
+    finally:
+        code = launch.stop()
+    assert code == 0, launch.output
+    for name in ("recorder", "sequencer", "sim"):
+        assert f"{name} stopped (SIGINT), exit code 0" in launch.output, name
+    order = [
+        re.search(r"\] (\w+) stopped", line).group(1)
+        for line in launch.lines
+        if " stopped (" in line
+    ]
+    assert order == ["recorder", "sequencer", "sim"], "reverse start order"
+    inventory = Inventory(tmp_path / "inventory.db")
+    try:
+        tube = inventory.tube(result.tube_id)
+        assert (tube.sample_name, tube.catalogued_kind, tube.seal_state) == ("W1", "witness", 2)
+        assert inventory.open_step() is None and inventory.running_sequence() is None
+    finally:
+        inventory.close()
+    from mcap.reader import make_reader
+
+    with (tmp_path / "recording.mcap").open("rb") as stream:
+        topics = {c.topic for c in make_reader(stream).get_summary().channels.values()}
+    assert {"/joint_states", "/aca/tubes", "/aca/cachecam/image_raw"} <= topics
+
+
+def test_killing_the_sim_mid_sequence_gives_the_client_an_error_not_a_hang(client, tmp_path):
+    launch = Launch("caching.launch.xml", f"run_dir:={tmp_path}", "record:=false")
+    try:
+        sim_pid = launch.pid_of("sim")
+        action = cache_client(client)
+        feedback = []
+        handle = send(action, feedback, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="R1")
+        deadline = time.monotonic() + 120
+        while not any(f.feedback.step == "transfer_tube_to_bit" for f in feedback):
+            assert time.monotonic() < deadline, launch.output
+            time.sleep(0.05)
+
+        os.kill(sim_pid, signal.SIGKILL)
+        result = wait_future(handle.get_result_async(), 60, "cache_sample after the kill").result
+        assert result.error_code == CacheSample.Result.STEP_FAILED
+        assert "the hardware stopped answering" in result.error_msg
+        launch.wait_for_line(r"\[launch\] sim exited with code -9")
+    finally:
+        code = launch.stop()
+    assert code == 1, "a process of the launch failed"
+    assert "sequencer stopped (SIGINT), exit code 0" in launch.output
+    inventory = Inventory(tmp_path / "inventory.db")
+    try:
+        open_step = inventory.open_step()
+        assert open_step is not None and open_step.step == "transfer_tube_to_bit"
+        assert inventory.running_sequence() is not None, "kept for a restart to settle"
+    finally:
+        inventory.close()
+
+
+def test_a_required_node_that_dies_stops_the_launch_with_its_exit_code(tmp_path):
+    path = tmp_path / "required.launch.xml"
+    path.write_text(
+        "<launch>\n"
+        f'  <node pkg="aca_sim" exec="sequencer_node" name="sequencer" namespace="aca">\n'
+        f'    <param name="inventory_path" value="{tmp_path}/inventory.db"/>\n'
+        "  </node>\n"
+        '  <node pkg="aca_sim" exec="sim_node" name="sim" namespace="aca" on_exit="shutdown">\n'
+        '    <param name="mode" value="warp"/>\n'
+        "  </node>\n"
+        "</launch>\n"
+    )
+    launch = Launch(str(path))
+    code = launch.process.wait(60)
+    launch._reader.join(10)
+    assert code == 2, launch.output
+    assert "parameter mode='warp'" in launch.output
+    assert "sim is required (on_exit=shutdown): stopping the launch" in launch.output
+    assert "sequencer stopped (SIGINT), exit code 0" in launch.output
+
+
+@pytest.mark.timeout(900)
+def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
+    launch = Launch(
+        "caching.launch.xml", f"run_dir:={tmp_path}", "run_campaign:=true", "campaign:=short"
+    )
+    code = launch.process.wait(600)
+    launch._reader.join(10)
+    assert code == 0, launch.output
+    assert "campaign is required (on_exit=shutdown): stopping the launch" in launch.output
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| Montdenier | 201 | rock_core | True |" in summary
+    assert "| Witness 1 | 239 | witness | True |" in summary
+    assert (tmp_path / "plots" / "step_timeline.png").is_file()
+    report = subprocess.run(
+        [str(ACA_SIM), "report", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert report.returncode == 0, report.stderr
+    assert len(list((tmp_path / "images").iterdir())) == 2

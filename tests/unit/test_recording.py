@@ -1,0 +1,122 @@
+"""MCAP schemas (ros2msg text) and the run-folder report: plots from the inventory history,
+CacheCam images from a recording, named after their sample."""
+
+import io
+
+import numpy as np
+import pytest
+from mcap.writer import Writer
+from rclpy.serialization import serialize_message
+from sensor_msgs.msg import Image, JointState
+
+from aca_sim.caching.inventory import Inventory, TubeRecord
+from aca_sim.recording.message_definitions import (
+    SEPARATOR,
+    UnknownMessageType,
+    dependencies,
+    full_definition,
+)
+from aca_sim.recording.report import decoded_messages, extract_images, step_spans, write_report
+
+
+def test_a_definition_carries_every_dependency_once():
+    text = full_definition("sensor_msgs/msg/JointState")
+    assert text.startswith("# This is a message that holds data")
+    assert text.count(f"{SEPARATOR}\nMSG: std_msgs/Header\n") == 1
+    assert text.count(f"{SEPARATOR}\nMSG: builtin_interfaces/Time\n") == 1
+
+
+def test_dependencies_skip_primitives_constants_and_bounds():
+    text = "uint8 A=1\nstring<=5 s\nfloat64[3] xs\nPoint p  # local\ngeometry_msgs/Pose[] ps\n"
+    assert dependencies("geometry_msgs", text) == [
+        ("geometry_msgs", "Point"),
+        ("geometry_msgs", "Pose"),
+    ]
+
+
+def test_an_unknown_type_is_named():
+    with pytest.raises(UnknownMessageType, match="nosuch_msgs"):
+        full_definition("nosuch_msgs/msg/Thing")
+
+
+def record(messages):
+    """An MCAP in memory with our schemas and rclpy's CDR bytes, as the recorder writes it."""
+    buffer = io.BytesIO()
+    writer = Writer(buffer)
+    writer.start(profile="ros2")
+    channels = {}
+    for topic, message, time_ns in messages:
+        type_name = type(message).__module__.split(".")[0] + "/msg/" + type(message).__name__
+        if topic not in channels:
+            schema = writer.register_schema(
+                type_name, "ros2msg", full_definition(type_name).encode()
+            )
+            channels[topic] = writer.register_channel(topic, "cdr", schema)
+        writer.add_message(channels[topic], time_ns, serialize_message(message), time_ns)
+    writer.finish()
+    buffer.seek(0)
+    return buffer
+
+
+def test_rclpy_cdr_bytes_decode_with_our_schema(tmp_path):
+    state = JointState(name=["sha_z", "sha_elbow"], position=[0.1, -0.2])
+    state.header.stamp.sec, state.header.frame_id = 7, "aca_base"
+    path = tmp_path / "r.mcap"
+    path.write_bytes(record([("/joint_states", state, 7_000_000_000)]).getvalue())
+    (decoded,) = list(decoded_messages(path))
+    assert list(decoded.name) == ["sha_z", "sha_elbow"]
+    assert list(decoded.position) == [0.1, -0.2]
+    assert (decoded.header.stamp.sec, decoded.header.frame_id) == (7, "aca_base")
+
+
+def inventory_with_history(path):
+    inventory = Inventory(path)
+    inventory.initialise([TubeRecord(201, "sample", 1, "slot_01", "empty")], {1: 7}, {})
+    for step, start, end, outcome, force in [
+        ("retrieve_tube", 0.0, 20.0, "succeeded", None),
+        ("capture_image", 20.0, 25.0, "succeeded", None),
+        ("dispense_seal", 25.0, 40.0, "failed", 171.0),
+        ("dispense_seal", 50.0, 60.0, "succeeded", 120.0),
+    ]:
+        step_id = inventory.begin_step(step, 201, start, "Mageik")
+        measurement = {} if force is None else {"peak_force_n": force}
+        inventory.end_step(step_id, outcome, end, measurement=measurement)
+    return inventory
+
+
+def test_report_plots_and_images_come_from_the_run_folder(tmp_path):
+    inventory = inventory_with_history(tmp_path / "inventory.db")
+    spans = step_spans(inventory.history())
+    inventory.close()
+    assert [(s.step, s.outcome, s.start_s, s.end_s) for s in spans][2] == (
+        "dispense_seal",
+        "failed",
+        25.0,
+        40.0,
+    )
+    pixels = np.zeros((4, 6, 3), dtype=np.uint8)
+    pixels[1, 2] = (255, 0, 0)
+    image = Image(height=4, width=6, encoding="rgb8", step=18, data=pixels.tobytes())
+    image.header.stamp.sec = 25  # taken at the end of capture_image
+    (tmp_path / "recording.mcap").write_bytes(
+        record([("/aca/cachecam/image_raw", image, 25_000_000_000)]).getvalue()
+    )
+    report = write_report(tmp_path, release_limit_n=150.0)
+    assert report == {"dispense_attempts": 2, "steps": 4, "images": 1}
+    for name in ("plots/insertion_force.png", "plots/step_timeline.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    (written,) = sorted((tmp_path / "images").iterdir())
+    assert written.name == "01_Mageik_000025.0s.png"
+    import matplotlib.pyplot as plt
+
+    back = plt.imread(written)
+    assert back.shape[:2] == (4, 6) and tuple(back[1, 2, :3]) == (1.0, 0.0, 0.0)
+
+
+def test_images_outside_any_capture_are_marked_unassigned(tmp_path):
+    image = Image(height=1, width=1, encoding="mono8", step=1, data=b"\x80")
+    image.header.stamp.sec = 999
+    path = tmp_path / "r.mcap"
+    path.write_bytes(record([("/aca/cachecam/image_raw", image, 1)]).getvalue())
+    (written,) = extract_images(path, [], tmp_path / "images")
+    assert "unassigned" in written.name
