@@ -40,7 +40,8 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
     assert mageik.catalogued_kind == "rock_core" and mageik.seal_attempts > 1
     assert mageik.sweeps > 19, "the dust model needs about 25 sweeps"
     assert any("seal not released" in line for line in lines)
-    assert any("[####################]" in line and "insertion force" in line for line in lines)
+    assert any("dispense_seal" in line and "insertion force" in line for line in lines)
+    assert sum("[####################]" in line for line in lines) >= 4  # each sample's end
 
     # The inventory: no step left open, no mismatch (the sequencer checks it against the
     # hardware after every step and would have ended a sequence with INVENTORY_MISMATCH).

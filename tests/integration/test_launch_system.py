@@ -19,7 +19,7 @@ from rclpy.action import ActionClient
 from rclpy.node import Node
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.nodes.campaign import wait_future
+from aca_sim.nodes.campaign import SETTLE_S, wait_future
 from aca_sim.nodes.spinning import BackgroundSpinner
 
 ACA_SIM = Path(sys.prefix) / "bin" / "aca-sim"
@@ -91,6 +91,7 @@ def client():
 def cache_client(node: Node) -> ActionClient:
     action = ActionClient(node, CacheSample, "/aca/cache_sample")
     assert action.wait_for_server(timeout_sec=60), "the sequencer did not come up"
+    time.sleep(SETTLE_S)  # endpoint matching lags the graph (see CampaignDriver.wait_ready)
     return action
 
 
@@ -114,6 +115,7 @@ def test_each_launch_file_comes_up_and_shuts_down_cleanly(launch_file, client, t
     try:
         state = client.create_client(GetWorldState, "/aca/sim/get_state")
         assert state.wait_for_service(timeout_sec=60), launch.output
+        time.sleep(SETTLE_S)
         world = wait_future(state.call_async(GetWorldState.Request()), 30, "get_state")
         assert len(world.tubes) == 43
     finally:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 from aca_client import AcaClient
 
 from aca_sim.caching.inventory import Inventory
+from aca_sim.nodes.campaign import SETTLE_S
 from aca_sim.nodes.sim_node import SimNode
 from aca_sim.nodes.spinning import BackgroundSpinner
 
@@ -54,7 +55,7 @@ def wait_for_new_server(node: Node, old: set[bytes], timeout_s: float = 30.0) ->
     while not server_gids(node) - old:
         assert time.monotonic() < deadline, "the restarted sequencer was not discovered"
         time.sleep(0.1)
-    time.sleep(1.0)  # its service endpoints are announced with the publisher; give them a beat
+    time.sleep(SETTLE_S)  # endpoint matching lags the graph (see CampaignDriver.wait_ready)
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ GOAL_KINDS = {
     SampleKind.WITNESS: 4,
     SampleKind.DEPOT_DROP: 5,
 }  # CacheSample.Goal.KIND_*
+SETTLE_S = 2.0  # s between seeing a server in the graph and the first request
 RECORDED_BEFORE_START = ("/joint_states", "/aca/cachecam/image_raw", "/aca/tubes")
 
 
@@ -94,6 +95,9 @@ class CampaignDriver:
         )
         if not ready:
             raise RuntimeError("the sequencer's actions or /aca/sim/inject_fault did not come up")
+        # The graph shows a server before DDS has matched its endpoints with ours both ways; a
+        # request sent in that gap (or its response) is lost. Give the matching a moment.
+        time.sleep(SETTLE_S)
 
     def run(self, items: list[CampaignItem]) -> list[SampleOutcome]:
         """Cache every sample in order; return one outcome per sample."""

@@ -206,19 +206,26 @@ class SequencerNode(Node):
         super().destroy_node()
 
     # ------------------------------------------------------------------ hardware view
-    async def _world(self) -> GetWorldState.Response:
+    async def _world(self, attempts: int = 3) -> GetWorldState.Response:
+        """The hardware's state. A read is idempotent, so a request lost while DDS matches a
+        (re)started simulator's endpoints is simply sent again (10 s per attempt)."""
         if not self.state_client.wait_for_service(timeout_sec=2.0):
             raise HardwareLost("/aca/sim/get_state is not available")
-        try:
-            return await wait_for(
-                self,
-                self.state_client.call_async(GetWorldState.Request()),
-                30.0,
-                "/aca/sim/get_state",
-                alive=self.state_client.service_is_ready,
-            )
-        except (Timeout, PeerLost) as error:
-            raise HardwareLost(str(error)) from error
+        for attempt in range(1, attempts + 1):
+            try:
+                return await wait_for(
+                    self,
+                    self.state_client.call_async(GetWorldState.Request()),
+                    10.0,
+                    "/aca/sim/get_state",
+                    alive=self.state_client.service_is_ready,
+                )
+            except Timeout as error:
+                if attempt == attempts:
+                    raise HardwareLost(str(error)) from error
+            except PeerLost as error:
+                raise HardwareLost(str(error)) from error
+        raise AssertionError("unreachable")
 
     async def _device_result(self, action: str, goal_id: str) -> Any:
         """The result the device gave (or will give) for a goal id, None if it never had it."""
