@@ -1,7 +1,9 @@
 """Benchmarks of the physics model. Run: make bench (or .venv/bin/python bench/run.py).
 
-Prints one table: raw PyBullet stepping of this world against AcaWorld.step() (idle and
-while the arm moves), and CacheCam images against a raw getCameraImage of the same view.
+Prints the tables: raw PyBullet stepping of this world against AcaWorld.step() (idle and
+while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
+layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
+(inventory_bench).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import inventory_bench
 import ros_bench
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.world import AcaWorld
@@ -83,11 +86,15 @@ def main() -> None:
     print(
         f"{'CacheCam.capture 640x480':<34}{cam_ms:>12.1f} {'ms':<8}{'':>8}{cam_ms / raw_ms:>8.2f}"
     )
+    print_rows("ROS (one process, SingleThreadedExecutor)", ros_bench.measure(args.goals))
+    print_rows("inventory per step (WAL, synchronous=FULL)", inventory_bench.measure())
+
+
+def print_rows(title: str, rows: list[tuple[str, float, str, float | None]]) -> None:
+    """A table of (name, value, unit, ratio to the baseline or None for the baseline)."""
     print()
-    print(
-        f"{'ROS (one process, SingleThreadedExecutor)':<44}{'value':>10} {'unit':<5}{'ratio':>8}"
-    )
-    for name, value, unit, ratio in ros_bench.measure(args.goals):
+    print(f"{title:<44}{'value':>10} {'unit':<5}{'ratio':>8}")
+    for name, value, unit, ratio in rows:
         ratio_text = "base" if ratio is None else f"{ratio:.2f}"
         print(f"{name:<44}{value:>10.2f} {unit:<5}{ratio_text:>8}")
 

@@ -55,6 +55,8 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
     assert [h.error_code for h in attempts if h.event == "failed"] == ["SEAL_NOT_RELEASED"] * (
         mageik.seal_attempts - 1
     )
+    stuck = [h.measurement["peak_force_n"] for h in attempts if h.event == "failed"]
+    assert all(150.0 <= force < 160.0 for force in stuck), stuck  # at the release limit
 
     # The recording: every topic, decodable; its last tube states equal the inventory.
     recording = tmp_path / "recording.mcap"

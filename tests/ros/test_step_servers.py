@@ -213,6 +213,8 @@ def test_dusty_tube_keeps_its_seal_in_the_dispenser_and_stays_held(aca):
     run = client.send(DispenseSeal, "dispense_seal", tube_id=tube_id, dispenser=2)
     result = failed(run, DispenseSeal.Result.SEAL_NOT_RELEASED)
     assert "stayed in dispenser 2" in result.error_msg
+    limit = sim.model.seal_carousel.release_limit_n
+    assert limit <= result.peak_force_n < limit * 1.1, "the failed result carries the force"
     assert max(f.measured_force_n for f in run.feedback) == pytest.approx(
         sim.model.seal_carousel.release_limit_n, rel=0.1
     )

@@ -490,7 +490,7 @@ class SequencerNode(Node):
             run.index += 1
             self._end_step(done, step, run)
             self._verify(world)
-            if device_result.error_code == 0 and measurement:
+            if measurement:
                 feedback.last_measurement = measurement
             feedback.step_count = len(run.steps)
             feedback.progress = run.index / len(run.steps)
@@ -540,7 +540,9 @@ class SequencerNode(Node):
                 summary.message = f"{response.reason} ({device_result.error_msg})"
             summary.awaiting_ground = summary.awaiting_ground or response.await_ground
         measure = MEASUREMENTS.get(step.action)
-        return measure(device_result) if device_result.error_code == 0 and measure else ""
+        # A stuck seal's force is the measurement that matters most (Mageik): shown either way.
+        shown = device_result.error_code == 0 or step.action == "dispense_seal"
+        return measure(device_result) if shown and measure else ""
 
     async def _do_step(self, step: Step, sample_name: str) -> StepDone:
         """Send one device goal (its id stored with the step's start) and wait for it."""

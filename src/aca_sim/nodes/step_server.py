@@ -189,6 +189,9 @@ class StepServer:
             result.error_msg = (
                 error.message if code == error.code else f"{error.code}: {error.message}"
             )
+            for name, value in getattr(error, "measurements", {}).items():
+                if isinstance(getattr(result, name, None), float):  # e.g. a stuck seal's force
+                    setattr(result, name, float(value))
             goal_handle.abort()
         detail = result.error_msg or "ok"
         self.node.get_logger().info(
