@@ -48,9 +48,10 @@ def server_gids(node: Node) -> set[bytes]:
 
 
 def wait_for_new_server(node: Node, old: set[bytes], timeout_s: float = 30.0) -> None:
-    """Wait until the restarted server is discovered. A SIGKILLed server is not unannounced:
-    DDS keeps it until its lease runs out, so wait_for_server() can answer from the dead one
-    and a goal sent then reaches nobody."""
+    """Wait until a (re)started server is discovered and matched. A SIGKILLed server is not
+    unannounced: DDS keeps it until its lease runs out, so wait_for_server() can answer from
+    the dead one; and a new server shows in the graph before its endpoints are matched with
+    ours, so a goal sent at once can be lost."""
     deadline = time.monotonic() + timeout_s
     while not server_gids(node) - old:
         assert time.monotonic() < deadline, "the restarted sequencer was not discovered"
@@ -79,6 +80,7 @@ def test_sigkill_mid_step_then_restart_loses_nothing_and_the_campaign_finishes(
     path, log = tmp_path / "inventory.db", tmp_path / "sequencer.log"
     sequencer = start_sequencer(path, log)
     try:
+        wait_for_new_server(client.node, set())
         rock = {"kind": CacheSample.Goal.KIND_ROCK_CORE, "sample_name": "Montdenier"}
         run = client.start(CacheSample, "cache_sample", **rock)
         assert run.accepted

@@ -25,6 +25,9 @@ from aca_sim.nodes.executor_bridge import ExecutorBridge
 from aca_sim.nodes.physics_runner import Job, Outcome, PhysicsRunner
 from aca_sim.sim.world import Feedback, Operation
 
+RESULT_KEEP_S = 24 * 3600  # wall s a result stays fetchable by goal id (a restarted
+# sequencer settles its cut-off step with it; rclpy's default keeps it 15 minutes)
+
 # Sim-layer codes that are not constants of every action map to the nearest generic one.
 _FALLBACK = {
     "OUT_OF_LIMITS": "INVALID_GOAL",
@@ -97,6 +100,7 @@ class StepServer:
             execute_callback=self._execute,
             goal_callback=self._on_goal,
             cancel_callback=self._on_cancel,
+            result_timeout=RESULT_KEEP_S,
         )
 
     def destroy(self) -> None:
