@@ -28,15 +28,16 @@ from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.campaign import SETTLE_S
 from aca_sim.nodes.sim_node import SimNode
 from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros_env import claim_domain_id
 
 
-def start_sequencer(path: Path, log: Path) -> subprocess.Popen:
+def start_sequencer(path: Path, log: Path, domain: int) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "aca_sim.nodes.sequencer_node", "--ros-args", "-p",
          f"inventory_path:={path}"],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
-        env=dict(os.environ),
+        env={**os.environ, "ROS_DOMAIN_ID": str(domain)},
     )  # fmt: skip
 
 
@@ -61,12 +62,15 @@ def wait_for_new_server(node: Node, old: set[bytes], timeout_s: float = 30.0) ->
 
 @pytest.fixture
 def sim_and_client():
+    """The sim and a client on a domain of their own: earlier tests SIGKILL processes, and a
+    killed participant lingers in DDS discovery (and its shared-memory ports) on its domain."""
+    domain = claim_domain_id()
     context = rclpy.Context()
-    rclpy.init(context=context)
+    rclpy.init(context=context, domain_id=domain)
     sim = SimNode(context=context, parameter_overrides=[Parameter("seed", value=5)])
     client = AcaClient(Node("crash_client", context=context))
     spinner = BackgroundSpinner([sim, client.node], context=context).start()
-    yield client
+    yield client, domain
     spinner.stop()
     sim.destroy_node()
     client.node.destroy_node()
@@ -76,9 +80,9 @@ def sim_and_client():
 def test_sigkill_mid_step_then_restart_loses_nothing_and_the_campaign_finishes(
     sim_and_client, tmp_path
 ):
-    client = sim_and_client
+    client, domain = sim_and_client
     path, log = tmp_path / "inventory.db", tmp_path / "sequencer.log"
-    sequencer = start_sequencer(path, log)
+    sequencer = start_sequencer(path, log, domain)
     try:
         wait_for_new_server(client.node, set())
         rock = {"kind": CacheSample.Goal.KIND_ROCK_CORE, "sample_name": "Montdenier"}
@@ -99,7 +103,7 @@ def test_sigkill_mid_step_then_restart_loses_nothing_and_the_campaign_finishes(
         assert open_step.measurement["goal_id"], "the device goal id was stored before sending"
 
         old = server_gids(client.node)
-        sequencer = start_sequencer(path, log)
+        sequencer = start_sequencer(path, log, domain)
         wait_for_new_server(client.node, old)
         resumed = client.send(CacheSample, "cache_sample", **rock)
         assert resumed.result.error_code == CacheSample.Result.NONE, resumed.result.error_msg
