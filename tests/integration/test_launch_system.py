@@ -184,9 +184,12 @@ def test_killing_the_sim_mid_sequence_gives_the_client_an_error_not_a_hang(clien
     assert "sequencer stopped (SIGINT), exit code 0" in launch.output
     inventory = Inventory(tmp_path / "inventory.db")
     try:
+        running = inventory.running_sequence()
+        assert running is not None and running.next_index == 1, "kept for a restart to settle"
+        # The kill lands either inside transfer_tube_to_bit (its start row stays open) or just
+        # before the sequencer had recorded that start (it reads the hardware first).
         open_step = inventory.open_step()
-        assert open_step is not None and open_step.step == "transfer_tube_to_bit"
-        assert inventory.running_sequence() is not None, "kept for a restart to settle"
+        assert open_step is None or open_step.step == "transfer_tube_to_bit"
     finally:
         inventory.close()
 
