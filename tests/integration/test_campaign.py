@@ -2,8 +2,14 @@
 MCAP recorder as a child process), its run folder, and same-seed reproducibility."""
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
+
+from aca_client import assert_inventory_matches
 
 from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.campaign import run_campaign
@@ -67,13 +73,7 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
         if type(message).__name__ == "TubeStateArray":
             last_tubes = message
     assert topics.get("String") == 1 and topics["TubeStateArray"] > 100
-    for tube in last_tubes.tubes:
-        record = records[tube.tube_id]
-        assert (record.location, record.contents, record.seal_state) == (
-            tube.location,
-            tube.contents,
-            tube.seal_state,
-        ), f"tube {tube.tube_id}"
+    assert_inventory_matches(records, last_tubes.tubes)
     from mcap.reader import make_reader
 
     with recording.open("rb") as stream:

@@ -22,7 +22,7 @@ from rclpy.parameter import Parameter
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 
-from aca_client import AcaClient
+from aca_client import AcaClient, assert_inventory_matches
 
 from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.campaign import SETTLE_S
@@ -122,13 +122,7 @@ def test_sigkill_mid_step_then_restart_loses_nothing_and_the_campaign_finishes(
         records, history = inventory.tubes(), inventory.history()
         hardware = client.state()
         assert len(records) == 43 and sorted(records) == sorted(t.tube_id for t in hardware.tubes)
-        for tube in hardware.tubes:
-            record = records[tube.tube_id]
-            assert (record.location, record.contents, record.seal_state) == (
-                tube.location,
-                tube.contents,
-                tube.seal_state,
-            ), f"tube {tube.tube_id}"
+        assert_inventory_matches(records, hardware.tubes)
         locations = [r.location for r in records.values()]
         assert len(set(locations)) == len(locations), "two tubes in one place"
         assert {d.dispenser_id: d.seals_remaining for d in hardware.dispensers} == (

@@ -29,6 +29,17 @@ class GoalRun:
     handle: Any = None
 
 
+def assert_inventory_matches(records: dict[int, Any], tubes: Any) -> None:
+    """Every hardware tube (TubeState) has the inventory's location, contents and seal state."""
+    for tube in tubes:
+        record = records[tube.tube_id]
+        assert (record.location, record.contents, record.seal_state) == (
+            tube.location,
+            tube.contents,
+            tube.seal_state,
+        ), f"tube {tube.tube_id}"
+
+
 class AcaClient:
     """Send goals to /aca/<step> and call /aca/sim/<service>."""
 

@@ -4,7 +4,7 @@ hardware, and the documented fault responses (Roubion, Mageik)."""
 import time
 
 import pytest
-from aca_client import AcaClient
+from aca_client import AcaClient, assert_inventory_matches
 from aca_interfaces.action import CacheSample, RecoverSeal
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -39,14 +39,7 @@ def cache(client, **goal):
 def inventory_matches_hardware(client, path):
     inventory = Inventory(path)
     try:
-        records = inventory.tubes()
-        for tube in client.state().tubes:
-            record = records[tube.tube_id]
-            assert (record.location, record.contents, record.seal_state) == (
-                tube.location,
-                tube.contents,
-                tube.seal_state,
-            ), f"tube {tube.tube_id}"
+        assert_inventory_matches(inventory.tubes(), client.state().tubes)
         assert inventory.open_step() is None
         return inventory.history()
     finally:

@@ -281,9 +281,7 @@ class Inventory:
                 raise InventoryMismatch(
                     f"step {open_step.step} (id {open_step.step_id}) is still open"
                 )
-            step_id = self._db.execute(
-                "SELECT COALESCE(MAX(step_id), 0) + 1 FROM history"
-            ).fetchone()[0]
+            step_id = self._next_step_id()
             self._insert_history(
                 step_id,
                 "started",
@@ -358,9 +356,7 @@ class Inventory:
         """A bookkeeping step with no hardware (such as catalogue): start and success rows,
         the changes and the sequence progress in one transaction."""
         with self._transaction():
-            step_id = self._db.execute(
-                "SELECT COALESCE(MAX(step_id), 0) + 1 FROM history"
-            ).fetchone()[0]
+            step_id = self._next_step_id()
             for event in ("started", "succeeded"):
                 self._insert_history(
                     step_id, event, step, tube_id, sample_name, sim_time_s, "", "", {}
@@ -426,6 +422,9 @@ class Inventory:
         )
         if cursor.rowcount != 1:
             raise InventoryMismatch(f"sequence {progress.sequence_id} is not running")
+
+    def _next_step_id(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(step_id), 0) + 1 FROM history").fetchone()[0]
 
     def _update_tube(self, tube_id: int, changes: Mapping[str, Any]) -> None:
         unknown = sorted(set(changes) - set(_TUBE_FIELDS[1:]))

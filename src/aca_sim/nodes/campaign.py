@@ -32,15 +32,7 @@ from typing import Any
 
 from aca_sim import __version__
 from aca_sim.caching.campaign_file import CampaignItem, load_campaign
-from aca_sim.caching.sequences import SampleKind
 
-GOAL_KINDS = {
-    SampleKind.ROCK_CORE: 1,
-    SampleKind.REGOLITH: 2,
-    SampleKind.ATMOSPHERIC: 3,
-    SampleKind.WITNESS: 4,
-    SampleKind.DEPOT_DROP: 5,
-}  # CacheSample.Goal.KIND_*
 SETTLE_S = 2.0  # s between seeing a server in the graph and the first request
 RECORDED_BEFORE_START = ("/joint_states", "/aca/cachecam/image_raw", "/aca/tubes")
 
@@ -132,7 +124,10 @@ class CampaignDriver:
         """One cache_sample goal, then recovery rounds while the seal does not release."""
         from aca_interfaces.action import CacheSample, RecoverSeal
 
-        goal = CacheSample.Goal(kind=GOAL_KINDS[item.kind], sample_name=item.sample_name)
+        from aca_sim.nodes.sequencer_node import KINDS
+
+        goal_kind = next(number for number, kind in KINDS.items() if kind == item.kind)
+        goal = CacheSample.Goal(kind=goal_kind, sample_name=item.sample_name)
         result = self._result(self.cache, goal, "")
         sim_s, sweeps, attempts = result.duration_s, 0, 1
         sealed, outcome, code = result.sealed, result.error_msg or "ok", result.error_code

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
 
@@ -27,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from aca_sim.caching.campaign_file import load_campaign
     from aca_sim.nodes.campaign import CampaignDriver, summary_table
+    from aca_sim.nodes.parameters import read_only_parameter
     from aca_sim.nodes.spinning import BackgroundSpinner
     from aca_sim.recording.report import write_report
     from aca_sim.sim.config import load_model_config
@@ -38,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
 
         def param(name: str, default: object, description: str) -> object:
-            descriptor = ParameterDescriptor(description=description, read_only=True)
-            return node.declare_parameter(name, default, descriptor).value
+            return read_only_parameter(node, name, default, description)
 
         campaign = str(param("campaign", "default", "default, short, or a campaign YAML file"))
         run_dir = Path(str(param("run_dir", "aca_run", "the run folder (inventory.db is here)")))

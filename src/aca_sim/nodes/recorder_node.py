@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from mcap.writer import CompressionType, Writer
-from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from aca_sim.nodes.parameters import read_only_parameter
 from aca_sim.nodes.spinning import run_node
 from aca_sim.recording.message_definitions import UnknownMessageType, full_definition
 
@@ -50,8 +50,7 @@ class RecorderNode(Node):
         super().__init__("recorder", namespace="aca", **kwargs)
 
         def param(name: str, default: Any, description: str) -> Any:
-            descriptor = ParameterDescriptor(description=description, read_only=True)
-            return self.declare_parameter(name, default, descriptor).value
+            return read_only_parameter(self, name, default, description)
 
         output = Path(
             param("output", "aca_recording.mcap", "the .mcap file to write (overwritten)")

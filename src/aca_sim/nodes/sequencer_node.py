@@ -30,7 +30,6 @@ from typing import Any
 from aca_interfaces import action as actions
 from aca_interfaces.srv import GetWorldState
 from action_msgs.msg import GoalStatus
-from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.action import ActionClient, ActionServer, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -48,6 +47,7 @@ from aca_sim.caching.inventory import (
     TubeRecord,
 )
 from aca_sim.caching.sequences import SampleKind, Step, plan
+from aca_sim.nodes.parameters import read_only_parameter
 from aca_sim.nodes.spinning import run_node
 from aca_sim.nodes.waiting import PeerLost, Timeout, wait_for
 
@@ -155,8 +155,7 @@ class SequencerNode(Node):
         super().__init__("sequencer", namespace="aca", **kwargs)
 
         def param(name: str, default: Any, description: str) -> Any:
-            descriptor = ParameterDescriptor(description=description, read_only=True)
-            return self.declare_parameter(name, default, descriptor).value
+            return read_only_parameter(self, name, default, description)
 
         path = param("inventory_path", "aca_inventory.db", "SQLite inventory file (created)")
         self.step_timeout_s = float(
@@ -220,12 +219,10 @@ class SequencerNode(Node):
                     "/aca/sim/get_state",
                     alive=self.state_client.service_is_ready,
                 )
-            except Timeout as error:
-                if attempt == attempts:
+            except (Timeout, PeerLost) as error:
+                if isinstance(error, PeerLost) or attempt == attempts:
                     raise HardwareLost(str(error)) from error
-            except PeerLost as error:
-                raise HardwareLost(str(error)) from error
-        raise AssertionError("unreachable")
+        raise ValueError(f"attempts must be >= 1, got {attempts}")
 
     async def _device_result(self, action: str, goal_id: str) -> Any:
         """The result the device gave (or will give) for a goal id, None if it never had it."""

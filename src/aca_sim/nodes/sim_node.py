@@ -16,7 +16,6 @@ from typing import Any
 
 from aca_interfaces.msg import DispenserStateArray, TubeStateArray
 from aca_interfaces.srv import GetWorldState, InjectFault, ResetWorld, Snapshot
-from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
@@ -27,6 +26,7 @@ from std_msgs.msg import Header, String
 
 from aca_sim.nodes import conversions
 from aca_sim.nodes.executor_bridge import ExecutorBridge
+from aca_sim.nodes.parameters import read_only_parameter
 from aca_sim.nodes.physics_runner import MODES, PhysicsRunner
 from aca_sim.nodes.spinning import run_node
 from aca_sim.nodes.step_server import ResourceBook, StepServer
@@ -140,11 +140,10 @@ class SimNode(Node):
 
     # ------------------------------------------------------------------ set-up
     def _read_parameters(self) -> SimParams:
-        values = {}
-        for name, (default, description) in PARAMETERS.items():
-            values[name] = self.declare_parameter(
-                name, default, ParameterDescriptor(description=description, read_only=True)
-            ).value
+        values = {
+            name: read_only_parameter(self, name, default, description)
+            for name, (default, description) in PARAMETERS.items()
+        }
         params = SimParams(**values)
         if params.mode not in MODES:
             raise ValueError(f"parameter mode={params.mode!r}: use one of {', '.join(MODES)}")
