@@ -7,7 +7,6 @@ background thread (the project's executor setup). Call prepare() before importin
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 
 from aca_sim.ros_env import claim_domain_id, ensure_local_discovery
@@ -21,20 +20,15 @@ def prepare() -> None:
     os.environ["ROS_DOMAIN_ID"] = str(claim_domain_id())
 
 
-def _wait(future, timeout_s: float = 30.0):
-    event = threading.Event()
-    future.add_done_callback(lambda _: event.set())
-    if not event.wait(timeout_s):
-        raise TimeoutError("no answer")
-    return future.result()
+def _round_trips(node, client, goal_factory, count: int) -> list[float]:
+    """Goal + result round trips from this (non-executor) thread, via nodes/blocking.py."""
+    from aca_sim.nodes.blocking import get_result, send_goal
 
-
-def _round_trips(client, goal_factory, count: int) -> list[float]:
     times = []
     for _ in range(count):
         start = time.perf_counter()
-        handle = _wait(client.send_goal_async(goal_factory()))
-        _wait(handle.get_result_async())
+        handle = send_goal(node, client, goal_factory(), 30)
+        get_result(node, handle, 30)
         times.append(time.perf_counter() - start)
     return times
 
@@ -46,6 +40,7 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
     from rclpy.action import ActionClient, ActionServer
     from rclpy.node import Node
 
+    from aca_sim.nodes.blocking import get_result, send_goal
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.nodes.spinning import BackgroundSpinner
     from aca_sim.sim import procedures as steps
@@ -69,8 +64,10 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
             timeout_sec=10
         )
         here = list(sim.runner.call(lambda w: list(w.devices.sha.joint_positions())).result(5))
-        base = _round_trips(plain_client, MoveArm.Goal, count)
-        step = _round_trips(step_client, lambda: MoveArm.Goal(joint_positions=here), count)
+        base = _round_trips(client_node, plain_client, MoveArm.Goal, count)
+        step = _round_trips(
+            client_node, step_client, lambda: MoveArm.Goal(joint_positions=here), count
+        )
         base_ms, step_ms = statistics.median(base) * 1000, statistics.median(step) * 1000
         rows.append(("plain rclpy action round trip (median)", base_ms, "ms", None))
         rows.append(("move_arm step server round trip (median)", step_ms, "ms", step_ms / base_ms))
@@ -82,8 +79,8 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
         sim0 = sim.runner.call(lambda w: w.time_s).result(5)
         wall0 = time.perf_counter()
         for station in stations:
-            handle = _wait(step_client.send_goal_async(MoveArm.Goal(station=station)))
-            _wait(handle.get_result_async(), 300)
+            handle = send_goal(client_node, step_client, MoveArm.Goal(station=station), 30)
+            get_result(client_node, handle, 300)
         wall = time.perf_counter() - wall0
         sim_s = sim.runner.call(lambda w: w.time_s).result(5) - sim0
 

@@ -19,7 +19,8 @@ from rclpy.action import ActionClient
 from rclpy.node import Node
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.nodes.campaign import SETTLE_S, wait_future
+from aca_sim.nodes.blocking import get_result, send_goal
+from aca_sim.nodes.matching import call_idempotent, wait_action_matched
 from aca_sim.nodes.spinning import BackgroundSpinner
 
 ACA_SIM = Path(sys.prefix) / "bin" / "aca-sim"
@@ -73,6 +74,7 @@ class Launch:
                 self.process.kill()
                 self.process.wait(10)
         self._reader.join(10)
+        print(self.output)  # pytest shows it when the test fails
         return code
 
 
@@ -90,17 +92,12 @@ def client():
 
 def cache_client(node: Node) -> ActionClient:
     action = ActionClient(node, CacheSample, "/aca/cache_sample")
-    assert action.wait_for_server(timeout_sec=60), "the sequencer did not come up"
-    time.sleep(SETTLE_S)  # endpoint matching lags the graph (see CampaignDriver.wait_ready)
+    wait_action_matched(node, CacheSample, "/aca/cache_sample", 60)
     return action
 
 
-def send(action: ActionClient, feedback: list, **goal) -> object:
-    handle = wait_future(
-        action.send_goal_async(CacheSample.Goal(**goal), feedback_callback=feedback.append),
-        30,
-        "goal response",
-    )
+def send(node: Node, action: ActionClient, feedback: list, **goal) -> object:
+    handle = send_goal(node, action, CacheSample.Goal(**goal), 30, feedback.append)
     assert handle.accepted
     return handle
 
@@ -114,9 +111,7 @@ def test_each_launch_file_comes_up_and_shuts_down_cleanly(launch_file, client, t
     )
     try:
         state = client.create_client(GetWorldState, "/aca/sim/get_state")
-        assert state.wait_for_service(timeout_sec=60), launch.output
-        time.sleep(SETTLE_S)
-        world = wait_future(state.call_async(GetWorldState.Request()), 30, "get_state")
+        world = call_idempotent(state, GetWorldState.Request(), 60, "get_state")
         assert len(world.tubes) == 43
     finally:
         code = launch.stop()
@@ -131,8 +126,10 @@ def test_caching_launch_caches_a_sample_and_every_process_exits_cleanly(client, 
     try:
         action = cache_client(client)
         feedback = []
-        handle = send(action, feedback, kind=CacheSample.Goal.KIND_WITNESS, sample_name="W1")
-        result = wait_future(handle.get_result_async(), 300, "cache_sample").result
+        handle = send(
+            client, action, feedback, kind=CacheSample.Goal.KIND_WITNESS, sample_name="W1"
+        )
+        result = get_result(client, handle, 300, "cache_sample").result
         assert result.error_code == CacheSample.Result.NONE, result.error_msg
         assert result.sealed and result.catalogued_kind == "witness"
         assert feedback[0].feedback.step == "retrieve_tube"
@@ -167,14 +164,16 @@ def test_killing_the_sim_mid_sequence_gives_the_client_an_error_not_a_hang(clien
         sim_pid = launch.pid_of("sim")
         action = cache_client(client)
         feedback = []
-        handle = send(action, feedback, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="R1")
+        handle = send(
+            client, action, feedback, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="R1"
+        )
         deadline = time.monotonic() + 120
         while not any(f.feedback.step == "transfer_tube_to_bit" for f in feedback):
             assert time.monotonic() < deadline, launch.output
             time.sleep(0.05)
 
         os.kill(sim_pid, signal.SIGKILL)
-        result = wait_future(handle.get_result_async(), 60, "cache_sample after the kill").result
+        result = get_result(client, handle, 60, "cache_sample after the kill").result
         assert result.error_code == CacheSample.Result.STEP_FAILED
         assert "the hardware stopped answering" in result.error_msg
         launch.wait_for_line(r"\[launch\] sim exited with code -9")

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 from aca_client import AcaClient, assert_inventory_matches
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.nodes.campaign import SETTLE_S
+from aca_sim.nodes.matching import wait_action_matched
 from aca_sim.nodes.sim_node import SimNode
 from aca_sim.nodes.spinning import BackgroundSpinner
 from aca_sim.ros_env import claim_domain_id
@@ -51,13 +51,14 @@ def server_gids(node: Node) -> set[bytes]:
 def wait_for_new_server(node: Node, old: set[bytes], timeout_s: float = 30.0) -> None:
     """Wait until a (re)started server is discovered and matched. A SIGKILLed server is not
     unannounced: DDS keeps it until its lease runs out, so wait_for_server() can answer from
-    the dead one; and a new server shows in the graph before its endpoints are matched with
-    ours, so a goal sent at once can be lost."""
+    the dead one; and a new server shows in the graph before it has matched our endpoints,
+    so a goal sent at once can be lost: a probe round trip settles that (the dead one does not
+    answer)."""
     deadline = time.monotonic() + timeout_s
     while not server_gids(node) - old:
         assert time.monotonic() < deadline, "the restarted sequencer was not discovered"
         time.sleep(0.1)
-    time.sleep(SETTLE_S)  # endpoint matching lags the graph (see CampaignDriver.wait_ready)
+    wait_action_matched(node, CacheSample, "/aca/cache_sample", timeout_s)
 
 
 @pytest.fixture

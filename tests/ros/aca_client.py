@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,14 +9,15 @@ from aca_interfaces.srv import GetWorldState, InjectFault
 from rclpy.action import ActionClient
 from rclpy.node import Node
 
+from aca_sim.nodes import blocking
+from aca_sim.nodes.matching import wait_action_matched
+
 WAIT_S = 120.0
 
 
 def wait(future: Any, timeout_s: float = WAIT_S) -> Any:
-    event = threading.Event()
-    future.add_done_callback(lambda _: event.set())
-    assert event.wait(timeout_s), f"no answer within {timeout_s} s"
-    return future.result()
+    """A service future's result (service clients are safe to call from this thread)."""
+    return blocking.wait_future(future, timeout_s, "service")
 
 
 @dataclass
@@ -51,23 +51,25 @@ class AcaClient:
         if name not in self._clients:
             client = ActionClient(self.node, action_type, f"/aca/{name}")
             assert client.wait_for_server(timeout_sec=10.0), f"/aca/{name} not found"
+            wait_action_matched(self.node, action_type, f"/aca/{name}", 10.0)
             self._clients[name] = client
         return self._clients[name]
 
     def start(self, action_type: Any, name: str, **goal: Any) -> GoalRun:
         """Send a goal; return once it was accepted or rejected."""
         run = GoalRun(accepted=False)
-        handle = wait(
-            self.action(action_type, name).send_goal_async(
-                action_type.Goal(**goal),
-                feedback_callback=lambda m: run.feedback.append(m.feedback),
-            )
+        handle = blocking.send_goal(
+            self.node,
+            self.action(action_type, name),
+            action_type.Goal(**goal),
+            WAIT_S,
+            lambda m: run.feedback.append(m.feedback),
         )
         run.accepted, run.handle = handle.accepted, handle
         return run
 
     def finish(self, run: GoalRun) -> GoalRun:
-        response = wait(run.handle.get_result_async())
+        response = blocking.get_result(self.node, run.handle, WAIT_S)
         run.status, run.result = response.status, response.result
         return run
 

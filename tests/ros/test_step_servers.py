@@ -5,7 +5,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from aca_client import wait
+from aca_client import WAIT_S
 from aca_interfaces.action import (
     ActivateSeal,
     AssessVolume,
@@ -22,6 +22,7 @@ from aca_interfaces.action import (
 )
 from action_msgs.msg import GoalStatus
 
+from aca_sim.nodes.blocking import cancel_goal
 from conftest import start_sim
 
 SUCCEEDED, ABORTED, CANCELED = (
@@ -129,7 +130,7 @@ def test_cancel_mid_goal_stops_the_arm(aca):
     while not run.feedback and time.monotonic() < deadline:
         time.sleep(0.01)
     assert run.feedback, "no feedback before cancel"
-    cancel = wait(run.handle.cancel_goal_async())
+    cancel = cancel_goal(client.node, run.handle, WAIT_S)
     assert len(cancel.goals_canceling) == 1
     client.finish(run)
     assert run.status == CANCELED and run.result.error_code == MoveArm.Result.CANCELED

@@ -22,7 +22,6 @@ import platform
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -32,8 +31,9 @@ from typing import Any
 
 from aca_sim import __version__
 from aca_sim.caching.campaign_file import CampaignItem, load_campaign
+from aca_sim.nodes.blocking import get_result, send_goal
+from aca_sim.nodes.matching import call_idempotent, wait_action_matched
 
-SETTLE_S = 2.0  # s between seeing a server in the graph and the first request
 RECORDED_BEFORE_START = ("/joint_states", "/aca/cachecam/image_raw", "/aca/tubes")
 
 
@@ -53,16 +53,6 @@ class SampleOutcome:
     outcome: str
 
 
-def wait_future(future: Any, timeout_s: float, what: str) -> Any:
-    """Block this (non-executor) thread until an rclpy future is done; TimeoutError after
-    timeout_s wall seconds naming `what`."""
-    event = threading.Event()
-    future.add_done_callback(lambda _: event.set())
-    if not event.wait(timeout_s):
-        raise TimeoutError(f"{what}: no answer within {timeout_s:g} s")
-    return future.result()
-
-
 class CampaignDriver:
     """Sends cache_sample goals (arming fault scenarios first) and, for a stuck seal,
     recover_seal rounds as the ground did for Mageik. Thread rule: call run() from a thread
@@ -73,23 +63,23 @@ class CampaignDriver:
         from aca_interfaces.srv import InjectFault
         from rclpy.action import ActionClient
 
-        self.say, self.timeout_s = say, timeout_s
+        self.node, self.say, self.timeout_s = node, say, timeout_s
         self.cache = ActionClient(node, CacheSample, "/aca/cache_sample")
         self.recover = ActionClient(node, RecoverSeal, "/aca/recover_seal")
         self.inject = node.create_client(InjectFault, "/aca/sim/inject_fault")
 
-    def wait_ready(self, timeout_s: float = 20.0) -> None:
-        """Wait for the sequencer's actions and the sim's fault service."""
-        ready = (
-            self.cache.wait_for_server(timeout_sec=timeout_s)
-            and self.recover.wait_for_server(timeout_sec=timeout_s)
-            and self.inject.wait_for_service(timeout_sec=timeout_s)
-        )
-        if not ready:
-            raise RuntimeError("the sequencer's actions or /aca/sim/inject_fault did not come up")
-        # The graph shows a server before DDS has matched its endpoints with ours both ways; a
-        # request sent in that gap (or its response) is lost. Give the matching a moment.
-        time.sleep(SETTLE_S)
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Wait until the sequencer's actions have answered a probe from this node (matched
+        both ways, see nodes/matching.py) and the sim's fault service is up."""
+        from aca_interfaces.action import CacheSample, RecoverSeal
+
+        try:
+            wait_action_matched(self.node, CacheSample, "/aca/cache_sample", timeout_s)
+            wait_action_matched(self.node, RecoverSeal, "/aca/recover_seal", timeout_s)
+        except TimeoutError as error:
+            raise RuntimeError(f"the sequencer did not come up: {error}") from error
+        if not self.inject.wait_for_service(timeout_sec=timeout_s):
+            raise RuntimeError("/aca/sim/inject_fault did not come up")
 
     def run(self, items: list[CampaignItem]) -> list[SampleOutcome]:
         """Cache every sample in order; return one outcome per sample."""
@@ -104,21 +94,17 @@ class CampaignDriver:
             )
             if item.scenario:
                 request = InjectFault.Request(kind="scenario", scenario=item.scenario)
-                armed = wait_future(self.inject.call_async(request), 30, "inject_fault")
+                armed = call_idempotent(self.inject, request, 30, "inject_fault")
                 if not armed.success:
                     raise RuntimeError(armed.message)
             outcomes.append(self.cache_one(item))
         return outcomes
 
     def _result(self, client: Any, goal: Any, prefix: str) -> Any:
-        handle = wait_future(
-            client.send_goal_async(goal, feedback_callback=_progress(self.say, prefix)),
-            30,
-            "goal response",
-        )
+        handle = send_goal(self.node, client, goal, 30, _progress(self.say, prefix))
         if not handle.accepted:
             raise RuntimeError(f"{type(goal).__name__} was rejected (a sequence is running)")
-        return wait_future(handle.get_result_async(), self.timeout_s, "sequence result").result
+        return get_result(self.node, handle, self.timeout_s, "sequence result").result
 
     def cache_one(self, item: CampaignItem) -> SampleOutcome:
         """One cache_sample goal, then recovery rounds while the seal does not release."""

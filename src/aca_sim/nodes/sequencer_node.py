@@ -47,6 +47,7 @@ from aca_sim.caching.inventory import (
     TubeRecord,
 )
 from aca_sim.caching.sequences import SampleKind, Step, plan
+from aca_sim.nodes.matching import await_action_matched
 from aca_sim.nodes.parameters import read_only_parameter
 from aca_sim.nodes.spinning import run_node
 from aca_sim.nodes.waiting import PeerLost, Timeout, wait_for
@@ -183,6 +184,7 @@ class SequencerNode(Node):
         )
         self._busy = False
         self._ready = False
+        self._matched: set[str] = set()  # device actions whose server answered a probe
         self._cut_off: CutOff | None = None
         self.servers = [
             ActionServer(
@@ -191,6 +193,7 @@ class SequencerNode(Node):
                 name,
                 execute_callback=self._execute_with(action_type, run),
                 goal_callback=self._on_goal_for(name),
+                handle_accepted_callback=self._on_accepted,
                 callback_group=group,
             )
             for action_type, name, run in (
@@ -224,11 +227,26 @@ class SequencerNode(Node):
                     raise HardwareLost(str(error)) from error
         raise ValueError(f"attempts must be >= 1, got {attempts}")
 
+    async def _match(self, action: str) -> None:
+        """Make sure the device's action server has matched this node both ways (one probe
+        round trip, see nodes/matching.py) before the first goal or result request to it, and
+        again after the hardware was lost; HardwareLost when it does not answer."""
+        if action in self._matched:
+            return
+        if not self.result_clients[action].wait_for_service(timeout_sec=5.0):
+            raise HardwareLost(f"/aca/{action} is not available")
+        try:
+            await await_action_matched(
+                self, self.result_clients[action], DEVICE_ACTIONS[action], f"/aca/{action}", 30.0
+            )
+        except (Timeout, PeerLost) as error:
+            raise HardwareLost(str(error)) from error
+        self._matched.add(action)
+
     async def _device_result(self, action: str, goal_id: str) -> Any:
         """The result the device gave (or will give) for a goal id, None if it never had it."""
         client = self.result_clients[action]
-        if not client.wait_for_service(timeout_sec=5.0):
-            raise HardwareLost(f"/aca/{action} is not available")
+        await self._match(action)
         request = DEVICE_ACTIONS[action].Impl.GetResultService.Request()
         request.goal_id.uuid = list(bytes.fromhex(goal_id))
         try:
@@ -283,10 +301,17 @@ class SequencerNode(Node):
             if self._busy:
                 self.get_logger().info(f"{name}: goal rejected, a sequence is running")
                 return GoalResponse.REJECT
-            self._busy = True
             return GoalResponse.ACCEPT
 
         return on_goal
+
+    def _on_accepted(self, goal_handle: Any) -> None:
+        """Busy from here, not from the goal callback: rclpy skips this (and execution) when
+        it cannot send the goal response, and a flag set earlier would then never clear. The
+        goal callback and this run in one executor task with no await between them, so no
+        second goal is accepted in between."""
+        self._busy = True
+        goal_handle.execute()
 
     def _execute_with(self, action_type: Any, run: Any) -> Any:
         async def execute(goal_handle: Any) -> Any:
@@ -295,6 +320,7 @@ class SequencerNode(Node):
                 return await run(goal_handle)
             except HardwareLost as error:  # the step stays open: resume after a restart
                 self._ready = False
+                self._matched.clear()
                 message = f"the hardware stopped answering: {error}"
                 self.get_logger().error(message)
                 return self._finish(goal_handle, result, "STEP_FAILED", message)
@@ -545,13 +571,16 @@ class SequencerNode(Node):
         """Send one device goal (its id stored with the step's start) and wait for it."""
         before = await self._world()
         tube_id = before.held_tube_id or self._tube_for(step, before)
+        client = self.device_clients[step.action]
+        if not client.server_is_ready():
+            self._matched.discard(step.action)  # gone or restarted: new endpoints to match
+            if not client.wait_for_server(timeout_sec=5.0):
+                raise HardwareLost(f"/aca/{step.action} is not available")
+        await self._match(step.action)
         goal_id = uuid.uuid4()
         step_id = self.inventory.begin_step(
             step.action, tube_id, _sim_s(before), sample_name, {"goal_id": goal_id.hex}
         )
-        client = self.device_clients[step.action]
-        if not client.server_is_ready() and not client.wait_for_server(timeout_sec=5.0):
-            raise HardwareLost(f"/aca/{step.action} is not available")
         action = DEVICE_ACTIONS[step.action]
         goal_uuid = UUID(uuid=list(goal_id.bytes))
         try:
