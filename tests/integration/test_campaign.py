@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 
@@ -79,6 +80,14 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
     with recording.open("rb") as stream:
         summary = make_reader(stream).get_summary()
     recorded = {c.topic for c in summary.channels.values()}
+    offered = {
+        c.topic: yaml.safe_load(c.metadata["offered_qos_profiles"])
+        for c in summary.channels.values()
+    }
+    assert [p["durability"] for p in offered["/robot_description"]] == ["transient_local"]
+    assert [(p["reliability"], p["durability"]) for p in offered["/joint_states"]] == [
+        ("reliable", "volatile")
+    ]
     assert {"/clock", "/joint_states", "/aca/tubes", "/aca/dispensers"} <= recorded
     assert {"/aca/cachecam/image_raw", "/robot_description", "/rosout"} <= recorded
     assert summary.statistics.message_count > 10_000

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import rclpy
+import yaml
 from aca_interfaces.action import CacheSample
 from aca_interfaces.srv import GetWorldState
 from rclpy.action import ActionClient
@@ -154,8 +155,10 @@ def test_caching_launch_caches_a_sample_and_every_process_exits_cleanly(client, 
     from mcap.reader import make_reader
 
     with (tmp_path / "recording.mcap").open("rb") as stream:
-        topics = {c.topic for c in make_reader(stream).get_summary().channels.values()}
-    assert {"/joint_states", "/aca/tubes", "/aca/cachecam/image_raw"} <= topics
+        channels = make_reader(stream).get_summary().channels.values()
+    offered = {c.topic: yaml.safe_load(c.metadata["offered_qos_profiles"]) for c in channels}
+    assert {"/joint_states", "/aca/tubes", "/aca/cachecam/image_raw"} <= set(offered)
+    assert [p["durability"] for p in offered["/aca/tubes"]] == ["transient_local"]
 
 
 def test_killing_the_sim_mid_sequence_gives_the_client_an_error_not_a_hang(client, tmp_path):

@@ -120,3 +120,31 @@ def test_images_outside_any_capture_are_marked_unassigned(tmp_path):
     path.write_bytes(record([("/aca/cachecam/image_raw", image, 1)]).getvalue())
     (written,) = extract_images(path, [], tmp_path / "images")
     assert "unassigned" in written.name
+
+
+def test_offered_qos_metadata_is_rosbag2s_yaml():
+    """The channel metadata rosbag2 (bag format 9) writes and `ros2 bag play` reads back."""
+    import yaml
+
+    from aca_sim.recording.qos_metadata import OfferedQos, offered_qos_profiles
+
+    infinite_ns = 9223372036854775807  # RMW_DURATION_INFINITE as rclpy reports it
+    latched = OfferedQos("keep_last", 1, "reliable", "transient_local", infinite_ns, 0,
+                         "automatic", infinite_ns)  # fmt: skip
+    [profile] = yaml.safe_load(offered_qos_profiles([latched]))
+    assert profile == {
+        "history": "keep_last",
+        "depth": 1,
+        "reliability": "reliable",
+        "durability": "transient_local",
+        "deadline": {"sec": 9223372036, "nsec": 854775807},
+        "lifespan": {"sec": 0, "nsec": 0},
+        "liveliness": "automatic",
+        "liveliness_lease_duration": {"sec": 9223372036, "nsec": 854775807},
+        "avoid_ros_namespace_conventions": False,
+    }
+    assert list(profile) == [
+        "history", "depth", "reliability", "durability", "deadline", "lifespan", "liveliness",
+        "liveliness_lease_duration", "avoid_ros_namespace_conventions",
+    ]  # fmt: skip
+    assert yaml.safe_load(offered_qos_profiles([])) == []

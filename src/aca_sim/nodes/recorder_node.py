@@ -4,9 +4,11 @@ It does what `ros2 bag record -a -s mcap` does, for machines without rosbag2: it
 graph every `discovery_period_s`, subscribes to each new topic with raw (serialized)
 subscriptions and a QoS matching its publishers (transient local when they all are, best
 effort when any is), and writes each message's CDR bytes unchanged. Schemas are the full
-`ros2msg` definitions (aca_sim.recording.message_definitions), so rosbag2, Foxglove and
-mcap-ros2-support read the file. Hidden topics (a name part starting with '_', such as action
-feedback) are left out unless `include_hidden` is true, as rosbag2 does.
+`ros2msg` definitions (aca_sim.recording.message_definitions), and every channel carries the
+publishers' `offered_qos_profiles` (aca_sim.recording.qos_metadata), so rosbag2, Foxglove and
+mcap-ros2-support read the file and `ros2 bag play` offers the recorded QoS. Hidden topics
+(a name part starting with '_', such as action feedback) are left out unless `include_hidden`
+is true, as rosbag2 does.
 
 Log and publish times are the node clock at reception, in ns: wall time by default, sim time
 with use_sim_time:=true (the campaign does that, so the recording's timeline is sim time).
@@ -30,12 +32,28 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from aca_sim.nodes.parameters import read_only_parameter
 from aca_sim.nodes.spinning import run_node
 from aca_sim.recording.message_definitions import UnknownMessageType, full_definition
+from aca_sim.recording.qos_metadata import OfferedQos, offered_qos_profiles
 
 
 def message_class(type_name: str) -> Any:
     """The Python class of 'pkg/msg/Type'."""
     package, kind, name = type_name.split("/")
     return getattr(importlib.import_module(f"{package}.{kind}"), name)
+
+
+def _offer(qos: QoSProfile) -> OfferedQos:
+    """A publisher's QoS (from graph discovery) as plain data for the channel metadata."""
+    return OfferedQos(
+        history=qos.history.name.lower(),
+        depth=qos.depth,
+        reliability=qos.reliability.name.lower(),
+        durability=qos.durability.name.lower(),
+        deadline_ns=qos.deadline.nanoseconds,
+        lifespan_ns=qos.lifespan.nanoseconds,
+        liveliness=qos.liveliness.name.lower(),
+        liveliness_lease_duration_ns=qos.liveliness_lease_duration.nanoseconds,
+        avoid_ros_namespace_conventions=qos.avoid_ros_namespace_conventions,
+    )
 
 
 def is_hidden(topic: str) -> bool:
@@ -88,9 +106,9 @@ class RecorderNode(Node):
                 self._skipped.add(topic)
                 self.get_logger().warn(f"not recording {topic} ({types[0]}): {error}")
 
-    def _qos_for(self, topic: str) -> QoSProfile:
-        publishers = self.get_publishers_info_by_topic(topic)
-        profiles = [p.qos_profile for p in publishers]
+    @staticmethod
+    def _qos_for(profiles: list[QoSProfile]) -> QoSProfile:
+        """The subscription QoS that matches every offer (rosbag2's rule)."""
         latched = bool(profiles) and all(
             p.durability == DurabilityPolicy.TRANSIENT_LOCAL for p in profiles
         )
@@ -111,7 +129,13 @@ class RecorderNode(Node):
             self._schemas[type_name] = self._writer.register_schema(
                 type_name, "ros2msg", definition
             )
-        channel = self._writer.register_channel(topic, "cdr", self._schemas[type_name])
+        offered = [p.qos_profile for p in self.get_publishers_info_by_topic(topic)]
+        channel = self._writer.register_channel(
+            topic,
+            "cdr",
+            self._schemas[type_name],
+            metadata={"offered_qos_profiles": offered_qos_profiles([_offer(q) for q in offered])},
+        )
 
         def on_message(data: bytes) -> None:
             if self._finished:
@@ -123,7 +147,7 @@ class RecorderNode(Node):
             self.counts[topic] += 1
 
         self._recorded[topic] = self.create_subscription(
-            cls, topic, on_message, self._qos_for(topic), raw=True
+            cls, topic, on_message, self._qos_for(offered), raw=True
         )
         self.get_logger().info(f"recording {topic} ({type_name})")
 
