@@ -16,6 +16,8 @@ from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.campaign import run_campaign
 from aca_sim.recording.report import decoded_messages
 
+pytestmark = pytest.mark.slow  # whole campaigns: minutes each
+
 
 def timeline(run_dir):
     """Every history row as (step, event, tube, sim time to the µs, error code)."""

@@ -217,6 +217,7 @@ def test_a_required_node_that_dies_stops_the_launch_with_its_exit_code(tmp_path)
     assert "sequencer stopped (SIGINT), exit code 0" in launch.output
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
     launch = Launch(

@@ -78,6 +78,7 @@ def sim_and_client():
     rclpy.try_shutdown(context=context)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_step_then_restart_loses_nothing_and_the_campaign_finishes(
     sim_and_client, tmp_path
 ):

@@ -80,6 +80,7 @@ def test_an_empty_core_is_sealed_as_an_atmospheric_sample(cell):
     inventory_matches_hardware(client, path)
 
 
+@pytest.mark.slow
 def test_mageik_stuck_seal_then_ground_commanded_sweeps_seal_it(cell):
     client, path = cell
     assert client.inject("rim_dust", 0.95).success
