@@ -1,5 +1,5 @@
-"""The real launch files run by `aca-sim launch` as separate processes (this test run's private
-ROS_DOMAIN_ID, localhost-only discovery), driven from a plain rclpy client. Every wait is
+"""The real launch files run by `aca-sim launch` as separate processes (each test on a private
+ROS_DOMAIN_ID of its own, see conftest.py; localhost-only discovery), driven from a plain rclpy client. Every wait is
 bounded; every process must exit cleanly on shutdown."""
 
 import os

@@ -28,7 +28,6 @@ from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.matching import wait_action_matched
 from aca_sim.nodes.sim_node import SimNode
 from aca_sim.nodes.spinning import BackgroundSpinner
-from aca_sim.ros_env import claim_domain_id
 
 
 def start_sequencer(path: Path, log: Path, domain: int) -> subprocess.Popen:
@@ -62,10 +61,9 @@ def wait_for_new_server(node: Node, old: set[bytes], timeout_s: float = 30.0) ->
 
 
 @pytest.fixture
-def sim_and_client():
-    """The sim and a client on a domain of their own: earlier tests SIGKILL processes, and a
-    killed participant lingers in DDS discovery (and its shared-memory ports) on its domain."""
-    domain = claim_domain_id()
+def sim_and_client(ros_domain):
+    """The sim and a client on this test's own domain (conftest.py), passed on explicitly."""
+    domain = ros_domain
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=domain)
     sim = SimNode(context=context, parameter_overrides=[Parameter("seed", value=5)])
