@@ -60,10 +60,9 @@ demo: $(STAMP_PKG)
 
 # PYTEST_ARGS: extra pytest options, e.g. PYTEST_ARGS=--junitxml=results/junit.xml (the CI image).
 PYTEST_ARGS ?=
-test: $(STAMP_PKG)
+# Lint first: a style error fails the run in seconds, not after the whole suite.
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
 
 bench: $(STAMP_PKG)
 	$(PY) bench/run.py

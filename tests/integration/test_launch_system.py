@@ -1,6 +1,6 @@
 """The real launch files run by `aca-sim launch` as separate processes (each test on a private
-ROS_DOMAIN_ID of its own, see conftest.py; localhost-only discovery), driven from a plain rclpy client. Every wait is
-bounded; every process must exit cleanly on shutdown."""
+ROS_DOMAIN_ID of its own, see conftest.py; localhost-only discovery), driven from a plain rclpy
+client. Every wait is bounded; every process must exit cleanly on shutdown."""
 
 import os
 import re
