@@ -8,7 +8,7 @@ PACKAGE = "aca_sim"
 
 setup(
     name=PACKAGE,
-    version="0.1.0",
+    version="0.2.0",
     description="ROS 2 + PyBullet simulator of the Perseverance Adaptive Caching Assembly",
     license="Apache-2.0",
     package_dir={"": "src"},

@@ -14,7 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from aca_sim.caching.inventory import Inventory, Observed, Progress, TubeRecord
+from aca_sim.caching.inventory import Inventory, Progress
+from aca_sim.caching.reconciliation import check
+from aca_sim.model.kinds import TubeKind
+from aca_sim.model.locations import Location
+from aca_sim.model.records import Tube
 
 
 def _raw_ms(path: Path, steps: int) -> float:
@@ -34,11 +38,11 @@ def _raw_ms(path: Path, steps: int) -> float:
 
 def _inventory_ms(path: Path, steps: int) -> float:
     inventory = Inventory(path)
-    tubes = [TubeRecord(200 + s, "sample", s, f"slot_{s:02d}", "empty") for s in range(1, 44)]
+    tubes = [Tube(200 + s, TubeKind.SAMPLE, s, Location.storage(s)) for s in range(1, 44)]
     inventory.initialise(tubes, {d: 7 for d in range(1, 8)}, {})
     plan = [{"action": "retrieve_tube", "goal": {"slot": 1}}] * 10
     sequence = inventory.start_sequence("cache_sample", {"sample_name": "bench"}, plan)
-    observed = {t.tube_id: Observed(t.location, t.contents, t.seal_state) for t in tubes}
+    observed = {t.tube_id: t for t in tubes}
     start = time.perf_counter()
     for i in range(steps):
         step = inventory.begin_step("retrieve_tube", 201, i, "bench", {"goal_id": "ab" * 16})
@@ -47,7 +51,7 @@ def _inventory_ms(path: Path, steps: int) -> float:
             step, "succeeded", i + 1.0, {201: {"rim_dust": i / steps}}, {},
             measurement={"duration_s": 1.0}, progress=progress,
         )  # fmt: skip
-        inventory.check(observed, {d: 7 for d in range(1, 8)})
+        check(inventory, observed, {d: 7 for d in range(1, 8)})
     elapsed = time.perf_counter() - start
     inventory.close()
     return elapsed / steps * 1000

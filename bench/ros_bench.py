@@ -22,7 +22,7 @@ def prepare() -> None:
 
 def _round_trips(node, client, goal_factory, count: int) -> list[float]:
     """Goal + result round trips from this (non-executor) thread, via nodes/blocking.py."""
-    from aca_sim.nodes.blocking import get_result, send_goal
+    from aca_sim.ros.blocking import get_result, send_goal
 
     times = []
     for _ in range(count):
@@ -40,9 +40,9 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
     from rclpy.action import ActionClient, ActionServer
     from rclpy.node import Node
 
-    from aca_sim.nodes.blocking import get_result, send_goal
     from aca_sim.nodes.sim_node import SimNode
-    from aca_sim.nodes.spinning import BackgroundSpinner
+    from aca_sim.ros.blocking import get_result, send_goal
+    from aca_sim.ros.spinning import BackgroundSpinner
     from aca_sim.sim import procedures as steps
 
     context = rclpy.Context()
@@ -63,7 +63,7 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
         assert plain_client.wait_for_server(timeout_sec=10) and step_client.wait_for_server(
             timeout_sec=10
         )
-        here = list(sim.runner.call(lambda w: list(w.devices.sha.joint_positions())).result(5))
+        here = list(sim.runner.call(lambda a: list(a.devices.sha.joint_positions())).result(5))
         base = _round_trips(client_node, plain_client, MoveArm.Goal, count)
         step = _round_trips(
             client_node, step_client, lambda: MoveArm.Goal(joint_positions=here), count
@@ -76,35 +76,33 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
 
         # Fast mode while the arm moves between stations, against raw stepping of this world.
         stations = ["station_cachecam", "station_bitcar_port", "station_sealing", "pose_stow"]
-        sim0 = sim.runner.call(lambda w: w.time_s).result(5)
+        sim0 = sim.runner.call(lambda a: a.time_s).result(5)
         wall0 = time.perf_counter()
         for station in stations:
             handle = send_goal(client_node, step_client, MoveArm.Goal(station=station), 30)
             get_result(client_node, handle, 300)
         wall = time.perf_counter() - wall0
-        sim_s = sim.runner.call(lambda w: w.time_s).result(5) - sim0
+        sim_s = sim.runner.call(lambda a: a.time_s).result(5) - sim0
 
-        def raw_rate(world):
+        def raw_rate(aca):
             start, n = time.perf_counter(), 0
             while time.perf_counter() - start < 2.0:
                 for _ in range(100):
-                    world.p.stepSimulation()
+                    aca.world.p.stepSimulation()
                 n += 100
-            return n / (time.perf_counter() - start) * world.dt
+            return n / (time.perf_counter() - start) * aca.dt
 
-        def direct_moves(world):
-            start_sim, start = world.time_s, time.perf_counter()
+        def direct_moves(aca):
+            start_sim, start = aca.time_s, time.perf_counter()
             for station in stations:
-                world.run(steps.move_arm(world, station=station))
-            return (world.time_s - start_sim) / (time.perf_counter() - start)
+                aca.run(steps.move_arm(aca, station=station))
+            return (aca.time_s - start_sim) / (time.perf_counter() - start)
 
         raw_rtf = sim.runner.call(raw_rate).result(30)
         direct_rtf = sim.runner.call(direct_moves).result(300)
         ros_rtf = sim_s / wall
         rows.append(("raw PyBullet stepping of this world (RTF)", raw_rtf, "x", None))
-        rows.append(
-            ("same moves, AcaWorld.run without ROS", direct_rtf, "x", direct_rtf / raw_rtf)
-        )
+        rows.append(("same moves, Aca.run without ROS", direct_rtf, "x", direct_rtf / raw_rtf))
         rows.append(("same moves, fast mode over ROS (RTF)", ros_rtf, "x", ros_rtf / raw_rtf))
         rows.append(
             ("  ROS layer: over ROS / without ROS", ros_rtf / direct_rtf, "", ros_rtf / direct_rtf)

@@ -1,6 +1,6 @@
 """Benchmarks of the physics model. Run: make bench (or .venv/bin/python bench/run.py).
 
-Prints the tables: raw PyBullet stepping of this world against AcaWorld.step() (idle and
+Prints the tables: raw PyBullet stepping of this world against Aca.step() (idle and
 while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
 (inventory_bench).
@@ -14,7 +14,7 @@ import time
 import inventory_bench
 import ros_bench
 from aca_sim.sim import procedures as steps
-from aca_sim.sim.world import AcaWorld
+from aca_sim.sim.aca import Aca
 
 
 def rate(fn, seconds: float) -> tuple[float, int]:
@@ -35,26 +35,27 @@ def main() -> None:
     parser.add_argument("--goals", type=int, default=200, help="round trips per action server")
     args = parser.parse_args()
     ros_bench.prepare()
-    world = AcaWorld.create(seed=0)
-    dt = world.dt
+    aca = Aca.create(seed=0)
+    world = aca.world
+    dt = aca.dt
     rows = []
 
     raw_idle, _ = rate(world.p.stepSimulation, args.seconds)
-    world_idle, _ = rate(world.step, args.seconds)
+    world_idle, _ = rate(aca.step, args.seconds)
     rows.append(("raw stepSimulation, arm idle", raw_idle, "steps/s", raw_idle * dt, None))
     rows.append(
-        ("AcaWorld.step, arm idle", world_idle, "steps/s", world_idle * dt, world_idle / raw_idle)
+        ("Aca.step, arm idle", world_idle, "steps/s", world_idle * dt, world_idle / raw_idle)
     )
 
     # A real move: retrieve a tube (transit, guarded Z, grip, retract) with the device models.
     start_steps, start = world.step_count, time.perf_counter()
-    world.run(steps.retrieve_tube(world, 20))
+    aca.run(steps.retrieve_tube(aca, 20))
     moving = (world.step_count - start_steps) / (time.perf_counter() - start)
     rows.append(("retrieve_tube (arm moving)", moving, "steps/s", moving * dt, moving / raw_idle))
 
-    world.run(steps.move_arm(world, station="station_cachecam", engage=True))
-    camera = world.devices.cachecam
-    cfg = world.config.cachecam
+    aca.run(steps.move_arm(aca, station="station_cachecam", engage=True))
+    camera = aca.devices.cachecam
+    cfg = aca.config.cachecam
     x, y = cfg.xy_m
     view = world.p.computeViewMatrix(
         [x, y, cfg.engage_z_m + cfg.standoff_m], [x, y, cfg.engage_z_m], [1, 0, 0]
@@ -69,11 +70,11 @@ def main() -> None:
         )
 
     def cachecam_image():
-        world.run(camera.capture())
+        aca.run(camera.capture())
 
     raw_ms = 1000 / rate(raw_image, args.seconds)[0]
     cam_ms = 1000 / rate(cachecam_image, args.seconds)[0]
-    world.close()
+    aca.close()
 
     print(
         f"time step {dt * 1000:.3f} ms ({1 / dt:.0f} Hz); real-time factor = steps/s x time step"

@@ -1,3 +1,3 @@
 """aca_sim: ROS 2 + PyBullet simulator of the Perseverance Adaptive Caching Assembly."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

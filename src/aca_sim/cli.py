@@ -160,7 +160,8 @@ def run_main_job(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"aca-sim run: --campaign {args.campaign}: {error}", file=sys.stderr)
         return 2
-    from aca_sim.nodes.campaign import run_campaign, summary_table
+    from aca_sim.caching.campaign import summary_table
+    from aca_sim.campaign.main_job import run_campaign
 
     wall0 = time.perf_counter()
     print(

@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 from aca_client import assert_inventory_matches
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.nodes.campaign import run_campaign
+from aca_sim.campaign.headless import run_headless
+from aca_sim.campaign.main_job import run_campaign
 from aca_sim.recording.report import decoded_messages
 
 pytestmark = pytest.mark.slow  # whole campaigns: minutes each
@@ -125,6 +126,15 @@ def test_the_same_seed_reproduces_outcomes_and_the_sim_time_timeline(short_runs)
     assert first == second
     assert timeline(first_dir) == timeline(second_dir)
     assert len(timeline(first_dir)) > 20
+
+
+def test_in_process_without_dds_gives_the_same_outcomes_and_timeline(short_runs, tmp_path):
+    over_ros, ros_dir = short_runs["a"]
+    lines = []
+    here = run_headless(3, tmp_path / "inventory.db", "short", say=lines.append)
+    assert here == over_ros
+    assert timeline(tmp_path) == timeline(ros_dir)
+    assert any("dispense_seal" in line and "insertion force" in line for line in lines)
 
 
 def test_another_seed_changes_them(short_runs):

@@ -20,9 +20,9 @@ from rclpy.action import ActionClient
 from rclpy.node import Node
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.nodes.blocking import get_result, send_goal
-from aca_sim.nodes.matching import call_idempotent, wait_action_matched
-from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros.blocking import get_result, send_goal
+from aca_sim.ros.matching import call_idempotent, wait_action_matched
+from aca_sim.ros.spinning import BackgroundSpinner
 
 ACA_SIM = Path(sys.prefix) / "bin" / "aca-sim"
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 from aca_client import AcaClient, assert_inventory_matches
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.nodes.matching import wait_action_matched
 from aca_sim.nodes.sim_node import SimNode
-from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros.matching import wait_action_matched
+from aca_sim.ros.spinning import BackgroundSpinner
 
 
 def start_sequencer(path: Path, log: Path, domain: int) -> subprocess.Popen:

@@ -9,8 +9,8 @@ from aca_interfaces.srv import GetWorldState, InjectFault
 from rclpy.action import ActionClient
 from rclpy.node import Node
 
-from aca_sim.nodes import blocking
-from aca_sim.nodes.matching import wait_action_matched
+from aca_sim.ros import blocking
+from aca_sim.ros.matching import wait_action_matched
 
 WAIT_S = 120.0
 
@@ -33,7 +33,7 @@ def assert_inventory_matches(records: dict[int, Any], tubes: Any) -> None:
     """Every hardware tube (TubeState) has the inventory's location, contents and seal state."""
     for tube in tubes:
         record = records[tube.tube_id]
-        assert (record.location, record.contents, record.seal_state) == (
+        assert (str(record.location), record.contents.value, int(record.seal_state)) == (
             tube.location,
             tube.contents,
             tube.seal_state,
@@ -55,14 +55,17 @@ class AcaClient:
             self._clients[name] = client
         return self._clients[name]
 
-    def start(self, action_type: Any, name: str, **goal: Any) -> GoalRun:
-        """Send a goal; return once it was accepted or rejected."""
+    def start(
+        self, action_type: Any, name: str, timeout_s: float = WAIT_S, **goal: Any
+    ) -> GoalRun:
+        """Send a goal; return once it was accepted or rejected (TimeoutError after
+        timeout_s without an answer)."""
         run = GoalRun(accepted=False)
         handle = blocking.send_goal(
             self.node,
             self.action(action_type, name),
             action_type.Goal(**goal),
-            WAIT_S,
+            timeout_s,
             lambda m: run.feedback.append(m.feedback),
         )
         run.accepted, run.handle = handle.accepted, handle

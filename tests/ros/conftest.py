@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from aca_client import AcaClient
 
-from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros.spinning import BackgroundSpinner
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalRespons
 from rclpy.node import Node
 from rclpy.task import Future
 
-from aca_sim.nodes.blocking import cancel_goal, get_result, send_goal
-from aca_sim.nodes.executor_bridge import ExecutorBridge
-from aca_sim.nodes.matching import wait_action_matched
-from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros.blocking import cancel_goal, get_result, send_goal
+from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.matching import wait_action_matched
+from aca_sim.ros.spinning import BackgroundSpinner
 
 SWEEP_PERIOD_S = 0.02
 WAIT_S = 10.0

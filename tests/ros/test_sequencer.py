@@ -5,14 +5,17 @@ import time
 
 import pytest
 from aca_client import AcaClient, assert_inventory_matches
-from aca_interfaces.action import CacheSample, RecoverSeal
+from aca_interfaces.action import CacheSample, CoreSample, RecoverSeal
+from action_msgs.msg import GoalStatus
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.sequencer_node import SequencerNode
 from aca_sim.nodes.sim_node import SimNode
-from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros import blocking
+from aca_sim.ros.blocking import cancel_goal
+from aca_sim.ros.spinning import BackgroundSpinner
 
 
 @pytest.fixture
@@ -205,3 +208,52 @@ def test_every_step_is_checked_against_the_hardware_and_a_repaired_run_resumes(c
     history = inventory_matches_hardware(client, path)
     cored = [h for h in history if h.step == "core_sample" and h.event != "started"]
     assert [h.event for h in cored] == ["succeeded"], "cored once"
+
+
+def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consistent(cell):
+    client, path = cell
+    run = client.start(
+        CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Halted"
+    )
+    assert run.accepted
+    deadline = time.monotonic() + 120
+    while not any(f.step == "core_sample" for f in run.feedback):  # the drill is working
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    cancel = cancel_goal(client.node, run.handle, 30)
+    assert len(cancel.goals_canceling) == 1
+    client.finish(run)
+    assert run.status == GoalStatus.STATUS_CANCELED
+    assert run.result.error_code == CacheSample.Result.CANCELED
+    assert "canceled during core_sample" in run.result.error_msg
+
+    inventory = Inventory(path)
+    try:
+        cored = [h for h in inventory.history() if h.step == "core_sample"]
+        assert [h.event for h in cored] == ["started", "canceled"]
+        goal_id = cored[0].measurement["goal_id"]
+        assert inventory.running_sequence() is None, "the canceled sequence is closed"
+    finally:
+        inventory.close()
+    device = device_result(client, CoreSample, "core_sample", goal_id)
+    assert device.status == GoalStatus.STATUS_CANCELED, "the device goal was canceled"
+    assert device.result.error_code == CoreSample.Result.CANCELED
+    inventory_matches_hardware(client, path)
+
+    witness = client.send(CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_WITNESS)
+    assert witness.result.error_code == CacheSample.Result.NONE, witness.result.error_msg
+    inventory_matches_hardware(client, path)
+
+
+def device_result(client, action_type, name, goal_id):
+    """The device server's own record of a goal (status and result) by goal id."""
+    service = client.node.create_client(
+        action_type.Impl.GetResultService, f"/aca/{name}/_action/get_result"
+    )
+    try:
+        assert service.wait_for_service(timeout_sec=10.0)
+        request = action_type.Impl.GetResultService.Request()
+        request.goal_id.uuid = list(bytes.fromhex(goal_id))
+        return blocking.wait_future(service.call_async(request), 30, "device result")
+    finally:
+        client.node.destroy_client(service)

@@ -9,7 +9,7 @@ from aca_interfaces.action import MoveArm
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from aca_sim.nodes.spinning import BackgroundSpinner
+from aca_sim.ros.spinning import BackgroundSpinner
 
 
 def sim_seconds(client):

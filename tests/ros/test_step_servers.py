@@ -2,7 +2,6 @@
 bad goals and the dusty-seal fault. Every assertion checks the world afterwards."""
 
 import time
-from dataclasses import replace
 
 import pytest
 from aca_client import WAIT_S
@@ -22,7 +21,7 @@ from aca_interfaces.action import (
 )
 from action_msgs.msg import GoalStatus
 
-from aca_sim.nodes.blocking import cancel_goal
+from aca_sim.ros.blocking import cancel_goal
 from conftest import start_sim
 
 SUCCEEDED, ABORTED, CANCELED = (
@@ -60,8 +59,8 @@ def test_every_step_on_its_nominal_path(aca):
     transit = sim.model.sha.transit_z_m
 
     moved = ok(client.send(MoveArm, "move_arm", station="station_cachecam", engage=False))
-    expected = sim.world.devices.sha.station_joints(
-        sim.world.stations["station_cachecam"], transit + 0.16
+    expected = sim.aca.devices.sha.station_joints(
+        sim.aca.stations["station_cachecam"], transit + 0.16
     )
     assert moved.joint_positions == pytest.approx(list(expected), abs=1e-3)
 
@@ -135,11 +134,11 @@ def test_cancel_mid_goal_stops_the_arm(aca):
     client.finish(run)
     assert run.status == CANCELED and run.result.error_code == MoveArm.Result.CANCELED
     stopped = client.state().joint_positions[:3]
-    goal = sim.world.devices.sha.station_joints(sim.world.stations["station_sealing"])
+    goal = sim.aca.devices.sha.station_joints(sim.aca.stations["station_sealing"])
     assert stopped != pytest.approx(list(goal), abs=1e-3), "the arm must stop short of the goal"
     assert stopped != pytest.approx(list(start), abs=1e-6), "the arm had started moving"
     commands = sim.runner.call(
-        lambda w: {j: w.commands[j] for j in ("sha_z", "sha_shoulder", "sha_elbow")}
+        lambda aca: {j: aca.world.mech.commands[j] for j in ("sha_z", "sha_shoulder", "sha_elbow")}
     ).result(5)
     for name, value in zip(("sha_z", "sha_shoulder", "sha_elbow"), stopped, strict=True):
         assert commands[name].target == pytest.approx(value, abs=2e-3), (
@@ -167,8 +166,9 @@ def test_bad_goals_get_their_codes_and_change_nothing(aca):
     client, sim = aca
     ok(client.send(RetrieveTube, "retrieve_tube", slot=6))
 
-    def set_dispenser_empty(world):
-        world.dispensers[3] = replace(world.dispensers[3], seals_remaining=0)
+    def set_dispenser_empty(aca):
+        while aca.world.dispensers[3].seals_remaining:
+            aca.world.take_seal(3)
 
     sim.runner.call(set_dispenser_empty).result(5)
     cases = [

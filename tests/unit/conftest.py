@@ -1,34 +1,34 @@
-"""Shared worlds for the model tests (no ROS)."""
+"""Shared ACAs for the model tests (no ROS)."""
 
 import pytest
 
 from aca_sim.sim import procedures as steps
-from aca_sim.sim.world import AcaWorld
+from aca_sim.sim.aca import Aca
 
 SEED = 7
 
 
 @pytest.fixture
-def world():
-    w = AcaWorld.create(seed=SEED)
-    yield w
-    w.close()
+def aca():
+    a = Aca.create(seed=SEED)
+    yield a
+    a.close()
 
 
 @pytest.fixture(scope="session")
 def cored_snapshot():
-    """A world description with tube 201 just cored and back in the gripper."""
-    w = AcaWorld.create(seed=SEED)
-    w.run(steps.retrieve_tube(w, 1))
-    w.run(steps.transfer_tube_to_bit(w))
-    w.run(steps.core_sample(w))
-    w.run(steps.receive_tube_from_bit(w))
-    description = w.describe()
-    w.close()
+    """A description with tube 201 just cored and back in the gripper."""
+    a = Aca.create(seed=SEED)
+    a.run(steps.retrieve_tube(a, 1))
+    a.run(steps.transfer_tube_to_bit(a))
+    a.run(steps.core_sample(a))
+    a.run(steps.receive_tube_from_bit(a))
+    description = a.describe()
+    a.close()
     return description
 
 
 @pytest.fixture
-def cored_world(world, cored_snapshot):
-    world.restore(cored_snapshot)
-    return world
+def cored_aca(aca, cored_snapshot):
+    aca.restore(cored_snapshot)
+    return aca

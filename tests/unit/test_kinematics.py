@@ -8,9 +8,9 @@ from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, Unreachab
 from aca_sim.sim.layout import station_table
 
 
-def test_fk_inverts_ik_for_every_station_and_both_elbows(world):
-    kin = world.devices.sha.kin
-    for station in station_table(world.config).values():
+def test_fk_inverts_ik_for_every_station_and_both_elbows(aca):
+    kin = aca.devices.sha.kin
+    for station in station_table(aca.config).values():
         for sign in (1, -1):
             q = kin.inverse(station.x, station.y, station.engage_z, sign)
             assert kin.forward(q) == pytest.approx(
@@ -18,9 +18,9 @@ def test_fk_inverts_ik_for_every_station_and_both_elbows(world):
             )
 
 
-def test_every_station_has_a_solution_within_joint_limits(world):
-    sha = world.devices.sha
-    for station in world.stations.values():
+def test_every_station_has_a_solution_within_joint_limits(aca):
+    sha = aca.devices.sha
+    for station in aca.stations.values():
         q = sha.station_joints(station)
         assert sha.limit_violation(q) is None, station.name
 
@@ -33,15 +33,15 @@ def test_out_of_reach_point_raises():
         kin.inverse(0.01, 0.0, 0.2)
 
 
-def test_simulated_tool_point_matches_forward_kinematics(world):
-    sha = world.devices.sha
+def test_simulated_tool_point_matches_forward_kinematics(aca):
+    sha, mech = aca.devices.sha, aca.world.mech
     for station in ("station_cachecam", "storage_slot_43", "station_bitcar_port"):
-        q = sha.station_joints(world.stations[station], 0.2)
+        q = sha.station_joints(aca.stations[station], 0.2)
         for name, value in zip(("sha_z", "sha_shoulder", "sha_elbow"), q, strict=True):
-            world.p.resetJointState(world.aca, world.joint_index[name], value)
+            aca.world.p.resetJointState(mech.body, mech.joint_index[name], value)
         top = sha.kin.forward(JointPositions(*q))
         hold = sha.hold_point()  # tube bottom centre in the simulated forearm
         # PyBullet reports link poses in float32.
         assert hold[:2] == pytest.approx(top[:2], abs=1e-6)
-        assert hold[2] + world.config.tube.length_m == pytest.approx(top[2], abs=1e-6)
+        assert hold[2] + aca.config.tube.length_m == pytest.approx(top[2], abs=1e-6)
         assert math.isclose(top[2], 0.2)

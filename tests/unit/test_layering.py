@@ -1,38 +1,73 @@
-"""The pure layers never import ROS (or, for caching/, the physics engine)."""
+"""The layers: which packages may import what, and no import loop anywhere.
+
+Layers, lowest first: model (the domain vocabulary) -> motion -> sim (PyBullet) and caching
+(the domain: inventory, sequences) -> recording, launching -> ros (plumbing) -> nodes ->
+campaign (applications) -> cli. Only ros, nodes and campaign import rclpy.
+"""
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "aca_sim"
 ROS_MODULES = {"rclpy", "rosidl_runtime_py", "aca_interfaces", "launch", "launch_ros"}
+PHYSICS = {"pybullet", "pybullet_data", "pybullet_utils"}
 FORBIDDEN = {
+    "model": ROS_MODULES | PHYSICS,
+    "motion": ROS_MODULES | PHYSICS,
     "sim": ROS_MODULES,
-    "motion": ROS_MODULES,
-    "caching": ROS_MODULES | {"pybullet", "pybullet_data"},
-    "recording": ROS_MODULES | {"pybullet", "pybullet_data"},
-    "launching": ROS_MODULES | {"pybullet", "pybullet_data"},
+    "caching": ROS_MODULES | PHYSICS,
+    "recording": ROS_MODULES | PHYSICS,
+    "launching": ROS_MODULES | PHYSICS,
+}
+# The aca_sim packages (and top modules) each layer may import.
+ALLOWED = {
+    "model": {"model"},
+    "motion": {"model", "motion"},
+    "sim": {"model", "motion", "sim", "paths"},
+    "caching": {"model", "caching", "paths"},
+    "recording": {"model", "caching", "recording", "paths"},
+    "launching": {"launching", "paths"},
+    "ros": {"model", "motion", "sim", "caching", "ros", "ros_env", "paths"},
+    "nodes": {
+        "model",
+        "motion",
+        "sim",
+        "caching",
+        "recording",
+        "ros",
+        "nodes",
+        "ros_env",
+        "paths",
+    },
 }
 
 
-def imported_top_modules(path: Path) -> set[str]:
-    """Top-level module names imported anywhere in the file, lazy imports included."""
+def imports_of(path: Path) -> set[str]:
+    """Modules imported anywhere in the file (lazy imports included), absolute names."""
     tree = ast.parse(path.read_text(), filename=str(path))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif (
             isinstance(node, ast.Call)
             and getattr(node.func, "id", "") == "__import__"
             and node.args
             and isinstance(node.args[0], ast.Constant)
         ):
-            names.add(str(node.args[0].value).split(".")[0])
+            names.add(str(node.args[0].value))
     return names
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def test_import_scanner_sees_every_import_form(tmp_path):
@@ -41,7 +76,8 @@ def test_import_scanner_sees_every_import_form(tmp_path):
         "import rclpy.node\nfrom pybullet import connect\n"
         "def lazy():\n    import aca_interfaces.action\n    __import__('launch')\n"
     )
-    assert imported_top_modules(sample) == {"rclpy", "pybullet", "aca_interfaces", "launch"}
+    tops = {name.split(".")[0] for name in imports_of(sample)}
+    assert tops == {"rclpy", "pybullet", "aca_interfaces", "launch"}
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
@@ -49,8 +85,71 @@ def test_pure_layer_has_no_forbidden_imports(layer):
     files = sorted((SRC / layer).rglob("*.py"))
     assert files, f"layer {layer}/ has no modules"
     offenders = {
-        str(path.relative_to(SRC)): sorted(imported_top_modules(path) & FORBIDDEN[layer])
+        str(path.relative_to(SRC)): sorted(
+            {n.split(".")[0] for n in imports_of(path)} & FORBIDDEN[layer]
+        )
         for path in files
     }
     offenders = {path: mods for path, mods in offenders.items() if mods}
     assert not offenders, f"forbidden imports in {layer}/: {offenders}"
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layer_imports_only_the_layers_below(layer):
+    offenders = {}
+    for path in sorted((SRC / layer).rglob("*.py")):
+        used = {
+            name.split(".")[1]
+            for name in imports_of(path)
+            if name.startswith("aca_sim.") and name.count(".") >= 1
+        }
+        wrong = sorted(used - ALLOWED[layer])
+        if wrong:
+            offenders[str(path.relative_to(SRC))] = wrong
+    assert not offenders, f"{layer}/ reaches up to: {offenders}"
+
+
+def import_graph() -> dict[str, set[str]]:
+    """aca_sim module -> the aca_sim modules it imports (packages resolved to __init__)."""
+    modules = {module_name(path): path for path in SRC.rglob("*.py")}
+    graph: dict[str, set[str]] = defaultdict(set)
+    for name, path in modules.items():
+        for imported in imports_of(path):
+            while imported and imported not in modules:  # "pkg.mod.Name" -> "pkg.mod"
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and imported != "aca_sim":
+                graph[name].add(imported)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_loop():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_module_imports_itself_through_others():
+    graph = import_graph()
+    assert "aca_sim.sim.world" in graph["aca_sim.sim.aca"], "the graph was read"
+    assert find_cycle(graph) is None

@@ -9,7 +9,10 @@ from mcap.writer import Writer
 from rclpy.serialization import serialize_message
 from sensor_msgs.msg import Image, JointState
 
-from aca_sim.caching.inventory import Inventory, TubeRecord
+from aca_sim.caching.inventory import Inventory
+from aca_sim.model.kinds import TubeKind
+from aca_sim.model.locations import Location
+from aca_sim.model.records import Tube
 from aca_sim.recording.message_definitions import (
     SEPARATOR,
     UnknownMessageType,
@@ -71,7 +74,7 @@ def test_rclpy_cdr_bytes_decode_with_our_schema(tmp_path):
 
 def inventory_with_history(path):
     inventory = Inventory(path)
-    inventory.initialise([TubeRecord(201, "sample", 1, "slot_01", "empty")], {1: 7}, {})
+    inventory.initialise([Tube(201, TubeKind.SAMPLE, 1, Location.storage(1))], {1: 7}, {})
     for step, start, end, outcome, force in [
         ("retrieve_tube", 0.0, 20.0, "succeeded", None),
         ("capture_image", 20.0, 25.0, "succeeded", None),

@@ -1,24 +1,22 @@
 """Determinism, snapshot/restore, bad goals that change nothing, and CacheCam images."""
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
 from aca_sim.sim import procedures as steps
+from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.world import AcaWorld
 
 
 def short_sequence(seed):
-    world = AcaWorld.create(seed=seed)
+    aca = Aca.create(seed=seed)
     try:
-        world.run(steps.retrieve_tube(world, 9))
-        world.run(steps.transfer_tube_to_bit(world))
-        world.run(steps.core_sample(world))
-        return world.state_hash(), world.tubes[209].sample_height_m
+        aca.run(steps.retrieve_tube(aca, 9))
+        aca.run(steps.transfer_tube_to_bit(aca))
+        aca.run(steps.core_sample(aca))
+        return aca.state_hash(), aca.world.tubes[209].sample_height_m
     finally:
-        world.close()
+        aca.close()
 
 
 def test_same_seed_gives_identical_state_hashes_and_another_seed_does_not():
@@ -27,14 +25,14 @@ def test_same_seed_gives_identical_state_hashes_and_another_seed_does_not():
     assert first[0] != other[0] and first[1] != other[1]
 
 
-def test_restore_returns_to_the_exact_snapshot(cored_world):
-    world = cored_world
-    before = world.state_hash()
-    snapshot = world.describe()
-    world.run(steps.sweep_bore(world, 1))
-    assert world.state_hash() != before
-    world.restore(snapshot)
-    assert world.state_hash() == before
+def test_restore_returns_to_the_exact_snapshot(cored_aca):
+    aca = cored_aca
+    before = aca.state_hash()
+    snapshot = aca.describe()
+    aca.run(steps.sweep_bore(aca, 1))
+    assert aca.state_hash() != before
+    aca.restore(snapshot)
+    assert aca.state_hash() == before
 
 
 @pytest.mark.parametrize(
@@ -44,16 +42,16 @@ def test_restore_returns_to_the_exact_snapshot(cored_world):
         (lambda w: steps.store_tube(w, 3), "NO_TUBE_HELD"),
         (lambda w: steps.dispense_seal(w, dispenser=8), "NO_TUBE_HELD"),
         (lambda w: steps.move_arm(w, station="station_nowhere"), "UNKNOWN_STATION"),
-        (lambda w: steps.move_arm(w, joints=(0.3, 0.0, 0.0)), "OUT_OF_LIMITS"),
+        (lambda w: steps.move_arm(w, joint_positions=(0.3, 0.0, 0.0)), "OUT_OF_LIMITS"),
         (lambda w: steps.receive_tube_from_bit(w, 2), "NO_TUBE_IN_BIT"),
     ],
 )
-def test_bad_goal_raises_its_code_and_changes_nothing(world, operation, code):
-    before = world.state_hash()
+def test_bad_goal_raises_its_code_and_changes_nothing(aca, operation, code):
+    before = aca.state_hash()
     with pytest.raises(StepError) as failure:
-        world.run(operation(world))
+        aca.run(operation(aca))
     assert failure.value.code == code
-    assert world.state_hash() == before
+    assert aca.state_hash() == before
 
 
 @pytest.mark.parametrize(
@@ -68,21 +66,21 @@ def test_bad_goal_raises_its_code_and_changes_nothing(world, operation, code):
         (lambda w: steps.drop_tube(w), "TUBE_NOT_SEALED"),
     ],
 )
-def test_bad_goal_with_a_held_tube_changes_nothing(cored_world, operation, code):
-    before = cored_world.state_hash()
+def test_bad_goal_with_a_held_tube_changes_nothing(cored_aca, operation, code):
+    before = cored_aca.state_hash()
     with pytest.raises(StepError) as failure:
-        cored_world.run(operation(cored_world))
+        cored_aca.run(operation(cored_aca))
     assert failure.value.code == code
-    assert cored_world.state_hash() == before
+    assert cored_aca.state_hash() == before
 
 
-def test_cachecam_images_change_with_rim_dust(cored_world):
-    world = cored_world
-    tube_id = world.held_tube
+def test_cachecam_images_change_with_rim_dust(cored_aca):
+    aca = cored_aca
+    tube_id = aca.world.held_tube
     images = {}
     for dust in (0.0, 0.8):
-        world.set_tube(replace(world.tubes[tube_id], rim_dust=dust))
-        images[dust] = world.run(steps.capture_image(world))
+        aca.world.update_tube(tube_id, rim_dust=dust)
+        images[dust] = aca.run(steps.capture_image(aca))
     clean, dusty = images[0.0], images[0.8]
     difference = np.abs(clean.rgb.astype(int) - dusty.rgb.astype(int)).mean()
     assert difference > 2.0, f"mean pixel difference only {difference:.2f}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from aca_sim.caching.sequences import SampleKind
+from aca_sim.model.kinds import SampleKind
 from aca_sim.paths import share_path
 
 KEYS = {"name", "kind", "scenario", "recover_sweeps", "max_recovery_rounds"}

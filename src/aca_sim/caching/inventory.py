@@ -1,14 +1,13 @@
 """The durable sample inventory: a SQLite file that survives any process death.
 
-Tables: `tubes` (what each tube holds, where it is, its seal), `dispensers` (seals left),
-`history` (append-only: a row when a step starts and a row when it ends, enforced by triggers),
-`sequences` (each multi-step sequence: its goal, its remaining plan, how far it got, its running
-summary) and `meta`. A step's outcome, its history row, the tube/dispenser changes it caused and
-the sequence's progress commit in one transaction, so after a crash the file shows either the
-step's start alone (the step was cut off) or the step and all its effects. On start,
-check()/reconcile() compare the file with what the hardware shows: a difference on the tube of
-a cut-off step is what that step did (adopted and recorded); any other difference stops with
-InventoryMismatch naming it.
+Tables: `tubes` (every field of each tube's record, aca_sim.model.records.Tube), `dispensers`
+(seals left), `history` (append-only: a row when a step starts and a row when it ends,
+enforced by triggers), `sequences` (each multi-step sequence: its goal, its remaining plan,
+how far it got, its running summary) and `meta`. A step's outcome, its history row, the
+tube/dispenser changes it caused and the sequence's progress commit in one transaction, so
+after a crash the file shows either the step's start alone (the step was cut off) or the step
+and all its effects. Comparing it with the hardware is caching.reconciliation's job; the
+schema and its migrations are caching.inventory_schema's.
 
 Thread rule: one thread at a time uses an Inventory (it may be created on another).
 """
@@ -19,87 +18,26 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tubes (
-    tube_id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('sample', 'witness')),
-    home_slot INTEGER NOT NULL,
-    location TEXT NOT NULL,
-    contents TEXT NOT NULL,
-    sample_name TEXT NOT NULL DEFAULT '',
-    catalogued_kind TEXT NOT NULL DEFAULT '',
-    sample_height_m REAL NOT NULL DEFAULT 0,
-    rim_dust REAL NOT NULL DEFAULT 0,
-    seal_state INTEGER NOT NULL DEFAULT 0 CHECK (seal_state IN (0, 1, 2))
-);
-CREATE TABLE IF NOT EXISTS dispensers (
-    dispenser_id INTEGER PRIMARY KEY,
-    seals_remaining INTEGER NOT NULL CHECK (seals_remaining >= 0)
-);
-CREATE TABLE IF NOT EXISTS history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    step_id INTEGER NOT NULL,
-    event TEXT NOT NULL
-        CHECK (event IN ('started', 'succeeded', 'failed', 'canceled', 'interrupted')),
-    step TEXT NOT NULL,
-    tube_id INTEGER NOT NULL,
-    sample_name TEXT NOT NULL DEFAULT '',
-    sim_time_s REAL NOT NULL,
-    error_code TEXT NOT NULL DEFAULT '',
-    error_msg TEXT NOT NULL DEFAULT '',
-    measurement TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS history_step ON history (step_id);
-CREATE TABLE IF NOT EXISTS sequences (
-    sequence_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    action TEXT NOT NULL,
-    goal TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('running', 'finished')),
-    steps TEXT NOT NULL,
-    next_index INTEGER NOT NULL CHECK (next_index >= 0),
-    state TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history
-BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
-BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
-"""
+from aca_sim.caching.inventory_schema import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    TUBE_COLUMNS,
+    column_value,
+    migrate,
+    tube_from_row,
+    tube_row,
+)
+from aca_sim.model.records import Tube
+
 ENDINGS = ("succeeded", "failed", "canceled", "interrupted")
 
 
 class InventoryMismatch(RuntimeError):  # noqa: N818 - the name says what it is
     """The inventory contradicts the hardware in a way no cut-off step explains."""
-
-
-@dataclass(frozen=True)
-class TubeRecord:
-    """A tube as the inventory knows it. seal_state: 0 none, 1 inserted, 2 hermetic."""
-
-    tube_id: int
-    kind: str
-    home_slot: int
-    location: str
-    contents: str
-    sample_name: str = ""
-    catalogued_kind: str = ""
-    sample_height_m: float = 0.0
-    rim_dust: float = 0.0
-    seal_state: int = 0
-
-
-@dataclass(frozen=True)
-class Observed:
-    """What the hardware shows of a tube (the fields reconciliation compares)."""
-
-    location: str
-    contents: str
-    seal_state: int
 
 
 @dataclass(frozen=True)
@@ -141,29 +79,8 @@ class Progress:
     finished: bool = False
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """What check() found on the open step's tube (and the dispensers): the hardware's values."""
-
-    tube_changes: dict[int, dict[str, Any]]
-    seals_used: dict[int, int]
-    adopted: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """What reconcile() found: the cut-off step it closed (if any) and what it adopted."""
-
-    interrupted_step_id: int | None
-    adopted: tuple[str, ...]
-
-
-_TUBE_FIELDS = [f.name for f in fields(TubeRecord)]
-_OBSERVED_FIELDS = [f.name for f in fields(Observed)]
-
-
 class Inventory:
-    """The inventory database at `path` (created when missing)."""
+    """The inventory database at `path` (created when missing; an older schema is migrated)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -172,17 +89,19 @@ class Inventory:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._db.executescript(SCHEMA)  # creates what a new file lacks; older tables stay
         version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if version is None:
+        if version is None or int(version[0]) != SCHEMA_VERSION:
             with self._transaction():
+                if version is not None:
+                    try:
+                        migrate(self._db, int(version[0]))
+                    except ValueError as error:
+                        raise InventoryMismatch(f"{self.path}: {error}") from None
                 self._db.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
                 )
-        elif int(version[0]) != SCHEMA_VERSION:
-            raise InventoryMismatch(
-                f"{self.path}: schema version {version[0]}, expected {SCHEMA_VERSION}"
-            )
 
     def close(self) -> None:
         """Close the database connection."""
@@ -204,35 +123,34 @@ class Inventory:
         return self._db.execute("SELECT COUNT(*) FROM tubes").fetchone()[0] == 0
 
     def initialise(
-        self, tubes: list[TubeRecord], seals: Mapping[int, int], meta: Mapping[str, str]
+        self, tubes: list[Tube], seals: Mapping[int, int], meta: Mapping[str, str]
     ) -> None:
         """Fill an empty inventory with the tubes, dispenser counts and run metadata."""
         if not self.is_empty:
             raise InventoryMismatch(f"{self.path} already holds an inventory")
         with self._transaction():
-            for tube in tubes:
-                self._db.execute(
-                    f"INSERT INTO tubes ({', '.join(_TUBE_FIELDS)}) "
-                    f"VALUES ({', '.join('?' * len(_TUBE_FIELDS))})",
-                    tuple(asdict(tube).values()),
-                )
+            self._db.executemany(
+                f"INSERT INTO tubes ({', '.join(TUBE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(TUBE_COLUMNS))})",
+                [tube_row(tube) for tube in tubes],
+            )
             self._db.executemany("INSERT INTO dispensers VALUES (?, ?)", sorted(seals.items()))
             self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(meta.items()))
 
     # ------------------------------------------------------------------ reading
-    def tubes(self) -> dict[int, TubeRecord]:
+    def tubes(self) -> dict[int, Tube]:
         """Every tube record, by id."""
-        rows = self._db.execute(f"SELECT {', '.join(_TUBE_FIELDS)} FROM tubes ORDER BY tube_id")
-        return {row[0]: TubeRecord(*row) for row in rows}
+        rows = self._db.execute(f"SELECT {', '.join(TUBE_COLUMNS)} FROM tubes ORDER BY tube_id")
+        return {row[0]: tube_from_row(row) for row in rows}
 
-    def tube(self, tube_id: int) -> TubeRecord:
+    def tube(self, tube_id: int) -> Tube:
         """One tube record; KeyError naming the id when unknown."""
         row = self._db.execute(
-            f"SELECT {', '.join(_TUBE_FIELDS)} FROM tubes WHERE tube_id=?", (tube_id,)
+            f"SELECT {', '.join(TUBE_COLUMNS)} FROM tubes WHERE tube_id=?", (tube_id,)
         ).fetchone()
         if row is None:
             raise KeyError(f"tube {tube_id} is not in the inventory")
-        return TubeRecord(*row)
+        return tube_from_row(row)
 
     def seals(self) -> dict[int, int]:
         """Seals remaining per dispenser."""
@@ -283,15 +201,7 @@ class Inventory:
                 )
             step_id = self._next_step_id()
             self._insert_history(
-                step_id,
-                "started",
-                step,
-                tube_id,
-                sample_name,
-                sim_time_s,
-                "",
-                "",
-                dict(detail or {}),
+                step_id, "started", step, tube_id, sample_name, sim_time_s, "", "", detail
             )
         return step_id
 
@@ -326,22 +236,9 @@ class Inventory:
             ).fetchone()
             if ended is not None:
                 raise InventoryMismatch(f"step id {step_id} already ended ({ended[0]})")
-            for tube_id, changes in (tube_changes or {}).items():
-                self._update_tube(tube_id, changes)
-            for dispenser, used in (seals_used or {}).items():
-                self._db.execute(
-                    "UPDATE dispensers SET seals_remaining = seals_remaining - ? "
-                    "WHERE dispenser_id=?",
-                    (used, dispenser),
-                )
+            self._apply(tube_changes or {}, seals_used or {})
             self._insert_history(
-                step_id,
-                outcome,
-                *start,
-                sim_time_s,
-                error_code,
-                error_msg,
-                dict(measurement or {}),
+                step_id, outcome, *start, sim_time_s, error_code, error_msg, measurement
             )
 
     def record_step(
@@ -359,12 +256,64 @@ class Inventory:
             step_id = self._next_step_id()
             for event in ("started", "succeeded"):
                 self._insert_history(
-                    step_id, event, step, tube_id, sample_name, sim_time_s, "", "", {}
+                    step_id, event, step, tube_id, sample_name, sim_time_s, "", "", None
                 )
-            for changed, changes in tube_changes.items():
-                self._update_tube(changed, changes)
+            self._apply(tube_changes, {})
             if progress is not None:
                 self._save_progress(progress)
+
+    def _apply(
+        self, tube_changes: Mapping[int, Mapping[str, Any]], seals_used: Mapping[int, int]
+    ) -> None:
+        for tube_id, changes in tube_changes.items():
+            unknown = sorted(set(changes) - set(TUBE_COLUMNS[1:]))
+            if unknown:
+                raise ValueError(f"unknown tube field(s) {unknown}")
+            if not changes:
+                continue
+            assignments = ", ".join(f"{name}=?" for name in changes)
+            values = [column_value(v) for v in changes.values()]
+            cursor = self._db.execute(
+                f"UPDATE tubes SET {assignments} WHERE tube_id=?", (*values, tube_id)
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(f"tube {tube_id} is not in the inventory")
+        for dispenser, used in seals_used.items():
+            self._db.execute(
+                "UPDATE dispensers SET seals_remaining = seals_remaining - ? WHERE dispenser_id=?",
+                (used, dispenser),
+            )
+
+    def _insert_history(
+        self,
+        step_id: int,
+        event: str,
+        step: str,
+        tube_id: int,
+        sample_name: str,
+        sim_time_s: float,
+        error_code: str,
+        error_msg: str,
+        measurement: Mapping[str, Any] | None,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO history (step_id, event, step, tube_id, sample_name, sim_time_s, "
+            "error_code, error_msg, measurement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                step_id,
+                event,
+                step,
+                tube_id,
+                sample_name,
+                sim_time_s,
+                error_code,
+                error_msg,
+                json.dumps(dict(measurement or {}), sort_keys=True),
+            ),
+        )
+
+    def _next_step_id(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(step_id), 0) + 1 FROM history").fetchone()[0]
 
     # ------------------------------------------------------------------ sequences
     def start_sequence(
@@ -422,122 +371,3 @@ class Inventory:
         )
         if cursor.rowcount != 1:
             raise InventoryMismatch(f"sequence {progress.sequence_id} is not running")
-
-    def _next_step_id(self) -> int:
-        return self._db.execute("SELECT COALESCE(MAX(step_id), 0) + 1 FROM history").fetchone()[0]
-
-    def _update_tube(self, tube_id: int, changes: Mapping[str, Any]) -> None:
-        unknown = sorted(set(changes) - set(_TUBE_FIELDS[1:]))
-        if unknown:
-            raise ValueError(f"unknown tube field(s) {unknown}")
-        if not changes:
-            return
-        assignments = ", ".join(f"{name}=?" for name in changes)
-        cursor = self._db.execute(
-            f"UPDATE tubes SET {assignments} WHERE tube_id=?", (*changes.values(), tube_id)
-        )
-        if cursor.rowcount != 1:
-            raise KeyError(f"tube {tube_id} is not in the inventory")
-
-    def _insert_history(
-        self,
-        step_id: int,
-        event: str,
-        step: str,
-        tube_id: int,
-        sample_name: str,
-        sim_time_s: float,
-        error_code: str,
-        error_msg: str,
-        measurement: dict[str, Any],
-    ) -> None:
-        self._db.execute(
-            "INSERT INTO history (step_id, event, step, tube_id, sample_name, sim_time_s, "
-            "error_code, "
-            "error_msg, measurement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                step_id,
-                event,
-                step,
-                tube_id,
-                sample_name,
-                sim_time_s,
-                error_code,
-                error_msg,
-                json.dumps(measurement, sort_keys=True),
-            ),
-        )
-
-    # ------------------------------------------------------------------ reconciliation
-    def reconcile(
-        self, observed: Mapping[int, Observed], seals: Mapping[int, int], sim_time_s: float
-    ) -> Reconciliation:
-        """Compare with the hardware. Differences on the tube (and the dispenser counts) of a
-        cut-off step are adopted and the step is closed as 'interrupted'; anything else raises
-        InventoryMismatch listing every difference."""
-        open_step = self.open_step()
-        found = self.check(observed, seals)
-        if open_step is None:
-            return Reconciliation(None, ())
-        self.end_step(
-            open_step.step_id,
-            "interrupted",
-            sim_time_s,
-            found.tube_changes,
-            found.seals_used,
-            error_code="INTERRUPTED",
-            error_msg="the process stopped during the step; state adopted from the hardware",
-            measurement={"adopted": list(found.adopted)},
-        )
-        return Reconciliation(open_step.step_id, found.adopted)
-
-    def check(self, observed: Mapping[int, Observed], seals: Mapping[int, int]) -> Comparison:
-        """Compare with the hardware without writing. Differences on the open step's tube (and
-        one seal less when it is a dispense) are returned as what that step did; any other
-        difference raises InventoryMismatch listing every difference."""
-        known = self.tubes()
-        open_step = self.open_step()
-        explained_tube = open_step.tube_id if open_step is not None else None
-        problems, adopted, changes = [], [], {}
-        for tube_id in sorted(set(known) | set(observed)):
-            if tube_id not in known or tube_id not in observed:
-                where = "the inventory" if tube_id not in known else "the hardware"
-                problems.append(f"tube {tube_id} is missing from {where}")
-                continue
-            record, seen = known[tube_id], observed[tube_id]
-            diffs = {
-                name: (getattr(record, name), getattr(seen, name))
-                for name in _OBSERVED_FIELDS
-                if getattr(record, name) != getattr(seen, name)
-            }
-            if not diffs:
-                continue
-            text = "; ".join(
-                f"{name}: inventory {a!r}, hardware {b!r}" for name, (a, b) in diffs.items()
-            )
-            if tube_id == explained_tube:
-                changes[tube_id] = {name: b for name, (_a, b) in diffs.items()}
-                adopted.append(f"tube {tube_id}: {text}")
-            else:
-                problems.append(f"tube {tube_id}: {text}")
-        seal_diffs = {d: (n, seals.get(d)) for d, n in self.seals().items() if seals.get(d) != n}
-        seal_used = {}
-        for dispenser, (ours, theirs) in seal_diffs.items():
-            if open_step is not None and open_step.step == "dispense_seal" and theirs == ours - 1:
-                seal_used[dispenser] = 1
-                adopted.append(f"dispenser {dispenser}: inventory {ours} seals, hardware {theirs}")
-            else:
-                problems.append(
-                    f"dispenser {dispenser}: inventory {ours} seals, hardware {theirs}"
-                )
-        if problems:
-            cut_off = (
-                f" (cut-off step: {open_step.step} on tube {open_step.tube_id})"
-                if open_step
-                else ""
-            )
-            raise InventoryMismatch(
-                f"{self.path}: the inventory contradicts the hardware{cut_off}: "
-                + " | ".join(problems)
-            )
-        return Comparison(changes, seal_used, tuple(adopted))

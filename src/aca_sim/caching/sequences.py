@@ -1,30 +1,14 @@
-"""The caching sequences, in the documented order (brief A6; assumptions B10, B11).
+"""The caching sequences, in the documented order (brief A6; assumptions B10, B11), and the
+ground-commanded recovery of a stuck seal.
 
-A plan is a list of Steps naming device actions and their goal fields; the sequencer node
-sends them in order. No ROS, no physics: this is the domain.
+A plan is a list of Steps naming device actions and their goal fields. No ROS, no physics:
+this is the domain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
-
-
-class SampleKind(str, Enum):
-    ROCK_CORE = "rock_core"
-    REGOLITH = "regolith"
-    ATMOSPHERIC = "atmospheric"
-    WITNESS = "witness"
-    DEPOT_DROP = "depot_drop"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One device action of a sequence and its goal fields."""
-
-    action: str
-    goal: dict[str, Any] = field(default_factory=dict)
+from aca_sim.model.kinds import SampleKind
+from aca_sim.model.steps import Step
 
 
 def _seal_and_store(dispenser: int) -> list[Step]:
@@ -38,12 +22,12 @@ def _seal_and_store(dispenser: int) -> list[Step]:
 def plan(kind: SampleKind, slot: int, dispenser: int = 0) -> list[Step]:
     """The steps that cache one sample of `kind` from the tube in storage `slot`."""
     retrieve = Step("retrieve_tube", {"slot": slot})
-    if kind in (SampleKind.ROCK_CORE, SampleKind.REGOLITH):
-        drill_kind = 1 if kind == SampleKind.ROCK_CORE else 2  # CoreSample.Goal.KIND_*
+    drilled = kind.drilled_contents
+    if drilled is not None:
         return [
             retrieve,
             Step("transfer_tube_to_bit", {"bit_slot": 0}),
-            Step("core_sample", {"bit_slot": 0, "kind": drill_kind}),
+            Step("core_sample", {"bit_slot": 0, "contents": drilled.value}),
             Step("receive_tube_from_bit", {"bit_slot": 0}),
             Step("assess_volume"),
             Step("capture_image"),
@@ -69,3 +53,12 @@ def plan(kind: SampleKind, slot: int, dispenser: int = 0) -> list[Step]:
     if kind == SampleKind.DEPOT_DROP:  # A6: retrieve, view it once more, drop
         return [retrieve, Step("capture_image"), Step("drop_tube", {"allow_unsealed": False})]
     raise ValueError(f"unknown sample kind {kind!r}")
+
+
+def recovery_plan(home_slot: int, sweeps: int, dispenser: int = 0) -> list[Step]:
+    """The ground's recovery of an unsealed tube (Mageik): take it out, sweep the bore
+    `sweeps` times (none when 0), retry the seal, store it home."""
+    steps = [Step("retrieve_tube", {"slot": home_slot})]
+    if sweeps:
+        steps.append(Step("sweep_bore", {"sweeps": sweeps}))
+    return [*steps, *_seal_and_store(dispenser)]

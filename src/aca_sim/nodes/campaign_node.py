@@ -24,11 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 
+    from aca_sim.caching.campaign import run_campaign_items, summary_table
     from aca_sim.caching.campaign_file import load_campaign
-    from aca_sim.nodes.campaign import CampaignDriver, summary_table
-    from aca_sim.nodes.parameters import read_only_parameter
-    from aca_sim.nodes.spinning import BackgroundSpinner
     from aca_sim.recording.report import write_report
+    from aca_sim.ros.parameters import read_only_parameter
+    from aca_sim.ros.sequencer_link import SequencerLink
+    from aca_sim.ros.spinning import BackgroundSpinner
     from aca_sim.sim.config import load_model_config
 
     rclpy.init(
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         say = node.get_logger().info
         wall0 = time.perf_counter()
         with BackgroundSpinner([node]):
-            outcomes = CampaignDriver(node, say, timeout_s).run(items)
+            link = SequencerLink(node, timeout_s)
+            link.wait_ready()
+            outcomes = run_campaign_items(items, link, say)
         wall_s = time.perf_counter() - wall0
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "summary.md").write_text(summary_table(outcomes, None, wall_s) + "\n")

@@ -29,10 +29,10 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from aca_sim.nodes.parameters import read_only_parameter
-from aca_sim.nodes.spinning import run_node
 from aca_sim.recording.message_definitions import UnknownMessageType, full_definition
 from aca_sim.recording.qos_metadata import OfferedQos, offered_qos_profiles
+from aca_sim.ros.parameters import read_only_parameter
+from aca_sim.ros.spinning import run_node
 
 
 def message_class(type_name: str) -> Any:

@@ -1,4 +1,4 @@
-"""The simulation node: owns the AcaWorld on its physics thread and serves the device actions.
+"""The simulation node: owns the Aca on its physics thread and serves the device actions.
 
 Publishes /clock, /joint_states (every joint of the model), /robot_description (transient
 local), /aca/tubes, /aca/dispensers and /aca/cachecam/image_raw; serves ~/reset, ~/snapshot,
@@ -24,18 +24,20 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Header, String
 
-from aca_sim.nodes import conversions
-from aca_sim.nodes.executor_bridge import ExecutorBridge
-from aca_sim.nodes.parameters import read_only_parameter
-from aca_sim.nodes.physics_runner import MODES, PhysicsRunner
-from aca_sim.nodes.spinning import run_node
-from aca_sim.nodes.step_server import ResourceBook, StepServer
-from aca_sim.nodes.step_servers import make_captured, step_specs
+from aca_sim.model.codes import Code
+from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
+from aca_sim.ros import conversions
+from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.parameters import read_only_parameter
+from aca_sim.ros.spinning import run_node
+from aca_sim.sim.aca import Aca
 from aca_sim.sim.config import ModelConfig, load_model_config
 from aca_sim.sim.errors import StepError
+from aca_sim.sim.mechanism import ACA_JOINTS
+from aca_sim.sim.runner import MODES, PhysicsRunner
+from aca_sim.sim.snapshot import initial_description
 from aca_sim.sim.urdf import expand_xacro
-from aca_sim.sim.world import ACA_JOINTS, AcaWorld
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,14 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
 
 
 class SimNode(Node):
-    """Wiring of the AcaWorld to ROS. Construction: parameters, world, interfaces, thread."""
+    """Wiring of the Aca to ROS. Construction: parameters, world, interfaces, thread."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("sim", namespace="aca", **kwargs)
         self.params = self._read_parameters()
         self.model = self._model_config(self.params)
         self.bridge = ExecutorBridge(self)
-        self.world = AcaWorld.create(gui=self.params.gui, config=self.model, seed=self.params.seed)
+        self.aca = Aca.create(gui=self.params.gui, config=self.model, seed=self.params.seed)
         self._snapshots: dict[str, dict[str, Any]] = {}
         self._state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
         self._ticks = 0
@@ -107,35 +109,20 @@ class SimNode(Node):
         )
 
         self.runner = PhysicsRunner(
-            self.world,
+            self.aca,
             self.params.mode,
             self.params.real_time_factor,
             1.0 / self.params.publish_rate_hz,
             self._on_tick,
         )
-        book = ResourceBook()
-        self.servers = [
-            StepServer(
-                self,
-                self.bridge,
-                self.runner,
-                book,
-                spec.action,
-                spec.name,
-                lambda goal, spec=spec: spec.make_operation(self.world, goal),
-                spec.fill_result,
-                spec.fill_feedback,
-                spec.needs,
-                spec.preempt,
-                self.params.feedback_period_s,
-            )
-            for spec in step_specs(self._on_image)
-        ]
-        self._publish_state(self.world)
+        self.servers = device_servers(
+            self, self.bridge, self.runner, self.params.feedback_period_s, self.image_pub.publish
+        )
+        self._publish_state(self.aca)
         self.runner.start()
         self.get_logger().info(
             f"ACA simulation up: mode {self.params.mode}, seed {self.params.seed}, "
-            f"dt {self.world.dt * 1000:.3f} ms, {len(self.servers)} action servers"
+            f"dt {self.aca.dt * 1000:.3f} ms, {len(self.servers)} action servers"
         )
 
     # ------------------------------------------------------------------ set-up
@@ -167,15 +154,15 @@ class SimNode(Node):
         self.runner.stop()
         for server in self.servers:
             server.destroy()
-        self.world.close()
+        self.aca.close()
         super().destroy_node()
 
     # ------------------------------------------------------------------ physics thread
-    def _on_tick(self, world: AcaWorld) -> None:
+    def _on_tick(self, aca: Aca) -> None:
         """Physics thread, every publish period of sim time."""
-        stamp = conversions.sim_time(world.time_s)
+        stamp = conversions.sim_time(aca.time_s)
         self.clock_pub.publish(Clock(clock=stamp))
-        states = world.joint_states()
+        states = aca.world.mech.joint_states()
         self.joint_pub.publish(
             JointState(
                 header=Header(stamp=stamp),
@@ -187,10 +174,11 @@ class SimNode(Node):
         )
         self._ticks += 1
         if self._ticks % self._state_every == 0:
-            self._publish_state(world)
+            self._publish_state(aca)
 
-    def _publish_state(self, world: AcaWorld) -> None:
-        header = Header(stamp=conversions.sim_time(world.time_s), frame_id="aca_frame")
+    def _publish_state(self, aca: Aca) -> None:
+        world = aca.world
+        header = Header(stamp=conversions.sim_time(aca.time_s), frame_id="aca_frame")
         self.tubes_pub.publish(
             TubeStateArray(
                 header=header,
@@ -206,11 +194,6 @@ class SimNode(Node):
                 ],
             )
         )
-
-    def _on_image(self, image: Any) -> Any:
-        captured = make_captured(image, self.world.time_s, "cachecam_optical_frame")
-        self.image_pub.publish(captured.message)
-        return captured
 
     # ------------------------------------------------------------------ services
     async def _on_physics(self, fn: Any) -> Any:
@@ -229,13 +212,11 @@ class SimNode(Node):
                 "a device action is running; cancel it first",
             )
             return response
-        seed = self.world.seed if request.seed < 0 else int(request.seed)
+        seed = self.aca.world.seed if request.seed < 0 else int(request.seed)
 
-        def reset(world: AcaWorld) -> None:
-            from aca_sim.sim.world import initial_description
-
-            world.restore(initial_description(world.config, seed))
-            self._publish_state(world)
+        def reset(aca: Aca) -> None:
+            aca.restore(initial_description(aca.config, seed))
+            self._publish_state(aca)
 
         await self._on_physics(reset)
         response.success, response.message = True, f"world rebuilt with seed {seed}"
@@ -247,7 +228,7 @@ class SimNode(Node):
         if not request.name:
             response.success, response.message = False, "snapshot name must not be empty"
             return response
-        self._snapshots[request.name] = await self._on_physics(lambda w: w.describe())
+        self._snapshots[request.name] = await self._on_physics(lambda aca: aca.describe())
         response.success, response.message = True, f"saved {request.name!r}"
         return response
 
@@ -268,30 +249,15 @@ class SimNode(Node):
                 "a device action is running; cancel it first",
             )
             return response
-        await self._on_physics(lambda w: (w.restore(description), self._publish_state(w)))
+        await self._on_physics(lambda aca: (aca.restore(description), self._publish_state(aca)))
         response.success, response.message = True, f"restored {request.name!r}"
         return response
 
     async def _get_state(
         self, _request: Any, response: GetWorldState.Response
     ) -> GetWorldState.Response:
-        def read(world: AcaWorld) -> GetWorldState.Response:
-            response.sim_time = conversions.sim_time(world.time_s)
-            response.joint_names = list(ACA_JOINTS)
-            response.joint_positions = [world.joint_position(n) for n in ACA_JOINTS]
-            response.held_tube_id = world.held_tube
-            response.tubes = [conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)]
-            response.dispensers = [
-                conversions.dispenser_msg(world.dispensers[d]) for d in sorted(world.dispensers)
-            ]
-            response.bit_slots = [
-                conversions.bit_slot_msg(world.bit_slots[s]) for s in sorted(world.bit_slots)
-            ]
-            response.caching_halted = world.caching_halted
-            response.state_hash = world.state_hash()
-            return response
-
-        return await self._on_physics(read)
+        hardware = await self._on_physics(lambda aca: aca.hardware_state(with_hash=True))
+        return conversions.world_state_response(hardware, response)
 
     async def _inject_fault(
         self, request: InjectFault.Request, response: InjectFault.Response
@@ -299,11 +265,11 @@ class SimNode(Node):
         try:
             if request.kind == "scenario":
                 path = self._scenario_path(request.scenario)
-                kinds = await self._on_physics(lambda w: w.inject_scenario(str(path)))
+                kinds = await self._on_physics(lambda aca: aca.faults.arm_scenario(path))
                 armed = f"scenario {request.scenario}: {', '.join(kinds)}"
             else:
                 await self._on_physics(
-                    lambda w: w.inject_fault(request.kind, request.value or 1.0)
+                    lambda aca: aca.faults.arm(request.kind, request.value or 1.0)
                 )
                 armed = f"fault {request.kind}"
         except StepError as error:
@@ -321,7 +287,7 @@ class SimNode(Node):
         candidate = share_path("config", "faults", f"{name}.yaml")
         if not candidate.is_file():
             known = ", ".join(sorted(p.stem for p in candidate.parent.glob("*.yaml")))
-            raise StepError("INVALID_GOAL", f"no fault scenario {name!r} (known: {known})")
+            raise StepError(Code.INVALID_GOAL, f"no fault scenario {name!r} (known: {known})")
         return candidate
 
 

@@ -13,10 +13,13 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
+from aca_sim.model.codes import Code
+from aca_sim.model.kinds import BitType, Contents
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.state import BitType, Contents
-from aca_sim.sim.world import Feedback, Operation
+from aca_sim.sim.faults import FaultArming
+from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.world import World
 
 
 class Port(str, Enum):
@@ -40,7 +43,7 @@ class BitCarousel(Device):
 
     name = "bit_carousel"
 
-    def __init__(self, world) -> None:  # noqa: ANN001 - AcaWorld (import cycle)
+    def __init__(self, world: World) -> None:
         super().__init__(world)
         self.cfg = world.config.bit_carousel
 
@@ -50,65 +53,59 @@ class BitCarousel(Device):
         a = (math.pi - local) if port == Port.HAND_OFF else -local
         return math.atan2(math.sin(a), math.cos(a))
 
-    def slot_at(self, port: Port) -> int:
-        """The bit slot at a port (0 when between slots)."""
-        q = self.world.joint_position("bit_carousel_rot")
-        for k in range(1, len(self.cfg.bits) + 1):
-            if abs(math.remainder(q - self.joint_angle_for(k, port), 2 * math.pi)) < 1e-3:
-                return k
-        return 0
-
     def rotate_to(self, bit_slot: int, port: Port) -> Operation[None]:
         """Turn the carousel until bit_slot is at the port."""
         if not 1 <= bit_slot <= len(self.cfg.bits):
             raise StepError(
-                "INVALID_GOAL", f"bit slot {bit_slot} is not in 1..{len(self.cfg.bits)}"
+                Code.INVALID_GOAL, f"bit slot {bit_slot} is not in 1..{len(self.cfg.bits)}"
             )
-        world = self.world
+        mech = self.mech
         target = self.joint_angle_for(bit_slot, port)
-        start = world.joint_position("bit_carousel_rot")
+        start = mech.joint_position("bit_carousel_rot")
         span = abs(target - start) or 1e-9
-        world.command_joint(
+        mech.command_joint(
             "bit_carousel_rot", "position", target, self.cfg.velocity_radps, self.cfg.effort_nm
         )
-        for _ in range(int((span / self.cfg.velocity_radps * 3 + 2) / world.dt)):
-            q, v, _ = world.joint_state("bit_carousel_rot")
+        for _ in range(int((span / self.cfg.velocity_radps * 3 + 2) / self.world.dt)):
+            q, v, _ = mech.joint_state("bit_carousel_rot")
             if abs(q - target) < 2e-4 and abs(v) < 1e-3:
-                world.hold_joint("bit_carousel_rot", target)
+                mech.hold_joint("bit_carousel_rot", target)
                 return
             yield Feedback("rotate_bit_carousel", min(1.0, 1 - abs(target - q) / span))
         raise StepError(
-            "TIMEOUT", f"bit carousel did not bring slot {bit_slot} to the {port.value} port"
+            Code.TIMEOUT, f"bit carousel did not bring slot {bit_slot} to the {port.value} port"
         )
 
-    def core(self, bit_slot: int, contents: Contents) -> Operation[CoringResult]:
+    def core(
+        self, bit_slot: int, contents: Contents, faults: FaultArming
+    ) -> Operation[CoringResult]:
         """Simulated drill: core (or scoop regolith) into the tube in bit_slot, percuss to
-        ingest, then drop the bit off with drag monitoring. Faults pending in the world
-        (empty core, rim dust, carousel debris) apply here."""
+        ingest, then drop the bit off with drag monitoring. The armed faults of the coring
+        (empty core, rim dust, carousel debris) are taken from `faults` when it happens."""
         world, cfg = self.world, self.cfg
         slot = world.bit_slots[bit_slot]
         if slot.bit_type == BitType.ABRADING or not slot.tube_id:
-            raise StepError("NO_TUBE_IN_BIT", f"bit slot {bit_slot} holds no tube")
+            raise StepError(Code.NO_TUBE_IN_BIT, f"bit slot {bit_slot} holds no tube")
         tube_id = slot.tube_id
         with self.operating():
             yield from self.rotate_to(bit_slot, Port.DRILL)
             yield from world.wait(cfg.coring_duration_s, "coring")
-            faults = world.take_faults("empty_core", "rim_dust", "carousel_debris")
-            if "empty_core" not in faults:
-                self._fill(tube_id, contents, faults.get("rim_dust"))
+            armed = faults.take("empty_core", "rim_dust", "carousel_debris")
+            if "empty_core" not in armed:
+                self._fill(tube_id, contents, armed.get("rim_dust"))
             count, seconds = cfg.percuss_to_ingest
             for i in range(int(count)):
                 yield from world.wait(seconds, f"percuss_to_ingest_{i + 1}")
-            if "carousel_debris" in faults:
-                self._drop_pebbles(bit_slot, int(faults["carousel_debris"]))
+            if "carousel_debris" in armed:
+                self._drop_pebbles(bit_slot, int(armed["carousel_debris"]))
                 yield from world.wait(0.5, "debris_settles")
             travel, peak = yield from self._dropoff()
             early = travel < cfg.dropoff_contact_travel_m - cfg.early_drag_margin_m
             result = CoringResult(bit_slot, world.tubes[tube_id].contents, travel, peak, early)
             if early:
-                world.caching_halted = True
+                world.halt_caching()
                 raise StepError(
-                    "EARLY_DRAG",
+                    Code.EARLY_DRAG,
                     f"drag at {travel * 100:.1f} cm of drop-off travel, nominal "
                     f"{cfg.dropoff_contact_travel_m * 100:.1f} cm: debris in the bit carousel; "
                     "caching halted",
@@ -119,8 +116,6 @@ class BitCarousel(Device):
         return result
 
     def _fill(self, tube_id: int, contents: Contents, rim_dust: float | None) -> None:
-        from dataclasses import replace
-
         world, core = self.world, self.world.config.core
         rng = world.rng
         if contents == Contents.REGOLITH:
@@ -140,7 +135,7 @@ class BitCarousel(Device):
             if rim_dust is None
             else rim_dust
         )
-        world.set_tube(replace(world.tubes[tube_id], rim_dust=float(dust)))
+        world.update_tube(tube_id, rim_dust=float(dust))
 
     def _drop_pebbles(self, bit_slot: int, count: int) -> None:
         world, cfg = self.world, self.cfg
@@ -159,17 +154,16 @@ class BitCarousel(Device):
 
     def _dropoff(self) -> Operation[tuple[float, float]]:
         """Move the bit down onto the seat; return (travel at first drag, peak drag)."""
-        world, cfg = self.world, self.cfg
-        bit = world.link_index["drill_bit"]
+        world, mech, cfg = self.world, self.mech, self.cfg
         full = cfg.dropoff_contact_travel_m + 0.01
-        world.command_joint(
+        mech.command_joint(
             "drill_feed", "position", full, cfg.dropoff_velocity_mps, cfg.dropoff_effort_n
         )
         first, peak, stall = None, 0.0, 0
         try:
             for _ in range(int((full / cfg.dropoff_velocity_mps * 2 + 2) / world.dt)):
-                q = world.joint_position("drill_feed")
-                drag = self._drag(bit)
+                q = mech.joint_position("drill_feed")
+                drag = mech.self_contact_force("drill_bit")
                 peak = max(peak, drag)
                 if first is None and drag > cfg.dropoff_drag_threshold_n:
                     first = q
@@ -181,22 +175,12 @@ class BitCarousel(Device):
                     "coring_bit_dropoff", min(1.0, q / cfg.dropoff_contact_travel_m), drag, q
                 )
         finally:
-            world.command_joint(
+            mech.command_joint(
                 "drill_feed", "position", 0.0, cfg.dropoff_velocity_mps * 5, cfg.dropoff_effort_n
             )
         yield from world.wait_home(
             "drill_feed", full, cfg.dropoff_velocity_mps * 5, "retract_drill"
         )
         if first is None:
-            raise StepError("TIMEOUT", "the bit never met the carousel seat at drop-off")
+            raise StepError(Code.TIMEOUT, "the bit never met the carousel seat at drop-off")
         return first, peak
-
-    def _drag(self, bit_link: int) -> float:
-        """Contact force on the returning bit, N. Seat contacts are self-collisions of the
-        ACA multibody, reported with the bit as either link A or link B."""
-        world = self.world
-        total = 0.0
-        for contact in world.p.getContactPoints(bodyA=world.aca):
-            if contact[3] == bit_link or (contact[2] == world.aca and contact[4] == bit_link):
-                total += contact[9]
-        return total

@@ -6,27 +6,36 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from aca_sim.model.codes import Code
 from aca_sim.sim.errors import StepError
 
 if TYPE_CHECKING:
-    from aca_sim.sim.world import AcaWorld
+    from aca_sim.sim.mechanism import Mechanism
+    from aca_sim.sim.world import World
 
 
 class Device:
-    """A device of the ACA. Operations are generators run by AcaWorld.run or the physics
-    thread; `busy` is true while one runs. pre_step() runs before every physics step."""
+    """A device of the ACA. Its operations are generators (sim.operation); `busy` is true
+    while one runs. pre_step() runs before every physics step, on_rebuild() after the world
+    was rebuilt from a description. A device uses the world's methods and drives no other
+    device: the procedures (sim.procedures) combine devices."""
 
     name = "device"
 
-    def __init__(self, world: AcaWorld) -> None:
+    def __init__(self, world: World) -> None:
         self.world = world
         self.busy = False
+
+    @property
+    def mech(self) -> Mechanism:
+        """The ACA multibody of the world (a new one after each rebuild)."""
+        return self.world.mech
 
     @contextlib.contextmanager
     def operating(self) -> Iterator[None]:
         """Mark the device busy for the duration of an operation; refuse a second one."""
         if self.busy:
-            raise StepError("BUSY", f"{self.name} is already running an operation")
+            raise StepError(Code.BUSY, f"{self.name} is already running an operation")
         self.busy = True
         try:
             yield

@@ -1,31 +1,21 @@
 """Step failures raised by the device models and procedures.
 
-A StepError's `code` is the name of an error constant in the matching aca_interfaces action
-(e.g. "SEAL_NOT_RELEASED"), so the ROS layer maps it with getattr(Result, code) without the
-sim layer importing ROS.
+A StepError's `code` is an aca_sim.model.codes.Code; every action that runs a procedure has a
+constant of that name (tests/unit/test_error_codes.py), so the ROS layer maps it by name
+without the sim layer importing ROS.
 """
 
 from __future__ import annotations
 
-GENERIC_CODES = (
-    "NONE",
-    "BUSY",
-    "CANCELED",
-    "PREEMPTED",
-    "INVALID_GOAL",
-    "TIMEOUT",
-    "NO_TUBE_HELD",
-    "WRONG_TUBE",
-    "MOTION_FAILED",
-    "INTERNAL_ERROR",
-)
+from aca_sim.model.codes import Code
 
 
 class StepError(Exception):
-    """A caching step could not be carried out. `code` names the action's error constant."""
+    """A caching step could not be carried out. Measurements (floats, SI units in the name)
+    say what the hardware saw, e.g. a stuck seal's peak_force_n."""
 
-    def __init__(self, code: str, message: str, **measurements: float) -> None:
-        super().__init__(f"{code}: {message}")
+    def __init__(self, code: Code, message: str, **measurements: float) -> None:
+        super().__init__(f"{code.value}: {message}")
         self.code = code
         self.message = message
         self.measurements = measurements

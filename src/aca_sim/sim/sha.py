@@ -1,4 +1,5 @@
-"""The Sample Handling Arm: joint moves within limits, guarded Z moves, grip and release.
+"""The Sample Handling Arm: joint moves within limits, guarded Z moves, presses, grip and
+release.
 
 Frame: aca_frame. Joint order (sha_z m, sha_shoulder rad, sha_elbow rad). Heights given for
 stations are the held tube's open end ("tube top"). Forces come from a load cell on the arm:
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aca_sim.model.codes import Code
 from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, UnreachableError
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.layout import Station
-from aca_sim.sim.world import Feedback, Operation
+from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.world import World
 
 SHA_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
 SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")
@@ -36,7 +39,7 @@ class Sha(Device):
 
     name = "sha"
 
-    def __init__(self, world) -> None:  # noqa: ANN001 - AcaWorld (import cycle)
+    def __init__(self, world: World) -> None:
         super().__init__(world)
         cfg = world.config.sha
         self.cfg = cfg
@@ -46,25 +49,21 @@ class Sha(Device):
     # ------------------------------------------------------------------ state
     def joint_positions(self) -> JointPositions:
         """Current (sha_z, shoulder, elbow)."""
-        return JointPositions(*(self.world.joint_position(n) for n in SHA_JOINTS))
-
-    def tube_top(self) -> tuple[float, float, float]:
-        """Where a held tube's open end is (from the joint positions), aca_frame, m."""
-        return tuple(self.kin.forward(self.joint_positions()))
+        return JointPositions(*(self.mech.joint_position(n) for n in SHA_JOINTS))
 
     def _sensed(self) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
         world = self.world
-        arm = [(world.aca, world.link_index[link]) for link in SHA_LINKS]
-        held = [(b, -2) for b in world.tube_assembly(world.held_tube)] if world.held_tube else []
-        return arm + held, {(b, link) for b, link in held} | set(arm)
+        arm = [self.mech.link_pair(link) for link in SHA_LINKS]
+        held = world.tube_assembly(world.held_tube) if world.held_tube else []
+        return arm + held, set(held) | set(arm)
 
     def measured_force(self) -> float:
         """Load-cell reading: axial contact force on the arm and its tube from outside, N."""
-        return self.world.axial_contact_force(*self._sensed())
+        return self.world.contact_force(*self._sensed(), axial=True)
 
     def collision_force(self) -> float:
         """Contact force on the arm and its tube from outside, in any direction, N."""
-        return self.world.total_contact_force(*self._sensed())
+        return self.world.contact_force(*self._sensed(), axial=False)
 
     def station_joints(self, station: Station, z_top: float | None = None) -> JointPositions:
         """Joint positions putting the tube top at a station (default height: engaged)."""
@@ -74,13 +73,13 @@ class Sha(Device):
             try:
                 q = self.kin.inverse(station.x, station.y, z, sign)
             except UnreachableError as exc:
-                raise StepError("UNREACHABLE", f"{station.name}: {exc}") from exc
+                raise StepError(Code.UNREACHABLE, f"{station.name}: {exc}") from exc
             violation = self.limit_violation(q)
             if violation is None:
                 return q
             errors.append(violation)
         raise StepError(
-            "UNREACHABLE", f"{station.name}: no IK branch within limits ({'; '.join(errors)})"
+            Code.UNREACHABLE, f"{station.name}: no IK branch within limits ({'; '.join(errors)})"
         )
 
     def limit_violation(self, q: JointPositions) -> str | None:
@@ -93,8 +92,7 @@ class Sha(Device):
     # ------------------------------------------------------------------ motion
     def hold(self) -> None:
         """Stop: every SHA joint holds where it is."""
-        for name in SHA_JOINTS:
-            self.world.hold_joint(name)
+        self.mech.hold_all(SHA_JOINTS)
 
     def move_joints(
         self, target: JointPositions, phase: str = "move", guard_force_n: float | None = None
@@ -104,7 +102,7 @@ class Sha(Device):
         what it was at the start (leaving a contact is fine, running into one is not)."""
         violation = self.limit_violation(target)
         if violation:
-            raise StepError("OUT_OF_LIMITS", f"joint goal {violation}")
+            raise StepError(Code.OUT_OF_LIMITS, f"joint goal {violation}")
         guard = self.cfg.guard_force_n if guard_force_n is None else guard_force_n
         guard += self.collision_force()
         start = np.array(self.joint_positions())
@@ -120,7 +118,7 @@ class Sha(Device):
             ]
         )
         for name, value, lim in zip(SHA_JOINTS, target, self.limits, strict=True):
-            self.world.command_joint(name, "position", value, lim.velocity, lim.effort)
+            self.mech.command_joint(name, "position", value, lim.velocity, lim.effort)
         span = float(np.max(np.abs(goal - start) / np.maximum(tolerances, 1e-9))) or 1.0
         progress = 0.0
         try:
@@ -131,7 +129,7 @@ class Sha(Device):
                 force = self.collision_force()
                 if force > guard:
                     raise StepError(
-                        "MOTION_FAILED",
+                        Code.MOTION_FAILED,
                         f"unexpected contact of {force:.1f} N during {phase}",
                         force_n=force,
                     )
@@ -139,7 +137,8 @@ class Sha(Device):
                     return JointPositions(*now)
                 yield Feedback(phase, progress, force, float(now[0]))
             raise StepError(
-                "TIMEOUT", f"{phase}: joints did not reach {tuple(round(v, 4) for v in target)}"
+                Code.TIMEOUT,
+                f"{phase}: joints did not reach {tuple(round(v, 4) for v in target)}",
             )
         except BaseException:
             self.hold()
@@ -157,17 +156,18 @@ class Sha(Device):
         lim = self.cfg.z
         if not lim.lower <= z_target <= lim.upper:
             raise StepError(
-                "OUT_OF_LIMITS", f"sha_z goal {z_target:.4f} outside [{lim.lower}, {lim.upper}]"
+                Code.OUT_OF_LIMITS,
+                f"sha_z goal {z_target:.4f} outside [{lim.lower}, {lim.upper}]",
             )
-        z0 = self.world.joint_position("sha_z")
+        z0 = self.mech.joint_position("sha_z")
         span = abs(z_target - z0) or 1e-9
         timeout_steps = int(
             (span / lim.velocity * self.cfg.move_timeout_margin + 2.0) / self.world.dt
         )
-        self.world.command_joint("sha_z", "position", z_target, lim.velocity, lim.effort)
+        self.mech.command_joint("sha_z", "position", z_target, lim.velocity, lim.effort)
         try:
             for _ in range(timeout_steps):
-                z = self.world.joint_position("sha_z")
+                z = self.mech.joint_position("sha_z")
                 force = self.measured_force()
                 if force >= force_limit_n:
                     self.hold()
@@ -175,22 +175,32 @@ class Sha(Device):
                 if abs(z - z_target) <= self.cfg.position_tolerance_m:
                     return GuardResult(False, force, z)
                 yield Feedback(phase, min(1.0, abs(z - z0) / span), force, z)
-            raise StepError("TIMEOUT", f"{phase}: sha_z did not reach {z_target:.4f} m")
+            raise StepError(Code.TIMEOUT, f"{phase}: sha_z did not reach {z_target:.4f} m")
         except BaseException:
             self.hold()
             raise
+
+    def push_up(self, z_target: float, motor_force_n: float) -> None:
+        """Command sha_z toward z_target with its motor force limited to motor_force_n (a
+        press: the force the arm can apply is what the limit lets through)."""
+        self.mech.command_joint("sha_z", "position", z_target, self.cfg.z.velocity, motor_force_n)
+
+    def moving_weight_n(self) -> float:
+        """Weight the Z motor lifts with a held tube (three links, the tube, the fork), N."""
+        cfg = self.world.config
+        return cfg.physics.gravity_mps2 * (3 * self.cfg.link_mass_kg + cfg.tube.mass_kg + 0.5)
 
     def unload(self, below_n: float = 2.0, max_backoff_m: float = 0.004) -> Operation[float]:
         """After a force-terminated move, back Z off slowly until the load cell reads under
         below_n (or max_backoff_m was travelled); return the final reading, N."""
         lim = self.cfg.z
-        z0 = self.world.joint_position("sha_z")
+        z0 = self.mech.joint_position("sha_z")
         target = max(lim.lower, z0 - max_backoff_m)
-        self.world.command_joint("sha_z", "position", target, lim.velocity / 5, lim.effort)
+        self.mech.command_joint("sha_z", "position", target, lim.velocity / 5, lim.effort)
         force = self.measured_force()
         try:
             for _ in range(int((max_backoff_m / (lim.velocity / 5) + 1.0) / self.world.dt)):
-                yield Feedback("unload", 1.0, force, self.world.joint_position("sha_z"))
+                yield Feedback("unload", 1.0, force, self.mech.joint_position("sha_z"))
                 force = self.measured_force()
                 if force < below_n:
                     break
@@ -225,27 +235,23 @@ class Sha(Device):
     # ------------------------------------------------------------------ gripper
     def hold_point(self) -> np.ndarray:
         """World position where a gripped tube's bottom centre belongs, m."""
-        pos, orn = self.world.link_pose("sha_fore")
         bottom = self.cfg.tube_top_above_tool_m - self.world.config.tube.length_m
-        point, _ = self.world.p.multiplyTransforms(
-            pos, orn, [self.cfg.link2_m, 0, bottom], [0, 0, 0, 1]
-        )
-        return np.array(point)
+        return np.array(self.mech.link_point("sha_fore", [self.cfg.link2_m, 0, bottom])[0])
 
     def capture_error(self, tube_id: int) -> tuple[float, float]:
         """Radial and vertical offset of a tube's bottom centre from the hold point, m."""
-        tube_bottom = np.array(self.world.tube_pose(tube_id)[0])
+        tube_bottom = np.array(self.world.holds.tube_pose(tube_id)[0])
         delta = tube_bottom - self.hold_point()
         return float(math.hypot(delta[0], delta[1])), float(abs(delta[2]))
 
     def grip(self, tube_id: int) -> None:
         """Close the gripper on a tube; refused (GRIP_FAILED) outside the capture tolerance."""
         if self.world.held_tube:
-            raise StepError("GRIPPER_OCCUPIED", f"already holding tube {self.world.held_tube}")
+            raise StepError(Code.GRIPPER_OCCUPIED, f"already holding tube {self.world.held_tube}")
         radial, vertical = self.capture_error(tube_id)
         if radial > self.cfg.capture_radius_m or vertical > self.cfg.capture_height_m:
             raise StepError(
-                "GRIP_FAILED",
+                Code.GRIP_FAILED,
                 f"tube {tube_id} is {radial * 1000:.2f} mm off axis and {vertical * 1000:.2f} mm "
                 f"off height (tolerance {self.cfg.capture_radius_m * 1000:.1f} / "
                 f"{self.cfg.capture_height_m * 1000:.1f} mm)",
@@ -255,10 +261,5 @@ class Sha(Device):
     def release(self) -> int:
         """Open the gripper; return the tube id it held."""
         if not self.world.held_tube:
-            raise StepError("NO_TUBE_HELD", "the gripper is empty")
+            raise StepError(Code.NO_TUBE_HELD, "the gripper is empty")
         return self.world.detach_from_gripper()
-
-    def on_rebuild(self) -> None:
-        self.kin = ScaraKinematics(
-            self.cfg.link1_m, self.cfg.link2_m, self.cfg.tube_top_above_tool_m
-        )

@@ -1,21 +1,19 @@
-"""Tube-processing stations: sealing ram, bore sweeping tool, volume probe, CacheCam, drop port.
+"""Tube-processing stations: sealing ram, bore sweeping tool, volume probe, drop port.
 
-Each operation assumes the SHA already holds the tube engaged at the station (the procedures
-do that) and measures what the hardware would: contact forces, strokes, depths, pixels.
+Each operation assumes the SHA holds the tube engaged at the station (the procedures move
+the arm) and measures what the hardware would: contact forces, strokes, depths.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from aca_sim.model.codes import Code
+from aca_sim.model.kinds import SealState
+from aca_sim.model.locations import GROUND
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.sha import Sha
-from aca_sim.sim.state import GROUND, SealState
-from aca_sim.sim.world import CLEAN_RIM_RGB, DUST_RGB, Feedback, Operation
+from aca_sim.sim.operation import Feedback, Operation
 
 
 @dataclass(frozen=True)
@@ -34,14 +32,12 @@ class SealingStation(Device):
     def activate(self, tube_id: int) -> Operation[ActivationResult]:
         """Lower the ram onto the seal, ramp its force, activate, retract; the SHA holds the
         tube engaged meanwhile. Stroke is ram travel past the first contact."""
-        world, cfg = self.world, self.world.config.sealing_station
-        seal_body = world.seal_bodies[world.tubes[tube_id].seal_id]
-        ram_link = world.link_index["seal_ram"]
+        world, mech, cfg = self.world, self.mech, self.world.config.sealing_station
         peak, contact_q = 0.0, None
         activation_steps = max(1, round(0.25 / world.dt))
         with self.operating():
             try:
-                world.command_joint(
+                mech.command_joint(
                     "seal_ram_z",
                     "position",
                     cfg.ram_stroke_m,
@@ -49,11 +45,11 @@ class SealingStation(Device):
                     cfg.ram_effort_n,
                 )
                 for _ in range(int((cfg.ram_stroke_m / cfg.ram_velocity_mps + 1.0) / world.dt)):
-                    force = world.contacts_between(seal_body, world.aca, ram_link)
+                    force = world.seal_force(tube_id, "seal_ram")
                     if force > 0.2:
-                        contact_q = world.joint_position("seal_ram_z")
+                        contact_q = mech.joint_position("seal_ram_z")
                         break
-                    yield Feedback("lower_ram", 0.1, force, world.joint_position("seal_ram_z"))
+                    yield Feedback("lower_ram", 0.1, force, mech.joint_position("seal_ram_z"))
                 if contact_q is None:
                     return ActivationResult(False, 0.0, 0.0)
                 gap_at_contact = self._ram_to_rim(tube_id)
@@ -65,10 +61,10 @@ class SealingStation(Device):
                         command = min(
                             cfg.ram_effort_n, cfg.ram_force_rate_nps * (step + 1) * world.dt
                         )
-                    world.command_joint(
+                    mech.command_joint(
                         "seal_ram_z", "force", command, cfg.ram_velocity_mps, cfg.ram_effort_n
                     )
-                    force = world.contacts_between(seal_body, world.aca, ram_link)
+                    force = world.seal_force(tube_id, "seal_ram")
                     peak = max(peak, force)
                     if peak >= cfg.activation_force_n:
                         done += 1
@@ -79,15 +75,13 @@ class SealingStation(Device):
                         "press",
                         min(1.0, peak / cfg.activation_force_n),
                         force,
-                        world.joint_position("seal_ram_z"),
+                        mech.joint_position("seal_ram_z"),
                     )
                 for _ in range(round(0.2 / world.dt)):
-                    yield Feedback(
-                        "press", 1.0, world.contacts_between(seal_body, world.aca, ram_link)
-                    )
+                    yield Feedback("press", 1.0, world.seal_force(tube_id, "seal_ram"))
                 stroke = gap_at_contact - self._ram_to_rim(tube_id)
             finally:
-                world.command_joint(
+                mech.command_joint(
                     "seal_ram_z", "position", 0.0, cfg.ram_velocity_mps, cfg.ram_effort_n
                 )
             yield from world.wait_home(
@@ -103,10 +97,9 @@ class SealingStation(Device):
 
     def _ram_to_rim(self, tube_id: int) -> float:
         """Height of the ram face above the tube's rim, m (stroke is measured on this)."""
-        world = self.world
-        cfg = world.config.sealing_station
-        face = cfg.engage_z_m + cfg.ram_home_gap_m - world.joint_position("seal_ram_z")
-        return face - float(world.tube_rim_position(tube_id)[2])
+        cfg = self.world.config.sealing_station
+        face = cfg.engage_z_m + cfg.ram_home_gap_m - self.mech.joint_position("seal_ram_z")
+        return face - float(self.world.holds.tube_rim_position(tube_id)[2])
 
 
 @dataclass(frozen=True)
@@ -118,78 +111,61 @@ class SweepResult:
 
 
 class BoreSweepTool(Device):
-    """A brush (`bst_rot`) reaching insertion_depth into the bore. Each sweep moves a part of
-    the rim dust deeper into the bore and pushes the sample down if it sits that high."""
+    """A brush (`bst_rot`) reaching insertion_depth into the bore. Each sweep (one turn of
+    the brush, with the tube raised onto it by the arm) moves a part of the rim dust deeper
+    into the bore; a sample that sits that high is pushed down."""
 
     name = "bore_sweep_tool"
 
-    def sweep(self, sha: Sha, tube_id: int, count: int) -> Operation[SweepResult]:
-        """Run `count` sweeps: raise the tube onto the brush, turn it once, lower the tube."""
-        world, cfg = self.world, self.world.config.bore_sweep_tool
-        station = world.stations["station_bst"]
-        below = sha.station_joints(station, station.engage_z - station.guard_dz).z
-        engaged = sha.station_joints(station).z
-        done = 0
-        with self.operating():
-            for i in range(count):
-                guard = yield from sha.guarded_z(engaged, sha.cfg.guard_force_n, "insert_brush")
-                if guard.stopped_on_force:
-                    self._push_sample_clear(tube_id)
-                    yield from sha.guarded_z(engaged, sha.cfg.guard_force_n, "insert_brush")
-                start = world.joint_position("bst_rot")
-                world.command_joint(
-                    "bst_rot", "velocity", cfg.velocity_radps, cfg.velocity_radps, cfg.effort_nm
-                )
-                limit = int((cfg.rotation_per_sweep_rad / cfg.velocity_radps * 3 + 1) / world.dt)
-                try:
-                    for _ in range(limit):
-                        turned = world.joint_position("bst_rot") - start
-                        if turned >= cfg.rotation_per_sweep_rad:
-                            break
-                        yield Feedback(
-                            "sweep",
-                            (i + turned / cfg.rotation_per_sweep_rad) / count,
-                            0.0,
-                            world.tubes[tube_id].rim_dust,
-                        )
-                    else:
-                        raise StepError(
-                            "TIMEOUT", "the bore sweeping tool did not complete a turn"
-                        )
-                finally:
-                    world.hold_joint("bst_rot")
-                self._move_dust(tube_id)
-                done += 1
-                yield from sha.move_z(below, "withdraw_brush")
-                yield Feedback("sweep", done / count, 0.0, world.tubes[tube_id].rim_dust)
-        tube = world.tubes[tube_id]
-        return SweepResult(
-            done, tube.rim_dust, tube.bore_dust, world.config.dust.insertion_force_n(tube.rim_dust)
+    def turn(self, tube_id: int, sweep: int, count: int) -> Operation[None]:
+        """Turn the brush once (sweep number `sweep` of `count`, for the progress)."""
+        world, mech, cfg = self.world, self.mech, self.world.config.bore_sweep_tool
+        start = mech.joint_position("bst_rot")
+        mech.command_joint(
+            "bst_rot", "velocity", cfg.velocity_radps, cfg.velocity_radps, cfg.effort_nm
         )
+        limit = int((cfg.rotation_per_sweep_rad / cfg.velocity_radps * 3 + 1) / world.dt)
+        try:
+            for _ in range(limit):
+                turned = mech.joint_position("bst_rot") - start
+                if turned >= cfg.rotation_per_sweep_rad:
+                    return
+                yield Feedback(
+                    "sweep",
+                    (sweep + turned / cfg.rotation_per_sweep_rad) / count,
+                    0.0,
+                    world.tubes[tube_id].rim_dust,
+                )
+            raise StepError(Code.TIMEOUT, "the bore sweeping tool did not complete a turn")
+        finally:
+            mech.hold_joint("bst_rot")
 
-    def _move_dust(self, tube_id: int) -> None:
-        from dataclasses import replace
-
+    def move_dust(self, tube_id: int) -> None:
+        """After a turn: a part of the rim dust (seeded jitter) goes deeper into the bore."""
         world, dust = self.world, self.world.config.dust
         tube = world.tubes[tube_id]
         fraction = dust.sweep_transfer_fraction + world.rng.uniform(
             -dust.sweep_transfer_jitter, dust.sweep_transfer_jitter
         )
         moved = tube.rim_dust * max(0.0, fraction)
-        world.set_tube(
-            replace(
-                tube, rim_dust=tube.rim_dust - moved, bore_dust=min(1.0, tube.bore_dust + moved)
-            )
+        world.update_tube(
+            tube_id, rim_dust=tube.rim_dust - moved, bore_dust=min(1.0, tube.bore_dust + moved)
         )
 
-    def _push_sample_clear(self, tube_id: int) -> None:
+    def push_sample_clear(self, tube_id: int) -> None:
         """The brush met the sample: slide the sample down below the brush's reach."""
         world, cfg = self.world, self.world.config.bore_sweep_tool
         tube = world.tubes[tube_id]
-        if tube_id not in world.core_bodies:
-            raise StepError("MOTION_FAILED", "the brush met an obstacle in an empty bore")
+        if not world.holds.has_core(tube_id):
+            raise StepError(Code.MOTION_FAILED, "the brush met an obstacle in an empty bore")
         deepest = world.config.tube.bore_depth_m - tube.sample_height_m
         world.move_core(tube_id, min(deepest, cfg.insertion_depth_m + 0.001))
+
+    def result(self, tube_id: int, sweeps_done: int) -> SweepResult:
+        """What the sweeps left: dust on the rim and in the bore, the predicted force."""
+        tube = self.world.tubes[tube_id]
+        predicted = self.world.config.dust.insertion_force_n(tube.rim_dust)
+        return SweepResult(sweeps_done, tube.rim_dust, tube.bore_dust, predicted)
 
 
 @dataclass(frozen=True)
@@ -208,18 +184,17 @@ class VolumeProbe(Device):
 
     def measure(self, tube_id: int) -> Operation[ProbeResult]:
         """Lower the probe until contact or full travel; retract it; report the height."""
-        world, cfg = self.world, self.world.config.volume_probe
-        rod = world.link_index["volume_probe_rod"]
+        world, mech, cfg = self.world, self.mech, self.world.config.volume_probe
         assembly = world.tube_assembly(tube_id)
         contact, travel = False, cfg.travel_m
         with self.operating():
-            world.command_joint(
+            mech.command_joint(
                 "volume_probe_z", "position", cfg.travel_m, cfg.velocity_mps, cfg.effort_n
             )
             try:
                 for _ in range(int((cfg.travel_m / cfg.velocity_mps * 2 + 2) / world.dt)):
-                    q = world.joint_position("volume_probe_z")
-                    force = sum(world.contacts_between(body, world.aca, rod) for body in assembly)
+                    q = mech.joint_position("volume_probe_z")
+                    force = world.force_between(assembly, "volume_probe_rod")
                     if force > cfg.contact_force_n:
                         contact, travel = True, q
                         break
@@ -227,7 +202,7 @@ class VolumeProbe(Device):
                         break
                     yield Feedback("probe", q / cfg.travel_m, force, q)
             finally:
-                world.command_joint(
+                mech.command_joint(
                     "volume_probe_z", "position", 0.0, cfg.velocity_mps, cfg.effort_n
                 )
             yield from world.wait_home(
@@ -239,77 +214,6 @@ class VolumeProbe(Device):
 
 
 @dataclass(frozen=True)
-class Image:
-    """An RGB image (height x width x 3, uint8) and what the camera estimated from it."""
-
-    rgb: np.ndarray
-    rim_dust_estimate: float
-    metres_per_pixel: float
-
-
-class CacheCam(Device):
-    """A camera looking down the bore of a tube engaged at the CacheCam station."""
-
-    name = "cachecam"
-
-    def capture(self) -> Operation[Image]:
-        """Expose (0.1 s of sim time) and render the image with PyBullet's TinyRenderer."""
-        world, cfg = self.world, self.world.config.cachecam
-        with self.operating():
-            yield from world.wait(0.1, "expose")
-            x, y = cfg.xy_m
-            eye = [x, y, cfg.engage_z_m + cfg.standoff_m]
-            view = world.p.computeViewMatrix(eye, [x, y, cfg.engage_z_m], [1, 0, 0])
-            proj = world.p.computeProjectionMatrixFOV(
-                cfg.field_of_view_deg, cfg.width_px / cfg.height_px, 0.005, 0.5
-            )
-            _, _, rgba, _, _ = world.p.getCameraImage(
-                cfg.width_px,
-                cfg.height_px,
-                view,
-                proj,
-                renderer=world.p.ER_TINY_RENDERER,
-                lightDirection=[0.3, 0.2, 1.0],
-                shadow=0,
-            )
-        rgb = (
-            np.asarray(rgba, dtype=np.uint8)
-            .reshape(cfg.height_px, cfg.width_px, 4)[:, :, :3]
-            .copy()
-        )
-        scale = (
-            2 * cfg.standoff_m * math.tan(math.radians(cfg.field_of_view_deg) / 2) / cfg.height_px
-        )
-        return Image(rgb, self.estimate_rim_dust(rgb, scale), scale)
-
-    def _rim_mask(self, height: int, width: int, metres_per_pixel: float) -> np.ndarray:
-        """Pixels that see the middle half of the rim of a tube at the focus plane."""
-        key = (height, width, metres_per_pixel)
-        if getattr(self, "_mask_key", None) != key:
-            tube = self.world.config.tube
-            yy, xx = np.mgrid[0:height, 0:width]
-            r = np.hypot(xx - (width - 1) / 2, yy - (height - 1) / 2) * metres_per_pixel
-            wall = tube.outer_radius_m - tube.bore_radius_m
-            self._mask = (r > tube.bore_radius_m + 0.25 * wall) & (
-                r < tube.outer_radius_m - 0.25 * wall
-            )
-            self._mask_key = key
-        return self._mask
-
-    def estimate_rim_dust(self, rgb: np.ndarray, metres_per_pixel: float) -> float:
-        """Rim dust coverage 0..1 from the red/green ratio of the rim annulus pixels."""
-        ring = self._rim_mask(rgb.shape[0], rgb.shape[1], metres_per_pixel)
-        pixels = rgb[ring].astype(float)
-        pixels = pixels[pixels[:, 1] > 10]
-        if len(pixels) == 0:
-            return 0.0
-        ratio = float(np.median(pixels[:, 0] / pixels[:, 1]))
-        c, u = CLEAN_RIM_RGB, DUST_RGB
-        dust = (ratio * c[1] - c[0]) / ((u[0] - c[0]) - ratio * (u[1] - c[1]))
-        return float(np.clip(dust, 0.0, 1.0))
-
-
-@dataclass(frozen=True)
 class DropResult:
     landed_on_end: bool
     tilt_rad: float
@@ -317,24 +221,19 @@ class DropResult:
 
 
 class DropPort(Device):
-    """Releases the held tube over the floor opening; it falls to the ground below."""
+    """The floor opening: a tube released above it falls to the ground below."""
 
     name = "drop_port"
 
-    def drop(self, sha: Sha) -> Operation[DropResult]:
-        """Open the gripper (with a seeded small tumble), wait for the tube to settle."""
+    def fall(self, tube_id: int) -> Operation[DropResult]:
+        """A just-released tube falls (with a seeded small tumble) and settles on the ground."""
         world, cfg = self.world, self.world.config.drop_port
         with self.operating():
-            tube_id = sha.release()
-            body = world.tube_bodies[tube_id]
-            start_z = world.tube_pose(tube_id)[0][2]
+            start_z = world.holds.tube_pose(tube_id)[0][2]
             spin = world.rng.uniform(-cfg.release_spin_radps, cfg.release_spin_radps, size=2)
-            world.p.resetBaseVelocity(body, [0, 0, 0], [float(spin[0]), float(spin[1]), 0.0])
-            from dataclasses import replace
-
-            world.set_tube(replace(world.tubes[tube_id], location=GROUND))
+            world.holds.spin_tube(tube_id, spin)
+            world.update_tube(tube_id, location=GROUND)
             yield from world.wait(cfg.settle_time_s, "fall")
-        pos, orn = world.tube_pose(tube_id)
-        axis = world.p.getMatrixFromQuaternion(orn)[6:9]
-        tilt = math.acos(max(-1.0, min(1.0, axis[2])))
-        return DropResult(tilt < cfg.on_end_tilt_rad, tilt, start_z - pos[2])
+        tilt = world.holds.tube_tilt(tube_id)
+        fall = start_z - world.holds.tube_pose(tube_id)[0][2]
+        return DropResult(tilt < cfg.on_end_tilt_rad, tilt, fall)

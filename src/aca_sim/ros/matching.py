@@ -23,7 +23,7 @@ import time
 import uuid
 from typing import Any
 
-from aca_sim.nodes.blocking import wait_future
+from aca_sim.ros.blocking import wait_future
 
 PROBE_ATTEMPT_S = 2.0  # s to wait for one probe's answer before sending another
 
@@ -94,7 +94,7 @@ async def await_action_matched(
     """The coroutine form of wait_action_matched for code running on `node`'s executor, with
     a probe `client` made by probe_client(); the number of probes sent. Raises
     waiting.Timeout after timeout_s, waiting.PeerLost when the server goes away."""
-    from aca_sim.nodes.waiting import Timeout, wait_for
+    from aca_sim.ros.waiting import Timeout, wait_for
 
     deadline = time.monotonic() + timeout_s
     attempts = 0

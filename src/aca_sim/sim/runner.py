@@ -1,4 +1,4 @@
-"""The physics thread: the only thread that touches the AcaWorld (and so PyBullet).
+"""The physics thread: the only thread that touches the Aca (and so PyBullet).
 
 Other threads submit operations (jobs) and calls; the thread applies them at step boundaries,
 advances every active job by one generator step per physics step, and reports feedback and
@@ -6,7 +6,7 @@ completion through callbacks that run on the physics thread (hand them to your e
 
 Modes: "fast" steps as fast as the CPU allows and only while some job is active, so the
 sim-time timeline of a sequence does not depend on machine load; "realtime" steps all the time,
-paced to the wall clock times real_time_factor.
+paced to the wall clock times real_time_factor. No ROS here.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from aca_sim.model.codes import Code
+from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.world import AcaWorld, Feedback, Operation
+from aca_sim.sim.operation import Feedback, Operation
 
 MODES = ("fast", "realtime")
 
@@ -51,29 +53,43 @@ class Job:
     started_s: float = 0.0
     cancel_requested: bool = False
     progress: float = 0.0
-    done: threading.Event = field(default_factory=threading.Event)
+
+
+def run_to_end(aca: Aca, operation: Operation) -> Outcome:
+    """Run an operation on this thread to its end, as the physics thread does (one generator
+    step per physics step, no step after the last), and say how it ended."""
+    started = aca.time_s
+    try:
+        value = aca.run(operation)
+    except StepError as error:
+        return Outcome("aborted", None, error, started, aca.time_s)
+    except Exception as exc:  # a simulator bug ends the step, as on the physics thread
+        error = StepError(Code.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+        return Outcome("aborted", None, error, started, aca.time_s)
+    return Outcome("succeeded", value, None, started, aca.time_s)
 
 
 class PhysicsRunner:
-    """Own an AcaWorld on a dedicated thread. Thread rules: submit(), cancel(), call() and
-    stop() may be called from any thread; callbacks run on the physics thread."""
+    """Own an Aca on a dedicated thread. Thread rules: submit(), cancel(), call() and stop()
+    may be called from any thread; callbacks (on_done, on_feedback, on_tick) run on the
+    physics thread."""
 
     def __init__(
         self,
-        world: AcaWorld,
+        aca: Aca,
         mode: str = "fast",
         real_time_factor: float = 1.0,
         tick_period_s: float = 0.01,
-        on_tick: Callable[[AcaWorld], None] | None = None,
+        on_tick: Callable[[Aca], None] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if real_time_factor <= 0:
             raise ValueError(f"real_time_factor must be > 0, got {real_time_factor}")
-        self.world = world
+        self.aca = aca
         self.mode = mode
         self.real_time_factor = real_time_factor
-        self.tick_every = max(1, round(tick_period_s / world.dt))
+        self.tick_every = max(1, round(tick_period_s / aca.dt))
         self.on_tick = on_tick
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._jobs: list[Job] = []
@@ -110,13 +126,13 @@ class PhysicsRunner:
         job.cancel_requested = True
         self._inbox.put(lambda: None)  # wake an idle loop
 
-    def call(self, fn: Callable[[AcaWorld], Any]) -> Future:
-        """Run fn(world) on the physics thread between steps; return a Future of its result."""
+    def call(self, fn: Callable[[Aca], Any]) -> Future:
+        """Run fn(aca) on the physics thread between steps; return a Future of its result."""
         future: Future = Future()
 
         def run() -> None:
             try:
-                future.set_result(fn(self.world))
+                future.set_result(fn(self.aca))
             except BaseException as exc:  # handed to the caller
                 future.set_exception(exc)
 
@@ -125,11 +141,12 @@ class PhysicsRunner:
 
     @property
     def busy(self) -> bool:
+        """True while a job is active."""
         return bool(self._jobs)
 
     # ------------------------------------------------------------------ physics thread
     def _start(self, job: Job) -> None:
-        job.started_s = self.world.time_s
+        job.started_s = self.aca.time_s
         self._jobs.append(job)
 
     def _cancel_all(self) -> None:
@@ -138,28 +155,27 @@ class PhysicsRunner:
 
     def _finish(self, job: Job, outcome: Outcome) -> None:
         self._jobs.remove(job)
-        job.done.set()
         job.on_done(outcome)
 
+    def _end(self, job: Job, status: str, value: Any = None, error: Any = None) -> None:
+        self._finish(job, Outcome(status, value, error, job.started_s, self.aca.time_s))
+
     def _advance(self, job: Job) -> None:
-        world = self.world
         if job.cancel_requested:
             job.operation.close()  # GeneratorExit inside: the procedure makes the hardware safe
-            self._finish(
-                job, Outcome("canceled", started_s=job.started_s, finished_s=world.time_s)
-            )
+            self._end(job, "canceled")
             return
         try:
             feedback = next(job.operation)
         except StopIteration as done:
-            self._finish(job, Outcome("succeeded", done.value, None, job.started_s, world.time_s))
+            self._end(job, "succeeded", done.value)
             return
         except StepError as error:
-            self._finish(job, Outcome("aborted", None, error, job.started_s, world.time_s))
+            self._end(job, "aborted", error=error)
             return
         except Exception as exc:  # a simulator bug must not kill the thread
-            error = StepError("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
-            self._finish(job, Outcome("aborted", None, error, job.started_s, world.time_s))
+            error = StepError(Code.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+            self._end(job, "aborted", error=error)
             return
         if feedback is not None and job.on_feedback is not None:
             job.progress = max(job.progress, feedback.progress)  # monotone for the client
@@ -180,29 +196,25 @@ class PhysicsRunner:
                 return
 
     def _loop(self) -> None:
-        world = self.world
-        wall0, sim0 = time.perf_counter(), world.time_s
+        aca = self.aca
+        wall0, sim0 = time.perf_counter(), aca.time_s
         while self._running:
             idle = not self._jobs and self.mode == "fast"
             self._drain(block=idle)
             if idle:
-                wall0, sim0 = time.perf_counter(), world.time_s
+                wall0, sim0 = time.perf_counter(), aca.time_s
                 continue
             for job in list(self._jobs):
                 self._advance(job)
             if not self._jobs and self.mode == "fast":
                 continue  # the last job ended at a step boundary: no extra step
-            world.step()
-            if self.on_tick is not None and world.step_count % self.tick_every == 0:
-                self.on_tick(world)
+            aca.step()
+            if self.on_tick is not None and aca.world.step_count % self.tick_every == 0:
+                self.on_tick(aca)
             if self.mode == "realtime":
-                ahead = (world.time_s - sim0) / self.real_time_factor - (
-                    time.perf_counter() - wall0
-                )
+                ahead = (aca.time_s - sim0) / self.real_time_factor - (time.perf_counter() - wall0)
                 if ahead > 0:
                     time.sleep(ahead)
         for job in list(self._jobs):
             job.operation.close()
-            self._finish(
-                job, Outcome("canceled", started_s=job.started_s, finished_s=world.time_s)
-            )
+            self._end(job, "canceled")

@@ -1,0 +1,116 @@
+"""The main job: a caching campaign over ROS, headless, in fast mode.
+
+run_campaign() starts the sim node and the sequencer in this process (one
+SingleThreadedExecutor, real DDS on a private domain, local-only discovery) and the MCAP
+recorder as a child process (it records every topic on the other core), runs the campaign
+through the sequencer's actions, and writes a run folder:
+
+- inventory.db: the durable inventory (tubes, dispensers, the whole step history)
+- recording.mcap: every topic (profile ros2, CDR; rosbag2 and Foxglove read it), sim-time stamps
+- manifest.json: seed, campaign, model config and its sha256, package versions, times
+- summary.md: one row per sample, and the campaign's sim and wall time
+- plots/insertion_force.png, plots/step_timeline.png, images/*.png (aca_sim.recording.report)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from aca_sim import __version__
+from aca_sim.caching.campaign import SampleOutcome, run_campaign_items, summary_table
+from aca_sim.caching.campaign_file import load_campaign
+from aca_sim.campaign.recorder_process import RecorderProcess
+
+RECORDED_BEFORE_START = ("/joint_states", "/aca/cachecam/image_raw", "/aca/tubes")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of aca_sim, Python and the packages a run depends on."""
+    names = ["ros-jazzy-rclpy", "ros-jazzy-rmw-fastrtps-cpp", "pybullet", "numpy", "mcap"]
+    found = {"aca_sim": __version__, "python": platform.python_version()}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def run_campaign(
+    seed: int,
+    run_dir: Path,
+    campaign: str = "default",
+    say: Callable[[str], None] = print,
+) -> list[SampleOutcome]:
+    """Run a campaign (a name in config/campaigns or a file) over ROS; write the run folder;
+    return one outcome per sample."""
+    from aca_sim.ros_env import claim_domain_id, ensure_local_discovery
+
+    items = load_campaign(campaign)
+    ensure_local_discovery()
+    if "ROS_DOMAIN_ID" not in os.environ:
+        os.environ["ROS_DOMAIN_ID"] = str(claim_domain_id())
+    import rclpy
+    from rclpy.node import Node
+    from rclpy.parameter import Parameter
+
+    from aca_sim.nodes.sequencer_node import SequencerNode
+    from aca_sim.nodes.sim_node import SimNode
+    from aca_sim.recording.report import write_report
+    from aca_sim.ros.sequencer_link import SequencerLink
+    from aca_sim.ros.spinning import BackgroundSpinner
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    wall0 = time.perf_counter()
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    sim = SimNode(context=context, parameter_overrides=[Parameter("seed", value=seed)])
+    sequencer = SequencerNode(
+        context=context,
+        parameter_overrides=[Parameter("inventory_path", value=str(run_dir / "inventory.db"))],
+    )
+    client = Node("campaign", context=context)
+    manifest: dict[str, Any] = {
+        "seed": seed,
+        "campaign": campaign,
+        "samples": [{**asdict(item), "kind": item.kind.value} for item in items],
+        "model_config": sim.model.source_path,
+        "model_config_sha256": sim.model.sha256,
+        "versions": package_versions(),
+        "ros_domain_id": int(os.environ["ROS_DOMAIN_ID"]),
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    release_limit_n = sim.model.seal_carousel.release_limit_n
+    recorder = RecorderProcess(run_dir / "recording.mcap", run_dir / "recorder.log")
+    try:
+        with BackgroundSpinner([sim, sequencer, client], context=context):
+            recorder.wait_subscribed(client, RECORDED_BEFORE_START)
+            link = SequencerLink(client)
+            link.wait_ready()
+            outcomes = run_campaign_items(items, link, say)
+    finally:
+        recorder_rc = recorder.stop()
+        sequencer.destroy_node()
+        sim.destroy_node()
+        client.destroy_node()
+        rclpy.try_shutdown(context=context)
+    report = write_report(run_dir, release_limit_n)
+    wall_s = time.perf_counter() - wall0
+    manifest.update(
+        finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        wall_s=round(wall_s, 1),
+        sim_s=round(sum(o.sim_s for o in outcomes), 3),
+        recorder_exit_code=recorder_rc,
+        report=report,
+    )
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (run_dir / "summary.md").write_text(summary_table(outcomes, seed, wall_s) + "\n")
+    return outcomes

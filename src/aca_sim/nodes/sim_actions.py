@@ -1,0 +1,98 @@
+"""The sim node's device action servers: one per device step of aca_sim.sim.step_table, with
+the ROS-only parts: which action type, what the feedback carries, which server preempts
+(move_arm), and the CacheCam image a capture publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rclpy.node import Node
+
+from aca_sim.ros.conversions import goal_fields, image_msg
+from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.interfaces import DEVICE_ACTIONS
+from aca_sim.ros.step_server import DeviceBook, StepServer
+from aca_sim.sim.aca import Aca
+from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.runner import Outcome, PhysicsRunner
+from aca_sim.sim.step_table import STEPS, start
+
+PREEMPTING = {"move_arm"}  # newest goal preempts; every other server rejects while busy
+CACHECAM_FRAME = "cachecam_optical_frame"
+
+
+def _force(message: Any, feedback: Feedback) -> None:
+    message.measured_force_n = float(feedback.force_n)
+
+
+def _core(message: Any, feedback: Feedback) -> None:
+    message.drag_n = float(feedback.force_n)
+    message.travel_m = float(feedback.value) if feedback.phase == "coring_bit_dropoff" else 0.0
+
+
+def _probe(message: Any, feedback: Feedback) -> None:
+    message.measured_force_n = float(feedback.force_n)
+    message.probe_travel_m = float(feedback.value) if feedback.phase == "probe" else 0.0
+
+
+def _sweep(message: Any, feedback: Feedback) -> None:
+    message.rim_dust = float(feedback.value) if feedback.phase == "sweep" else 0.0
+
+
+FEEDBACK: dict[str, Callable[[Any, Feedback], None] | None] = {
+    "move_arm": _force,
+    "retrieve_tube": _force,
+    "transfer_tube_to_bit": _force,
+    "core_sample": _core,
+    "receive_tube_from_bit": _force,
+    "assess_volume": _probe,
+    "capture_image": None,
+    "dispense_seal": _force,
+    "activate_seal": _force,
+    "sweep_bore": _sweep,
+    "store_tube": _force,
+    "drop_tube": None,
+}
+
+
+def _operation_for(action: str) -> Callable[[Aca, Any], Operation]:
+    def make(aca: Aca, goal: Any) -> Operation:
+        return start(aca, action, goal_fields(action, goal))
+
+    return make
+
+
+def device_servers(
+    node: Node,
+    bridge: ExecutorBridge,
+    runner: PhysicsRunner,
+    feedback_period_s: float,
+    publish_image: Callable[[Any], None],
+) -> list[StepServer]:
+    """One StepServer per device step, sharing one device book; publish_image(msg) is called
+    with each CacheCam image (executor thread)."""
+
+    def with_image(result: Any, image: Any, ended: Outcome) -> None:
+        if ended.status == "succeeded":
+            result.image = image_msg(image.rgb, ended.finished_s, CACHECAM_FRAME)
+            publish_image(result.image)
+
+    book = DeviceBook()
+    return [
+        StepServer(
+            node,
+            bridge,
+            runner,
+            book,
+            DEVICE_ACTIONS[action],
+            action,
+            _operation_for(action),
+            STEPS[action].needs,
+            FEEDBACK[action],
+            with_image if action == "capture_image" else None,
+            preempt=action in PREEMPTING,
+            feedback_period_s=feedback_period_s,
+        )
+        for action in STEPS
+    ]

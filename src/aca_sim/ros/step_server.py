@@ -1,0 +1,213 @@
+"""The action server of one device step, running the step on the physics thread.
+
+Goal policy: a goal is REJECTED while another goal holds any device it needs ("sha",
+"seal_carousel", "bit_carousel"); a server built with preempt=True (move_arm) instead lets a
+new goal replace its own running goal, which then ends ABORTED with error_code PREEMPTED.
+Cancel stops the devices at the next physics step and ends CANCELED. Every goal ends in
+exactly one explicit terminal state with error_code and error_msg; durations are sim time.
+
+Bookings: the goal callback only checks that the devices are free; the booking is made when
+the goal is accepted (rclpy's accepted callback, which it skips when it cannot send the goal
+response), keyed by the goal id, and released when that goal ends, whatever the ending. A
+goal whose acceptance response was lost therefore leaves no booking behind.
+
+Thread rules: callbacks run on the node's executor thread; the operation runs on the physics
+thread; feedback and completion come back through the ExecutorBridge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.node import Node
+from rclpy.task import Future
+
+from aca_sim.model.codes import Code
+from aca_sim.model.steps import StepOutcome
+from aca_sim.ros.conversions import fill_result
+from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.sim.aca import Aca
+from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.runner import Job, Outcome, PhysicsRunner
+from aca_sim.sim.step_table import outcome
+
+RESULT_KEEP_S = 24 * 3600  # wall s a result stays fetchable by goal id (a restarted
+# sequencer settles its cut-off step with it; rclpy's default keeps it 15 minutes)
+
+
+class DeviceBook:
+    """Which goal (by id) holds which device. Used only on the executor thread."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, bytes] = {}
+
+    def holders(self, needs: frozenset[str]) -> set[bytes]:
+        """Ids of the goals holding any of these devices."""
+        return {self._owners[d] for d in needs if d in self._owners}
+
+    def take(self, needs: frozenset[str], goal_id: bytes) -> None:
+        """Book the devices for a goal (a preempted goal's devices pass to it)."""
+        for device in needs:
+            self._owners[device] = goal_id
+
+    def release(self, goal_id: bytes) -> None:
+        """Free every device a goal holds."""
+        for device in [d for d, owner in self._owners.items() if owner == goal_id]:
+            del self._owners[device]
+
+    def held(self) -> dict[str, bytes]:
+        """Device -> goal id, for inspection."""
+        return dict(self._owners)
+
+
+class _Goal:
+    """Book-keeping of one executing goal."""
+
+    def __init__(self, refused: bool = False) -> None:
+        self.refused = refused  # accepted while its devices were busy: ends BUSY unrun
+        self.job: Job | None = None
+        self.preempted = False
+        self.last_phase = ""
+        self.next_feedback_s = 0.0
+
+
+class StepServer:
+    """An action server that runs a device step on the physics thread."""
+
+    def __init__(
+        self,
+        node: Node,
+        bridge: ExecutorBridge,
+        runner: PhysicsRunner,
+        book: DeviceBook,
+        action_type: Any,
+        name: str,
+        make_operation: Callable[[Aca, Any], Operation],
+        needs: frozenset[str],
+        fill_feedback: Callable[[Any, Feedback], None] | None = None,
+        on_result: Callable[[Any, Any, Outcome], None] | None = None,
+        preempt: bool = False,
+        feedback_period_s: float = 0.5,
+    ) -> None:
+        self.node, self.bridge, self.runner, self.book = node, bridge, runner, book
+        self.action_type, self.name, self.make_operation = action_type, name, make_operation
+        self.needs, self.fill_feedback, self.on_result = needs, fill_feedback, on_result
+        self.preempt, self.feedback_period_s = preempt, feedback_period_s
+        self._active: dict[bytes, _Goal] = {}
+        self.server = ActionServer(
+            node,
+            action_type,
+            name,
+            execute_callback=self._execute,
+            goal_callback=self._on_goal,
+            handle_accepted_callback=self._on_accepted,
+            cancel_callback=self._on_cancel,
+            result_timeout=RESULT_KEEP_S,
+        )
+
+    def destroy(self) -> None:
+        """Destroy the underlying action server."""
+        self.server.destroy()
+
+    # ------------------------------------------------------------------ goal policy
+    def _blocked(self) -> bool:
+        """True when another server's goal (or, without preemption, any goal) holds a device
+        this step needs."""
+        holders = self.book.holders(self.needs)
+        return bool(holders) and not (self.preempt and holders <= set(self._active))
+
+    def _on_goal(self, _request: Any) -> GoalResponse:
+        if self._blocked():
+            self.node.get_logger().info(
+                f"{self.name}: goal rejected, devices {sorted(self.needs)} busy"
+            )
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _on_accepted(self, goal_handle: Any) -> None:
+        """Book the devices for the accepted goal (preempting our own running goal), then
+        execute. rclpy runs this right after the goal callback with no other callback in
+        between, so the devices are still free; if they were not, the goal ends BUSY."""
+        key = bytes(goal_handle.goal_id.uuid)
+        busy = self._blocked()
+        if not busy:
+            for goal in self._active.values():
+                goal.preempted = True
+                if goal.job is not None:
+                    self.runner.cancel(goal.job)
+            self.book.take(self.needs, key)
+        self._active[key] = _Goal(refused=busy)
+        goal_handle.execute()
+
+    def _on_cancel(self, goal_handle: Any) -> CancelResponse:
+        goal = self._active.get(bytes(goal_handle.goal_id.uuid))
+        if goal is not None and goal.job is not None:
+            self.runner.cancel(goal.job)
+        return CancelResponse.ACCEPT
+
+    # ------------------------------------------------------------------ execution
+    async def _execute(self, goal_handle: Any) -> Any:
+        key = bytes(goal_handle.goal_id.uuid)
+        goal = self._active[key]
+        done = Future()
+        try:
+            if goal.refused:
+                return self._busy(goal_handle)
+            goal.job = self.runner.submit(
+                self.make_operation(self.runner.aca, goal_handle.request),
+                on_done=lambda ended: self.bridge.resolve(done, ended),
+                on_feedback=lambda fb: self._feedback(goal, goal_handle, fb),
+            )
+            if goal_handle.is_cancel_requested:
+                self.runner.cancel(goal.job)
+            ended: Outcome = await done
+        finally:
+            self._active.pop(key, None)
+            self.book.release(key)
+        return self._finish(goal_handle, goal, ended)
+
+    def _busy(self, goal_handle: Any) -> Any:
+        result = self.action_type.Result(
+            error_code=Code.BUSY.number, error_msg=f"devices {sorted(self.needs)} busy"
+        )
+        goal_handle.abort()
+        return result
+
+    def _feedback(self, goal: _Goal, goal_handle: Any, feedback: Feedback) -> None:
+        """Physics thread: pass on phase changes and one message per feedback period."""
+        now = self.runner.aca.time_s
+        if feedback.phase == goal.last_phase and now < goal.next_feedback_s:
+            return
+        goal.last_phase, goal.next_feedback_s = feedback.phase, now + self.feedback_period_s
+        message = self.action_type.Feedback(
+            phase=feedback.phase, progress=float(feedback.progress)
+        )
+        if self.fill_feedback is not None:
+            self.fill_feedback(message, feedback)
+        self.bridge.post(_publish_feedback, goal_handle, message)
+
+    def _finish(self, goal_handle: Any, goal: _Goal, ended: Outcome) -> Any:
+        step: StepOutcome = outcome(
+            self.name, ended.status, ended.value, ended.error, ended.duration_s, goal.preempted
+        )
+        result = fill_result(self.action_type.Result(), step)
+        if self.on_result is not None:
+            self.on_result(result, ended.value, ended)
+        if step.succeeded:
+            goal_handle.succeed()
+        elif step.canceled:
+            goal_handle.canceled()
+        else:
+            goal_handle.abort()
+        self.node.get_logger().info(
+            f"{self.name}: {ended.status} in {ended.duration_s:.1f} s sim "
+            f"({result.error_msg or 'ok'})"
+        )
+        return result
+
+
+def _publish_feedback(goal_handle: Any, message: Any) -> None:
+    if goal_handle.is_active:
+        goal_handle.publish_feedback(message)

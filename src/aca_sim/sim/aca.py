@@ -1,0 +1,148 @@
+"""Aca: the composition root of the simulator: the world, its devices, the named stations and
+the armed faults, built for a configuration and a seed.
+
+    aca = Aca.create(seed=7)
+    aca.run(procedures.retrieve_tube(aca, 5))
+
+Thread rule: an Aca belongs to one thread (the physics thread); nothing else calls into it.
+Time: sim time, advanced only by step().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+from aca_sim.model.records import HardwareState, whole_ns
+from aca_sim.sim import snapshot
+from aca_sim.sim.bit_carousel import BitCarousel
+from aca_sim.sim.cachecam import CacheCam
+from aca_sim.sim.config import ModelConfig, load_model_config
+from aca_sim.sim.device import Device
+from aca_sim.sim.faults import FaultArming
+from aca_sim.sim.layout import Station, station_table
+from aca_sim.sim.mechanism import ACA_JOINTS
+from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
+from aca_sim.sim.seal_carousel import SealCarousel
+from aca_sim.sim.sha import Sha
+from aca_sim.sim.stations import BoreSweepTool, DropPort, SealingStation, VolumeProbe
+from aca_sim.sim.world import World
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Devices:
+    """The device models of one ACA."""
+
+    sha: Sha
+    seal_carousel: SealCarousel
+    sealing_station: SealingStation
+    bore_sweep_tool: BoreSweepTool
+    volume_probe: VolumeProbe
+    cachecam: CacheCam
+    bit_carousel: BitCarousel
+    drop_port: DropPort
+
+    @classmethod
+    def build(cls, world: World) -> Devices:
+        """The device models of a world."""
+        return cls(
+            sha=Sha(world),
+            seal_carousel=SealCarousel(world),
+            sealing_station=SealingStation(world),
+            bore_sweep_tool=BoreSweepTool(world),
+            volume_probe=VolumeProbe(world),
+            cachecam=CacheCam(world),
+            bit_carousel=BitCarousel(world),
+            drop_port=DropPort(world),
+        )
+
+    def all(self) -> tuple[Device, ...]:
+        """Every device, in a fixed order."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+class Aca:
+    """The simulated Adaptive Caching Assembly."""
+
+    def __init__(self, client: BulletClient, config: ModelConfig | None = None, seed: int = 0):
+        self.config = config or load_model_config()
+        description = snapshot.initial_description(self.config, seed)
+        self.world = World(client, self.config, description)
+        self.faults = FaultArming(description["faults"])
+        self.stations: dict[str, Station] = station_table(self.config)
+        self.devices = Devices.build(self.world)
+        for device in self.devices.all():
+            device.on_rebuild()
+
+    @classmethod
+    def create(cls, gui: bool = False, config: ModelConfig | None = None, seed: int = 0) -> Aca:
+        """Connect a new PyBullet client (DIRECT, or GUI on request) and build the ACA."""
+        with c_stdout_silenced():
+            client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+        return cls(client, config, seed)
+
+    def close(self) -> None:
+        """Disconnect the PyBullet client."""
+        self.world.close()
+
+    @property
+    def dt(self) -> float:
+        """The physics time step, s."""
+        return self.world.dt
+
+    @property
+    def time_s(self) -> float:
+        """Sim time, s."""
+        return self.world.time_s
+
+    # ------------------------------------------------------------------ stepping
+    def step(self) -> None:
+        """Advance by one physics step (devices' kinematic updates first, then PyBullet)."""
+        for device in self.devices.all():
+            device.pre_step()
+        self.world.step()
+
+    def run(
+        self, operation: Operation[T], on_feedback: Callable[[Feedback], None] | None = None
+    ) -> T:
+        """Drive an operation to completion, stepping once per yield; return its result."""
+        while True:
+            try:
+                feedback = next(operation)
+            except StopIteration as done:
+                return done.value
+            if feedback is not None and on_feedback is not None:
+                on_feedback(feedback)
+            self.step()
+
+    # ------------------------------------------------------------------ whole state
+    def hardware_state(self, with_hash: bool = False) -> HardwareState:
+        """What the hardware shows now (records copied; the state hash on request: it
+        describes the whole world, a few ms)."""
+        world = self.world
+        return HardwareState(
+            sim_time_s=whole_ns(world.time_s),
+            held_tube_id=world.held_tube,
+            tubes=dict(world.tubes),
+            dispensers=dict(world.dispensers),
+            bit_slots=dict(world.bit_slots),
+            caching_halted=world.caching_halted,
+            joint_positions={name: world.mech.joint_position(name) for name in ACA_JOINTS},
+            state_hash=self.state_hash() if with_hash else "",
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """The whole state as plain JSON-able data (aca_sim.sim.snapshot)."""
+        return snapshot.describe(self.world, self.faults)
+
+    def restore(self, description: dict[str, Any]) -> None:
+        """Rebuild from describe() output; devices must be idle (StepError BUSY)."""
+        snapshot.restore(self.world, self.faults, self.devices.all(), description)
+
+    def state_hash(self) -> str:
+        """SHA-256 of the whole state (aca_sim.sim.snapshot.state_hash)."""
+        return snapshot.state_hash(self.describe())

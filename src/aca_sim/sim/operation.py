@@ -1,0 +1,46 @@
+"""Operations: generators that yield once per physics step and return a result.
+
+An Operation yields Feedback (or None) before every physics step its driver takes and returns
+its result; closing it (GeneratorExit) means cancel. The driver (Aca.run, the PhysicsRunner)
+steps the world between yields. Nothing here touches PyBullet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Progress of an operation: phase name, progress 0..1, force (N) and one more value."""
+
+    phase: str
+    progress: float
+    force_n: float = 0.0
+    value: float = 0.0
+
+
+Operation = Generator["Feedback | None", None, T]
+"""An operation yields once per physics step (Feedback or None) and returns its result."""
+
+
+def with_progress(operation: Operation[T], start: float, end: float) -> Generator[Any, Any, T]:
+    """Run an operation, re-mapping its feedback progress into [start, end]."""
+    try:
+        feedback = next(operation)
+        while True:
+            if feedback is not None:
+                feedback = Feedback(
+                    feedback.phase,
+                    start + (end - start) * feedback.progress,
+                    feedback.force_n,
+                    feedback.value,
+                )
+            sent = yield feedback
+            feedback = operation.send(sent)
+    except StopIteration as done:
+        return done.value

@@ -1,0 +1,148 @@
+"""The physics thread without ROS: jobs run at step boundaries, feedback is monotone, cancel
+stops at the next step, failures end the job (not the thread), calls run between steps, and
+a job on the thread gives the same outcome and timeline as running it in this thread."""
+
+import threading
+
+import pytest
+
+from aca_sim.model.codes import Code
+from aca_sim.sim import procedures as steps
+from aca_sim.sim.operation import Feedback
+from aca_sim.sim.runner import PhysicsRunner, run_to_end
+
+WAIT_S = 120.0
+
+
+class Recorder:
+    """Collects a job's feedback and outcome (both arrive on the physics thread)."""
+
+    def __init__(self) -> None:
+        self.feedback: list[Feedback] = []
+        self.outcome = None
+        self.threads: set[str] = set()
+        self.done = threading.Event()
+
+    def on_feedback(self, feedback: Feedback) -> None:
+        self.threads.add(threading.current_thread().name)
+        self.feedback.append(feedback)
+
+    def on_done(self, outcome) -> None:
+        self.threads.add(threading.current_thread().name)
+        self.outcome = outcome
+        self.done.set()
+
+    def wait(self):
+        assert self.done.wait(WAIT_S), "the job did not end"
+        return self.outcome
+
+
+def submit(runner, operation):
+    seen = Recorder()
+    seen.job = runner.submit(operation, seen.on_done, seen.on_feedback)
+    return seen
+
+
+@pytest.fixture
+def runner(aca):
+    r = PhysicsRunner(aca, mode="fast").start()
+    yield r
+    r.stop()
+
+
+def test_a_job_runs_on_the_physics_thread_with_monotone_feedback(runner, aca):
+    start = aca.time_s
+    seen = submit(runner, steps.retrieve_tube(aca, 4))
+    outcome = seen.wait()
+    assert outcome.status == "succeeded" and outcome.value.tube_id == 204
+    assert outcome.started_s == start and outcome.duration_s == pytest.approx(aca.time_s - start)
+    progress = [f.progress for f in seen.feedback]
+    assert progress == sorted(progress) and progress[-1] <= 1.0
+    assert seen.threads == {"physics"}
+
+
+def test_fast_mode_does_not_step_while_idle(runner, aca):
+    before = runner.call(lambda a: (a.time_s, a.world.step_count)).result(WAIT_S)
+    threading.Event().wait(0.3)
+    after = runner.call(lambda a: (a.time_s, a.world.step_count)).result(WAIT_S)
+    assert before == after
+
+
+def test_cancel_stops_the_job_at_the_next_step_and_leaves_the_arm_holding(runner, aca):
+    seen = submit(runner, steps.move_arm(aca, station="station_sealing", engage=True))
+    while len(seen.feedback) < 50:  # let it move
+        assert not seen.done.wait(0.01)
+
+    def cancel_now(a):  # on the physics thread, between two steps
+        runner.cancel(seen.job)
+        return a.world.step_count
+
+    canceled_at = runner.call(cancel_now).result(WAIT_S)
+    outcome = seen.wait()
+    assert outcome.status == "canceled" and outcome.error is None
+    stopped = runner.call(lambda a: a.world.step_count).result(WAIT_S)
+    assert stopped == canceled_at, "no step after the cancel"
+    held = runner.call(
+        lambda a: [
+            (a.world.mech.commands[j].target, a.world.mech.joint_position(j))
+            for j in ("sha_z", "sha_shoulder", "sha_elbow")
+        ]
+    ).result(WAIT_S)
+    for target, position in held:
+        assert target == pytest.approx(position, abs=2e-3), "each joint holds where it stopped"
+
+
+def test_a_failing_job_ends_aborted_and_the_thread_goes_on(runner, aca):
+    refused = submit(runner, steps.retrieve_tube(aca, 99)).wait()
+    assert refused.status == "aborted" and refused.error.code == Code.INVALID_GOAL
+    assert refused.duration_s == 0.0
+
+    def broken():
+        yield Feedback("about to fail", 0.1)
+        raise ZeroDivisionError("a simulator bug")
+
+    crashed = submit(runner, broken()).wait()
+    assert crashed.status == "aborted" and crashed.error.code == Code.INTERNAL_ERROR
+    assert "ZeroDivisionError: a simulator bug" in crashed.error.message
+    assert submit(runner, steps.retrieve_tube(aca, 3)).wait().status == "succeeded"
+
+
+def test_calls_run_between_steps_and_hand_back_results_and_errors(runner):
+    assert runner.call(lambda a: threading.current_thread().name).result(WAIT_S) == "physics"
+    with pytest.raises(KeyError):
+        runner.call(lambda a: a.world.tubes[999]).result(WAIT_S)
+
+
+def test_stop_cancels_the_running_job(aca):
+    runner = PhysicsRunner(aca, mode="fast").start()
+    seen = submit(runner, steps.move_arm(aca, station="station_bst"))
+    while not seen.feedback:
+        assert not seen.done.wait(0.01)
+    runner.stop()
+    assert seen.wait().status == "canceled"
+
+
+def test_the_thread_and_this_thread_give_the_same_outcome_and_timeline(aca, cored_snapshot):
+    aca.restore(cored_snapshot)
+    here = run_to_end(aca, steps.assess_volume(aca))
+    after_here = aca.state_hash()
+    aca.restore(cored_snapshot)
+    runner = PhysicsRunner(aca, mode="fast").start()
+    try:
+        there = submit(runner, steps.assess_volume(aca)).wait()
+        after_there = runner.call(lambda a: a.state_hash()).result(WAIT_S)
+    finally:
+        runner.stop()
+    assert (there.status, there.started_s, there.finished_s) == (
+        here.status,
+        here.started_s,
+        here.finished_s,
+    )
+    assert there.value == here.value and after_there == after_here
+
+
+def test_bad_mode_and_factor_are_refused(aca):
+    with pytest.raises(ValueError, match="mode must be one of"):
+        PhysicsRunner(aca, mode="slow")
+    with pytest.raises(ValueError, match="real_time_factor must be > 0"):
+        PhysicsRunner(aca, real_time_factor=0.0)
