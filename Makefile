@@ -11,13 +11,14 @@ PYTHON ?= python3
 # DDS discovery never leaves this machine unless the user asked for it.
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-IFACE_DIR     := interfaces/aca_interfaces
-IFACE_SOURCES := $(IFACE_DIR)/CMakeLists.txt $(IFACE_DIR)/package.xml \
-                 $(wildcard $(IFACE_DIR)/msg/*.msg $(IFACE_DIR)/srv/*.srv $(IFACE_DIR)/action/*.action)
+# Interface packages built into the venv: ours, and the subset of control_msgs that has no wheel.
+IFACE_SOURCES = interfaces/cmake/pypi_ros_python.cmake $(addprefix interfaces/$(1)/,CMakeLists.txt package.xml) \
+                $(wildcard interfaces/$(1)/msg/*.msg interfaces/$(1)/srv/*.srv interfaces/$(1)/action/*.action)
 
 STAMP_SYSTEM := $(BUILD)/.system-packages
 STAMP_DEPS   := $(VENV)/.stamp-requirements
 STAMP_IFACE  := $(VENV)/.stamp-aca-interfaces
+STAMP_CTRL   := $(VENV)/.stamp-control-msgs
 STAMP_PKG    := $(VENV)/.stamp-aca-sim
 
 .PHONY: help setup demo test lint bench clean
@@ -41,16 +42,27 @@ $(STAMP_DEPS): requirements.txt | $(STAMP_SYSTEM)
 	@touch $@
 
 # Interfaces: ament_cmake + rosidl, installed into the venv prefix (see ../shared/design/ros-from-pypi.md).
-$(STAMP_IFACE): $(STAMP_DEPS) $(IFACE_SOURCES)
-	@echo "building aca_interfaces (about 2 minutes the first time)"
-	AMENT_PREFIX_PATH=$(abspath $(VENV)) cmake -S $(IFACE_DIR) -B $(BUILD)/aca_interfaces \
+# build_interfaces(package): configure, build and install one interface package.
+define build_interfaces
+	@echo "building $(1) (a minute or two the first time)"
+	AMENT_PREFIX_PATH=$(abspath $(VENV)) cmake -S interfaces/$(1) -B $(BUILD)/$(1) \
 	  -DCMAKE_PREFIX_PATH=$(abspath $(VENV)) -DCMAKE_INSTALL_PREFIX=$(abspath $(VENV)) \
-	  -DPython3_EXECUTABLE=$(PY) -DACA_PYPI_ROS=ON -DBUILD_TESTING=OFF > $(BUILD)/aca_interfaces.log
-	AMENT_PREFIX_PATH=$(abspath $(VENV)) cmake --build $(BUILD)/aca_interfaces -j2 >> $(BUILD)/aca_interfaces.log
-	cmake --install $(BUILD)/aca_interfaces >> $(BUILD)/aca_interfaces.log
+	  -DPython3_EXECUTABLE=$(PY) -DACA_PYPI_ROS=ON -DBUILD_TESTING=OFF > $(BUILD)/$(1).log
+	AMENT_PREFIX_PATH=$(abspath $(VENV)) cmake --build $(BUILD)/$(1) -j2 >> $(BUILD)/$(1).log
+	cmake --install $(BUILD)/$(1) >> $(BUILD)/$(1).log
+endef
+
+$(STAMP_IFACE): $(STAMP_DEPS) $(call IFACE_SOURCES,aca_interfaces)
+	$(call build_interfaces,aca_interfaces)
 	@touch $@
 
-$(STAMP_PKG): $(STAMP_IFACE) setup.py setup.cfg package.xml scripts/install_ament_layout.py
+# control_msgs has no wheel: a subset, field for field as upstream (tests/ros/test_type_hashes.py),
+# kept out of colcon's way by its COLCON_IGNORE so it never shadows a real control_msgs.
+$(STAMP_CTRL): $(STAMP_DEPS) $(call IFACE_SOURCES,control_msgs)
+	$(call build_interfaces,control_msgs)
+	@touch $@
+
+$(STAMP_PKG): $(STAMP_IFACE) $(STAMP_CTRL) setup.py setup.cfg package.xml scripts/install_ament_layout.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2> >(grep -v "is ignored: it is neither" >&2)
 	$(PY) scripts/install_ament_layout.py
 	@touch $@
@@ -68,8 +80,8 @@ bench: $(STAMP_PKG)
 	$(PY) bench/run.py
 
 lint: $(STAMP_PKG)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff format --check src tests bench examples
 
 clean:
 	rm -rf $(VENV) $(BUILD) runs .pytest_cache .ruff_cache src/*.egg-info

@@ -21,8 +21,9 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.xml"))),
         (f"share/{PACKAGE}/urdf", sorted(glob("urdf/*.xacro"))),
-        (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml"))),
+        (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml") + glob("config/*.srdf"))),
         (f"share/{PACKAGE}/config/faults", sorted(glob("config/faults/*.yaml"))),
+        (f"share/{PACKAGE}/config/campaigns", sorted(glob("config/campaigns/*.yaml"))),
     ],
     entry_points={
         "console_scripts": [

@@ -3,7 +3,7 @@
 Prints the tables: raw PyBullet stepping of this world against Aca.step() (idle and
 while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
-(inventory_bench).
+(inventory_bench), and motion planning against bare OMPL and PyBullet (motion_bench).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import time
 
 import inventory_bench
+import motion_bench
 import ros_bench
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.aca import Aca
@@ -33,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="wall time per measurement")
     parser.add_argument("--goals", type=int, default=200, help="round trips per action server")
+    parser.add_argument("--plans", type=int, default=200, help="random planning queries")
     args = parser.parse_args()
     ros_bench.prepare()
     aca = Aca.create(seed=0)
@@ -89,6 +91,7 @@ def main() -> None:
     )
     print_rows("ROS (one process, SingleThreadedExecutor)", ros_bench.measure(args.goals))
     print_rows("inventory per step (WAL, synchronous=FULL)", inventory_bench.measure())
+    print_rows("motion planning and tracking (no ROS)", motion_bench.measure(args.plans))
 
 
 def print_rows(title: str, rows: list[tuple[str, float, str, float | None]]) -> None:
@@ -96,8 +99,15 @@ def print_rows(title: str, rows: list[tuple[str, float, str, float | None]]) -> 
     print()
     print(f"{title:<44}{'value':>10} {'unit':<5}{'ratio':>8}")
     for name, value, unit, ratio in rows:
-        ratio_text = "base" if ratio is None else f"{ratio:.2f}"
-        print(f"{name:<44}{value:>10.2f} {unit:<5}{ratio_text:>8}")
+        ratio_text = f"{'base':>8}" if ratio is None else _number(ratio, 8)
+        print(f"{name:<44}{_number(value, 10)} {unit:<5}{ratio_text}")
+
+
+def _number(value: float, width: int) -> str:
+    """Two decimals, or three significant digits for a small non-zero value."""
+    if value and abs(value) < 0.01:
+        return f"{value:>{width}.2e}"
+    return f"{value:>{width}.2f}"
 
 
 if __name__ == "__main__":

@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
         "RUN_DIR/recording.mcap (once the recorder has finished it).",
     )
     report.add_argument("run_dir", type=Path, help="a run folder")
+    srdf = sub.add_parser(
+        "srdf",
+        help="print the SRDF of a model configuration (config/aca.srdf is the default's)",
+        description="Write the semantic description (planning group, named states, disabled "
+        "collision pairs) that aca_sim.motion.semantic makes from a model configuration.",
+    )
+    srdf.add_argument(
+        "--model-config", type=Path, default=None, help="a model configuration YAML (default's)"
+    )
     return parser
 
 
@@ -134,8 +143,8 @@ def run_report(args: argparse.Namespace) -> int:
     if not (args.run_dir / "inventory.db").is_file():
         print(f"aca-sim report: {args.run_dir} has no inventory.db", file=sys.stderr)
         return 2
+    from aca_sim.model.config import load_model_config
     from aca_sim.recording.report import write_report
-    from aca_sim.sim.config import load_model_config
 
     limit = load_model_config().seal_carousel.release_limit_n
     print(write_report(args.run_dir, limit))
@@ -179,6 +188,19 @@ def run_main_job(args: argparse.Namespace) -> int:
     return 0 if all(o.sealed for o in outcomes) else 1
 
 
+def print_srdf(args: argparse.Namespace) -> int:
+    """`aca-sim srdf`: the SRDF text of a model configuration on stdout."""
+    from aca_sim.model.config import load_model_config
+    from aca_sim.motion.semantic import generate_srdf
+
+    path = args.model_config
+    if path is not None and not path.is_file():
+        print(f"aca-sim srdf: --model-config {path}: no such file", file=sys.stderr)
+        return 2
+    sys.stdout.write(generate_srdf(load_model_config(path)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `aca-sim` with argv (default: sys.argv[1:]) and return the exit code."""
     parser = build_parser()
@@ -189,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_launch(args)
     if args.command == "report":
         return run_report(args)
+    if args.command == "srdf":
+        return print_srdf(args)
     parser.print_help()
     return 0
 

@@ -56,15 +56,20 @@ class AcaClient:
         return self._clients[name]
 
     def start(
-        self, action_type: Any, name: str, timeout_s: float = WAIT_S, **goal: Any
+        self,
+        action_type: Any,
+        name: str,
+        timeout_s: float = WAIT_S,
+        goal_msg: Any = None,
+        **goal: Any,
     ) -> GoalRun:
-        """Send a goal; return once it was accepted or rejected (TimeoutError after
-        timeout_s without an answer)."""
+        """Send a goal (goal_msg, or one made of the keyword fields); return once it was
+        accepted or rejected (TimeoutError after timeout_s without an answer)."""
         run = GoalRun(accepted=False)
         handle = blocking.send_goal(
             self.node,
             self.action(action_type, name),
-            action_type.Goal(**goal),
+            goal_msg if goal_msg is not None else action_type.Goal(**goal),
             timeout_s,
             lambda m: run.feedback.append(m.feedback),
         )
@@ -76,9 +81,9 @@ class AcaClient:
         run.status, run.result = response.status, response.result
         return run
 
-    def send(self, action_type: Any, name: str, **goal: Any) -> GoalRun:
+    def send(self, action_type: Any, name: str, goal_msg: Any = None, **goal: Any) -> GoalRun:
         """Send a goal and wait for its result."""
-        run = self.start(action_type, name, **goal)
+        run = self.start(action_type, name, goal_msg=goal_msg, **goal)
         assert run.accepted, f"{name} goal rejected"
         return self.finish(run)
 

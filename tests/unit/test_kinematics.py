@@ -4,8 +4,8 @@ import math
 
 import pytest
 
+from aca_sim.model.layout import station_table
 from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, UnreachableError
-from aca_sim.sim.layout import station_table
 
 
 def test_fk_inverts_ik_for_every_station_and_both_elbows(aca):

@@ -2,7 +2,8 @@
 
 Layers, lowest first: model (the domain vocabulary) -> motion -> sim (PyBullet) and caching
 (the domain: inventory, sequences) -> recording, launching -> ros (plumbing) -> nodes ->
-campaign (applications) -> cli. Only ros, nodes and campaign import rclpy.
+campaign (applications) -> cli; moveit (the moveit_py-shaped client API) sits on ros. Only
+ros, moveit, nodes and campaign import rclpy.
 """
 
 import ast
@@ -24,13 +25,14 @@ FORBIDDEN = {
 }
 # The aca_sim packages (and top modules) each layer may import.
 ALLOWED = {
-    "model": {"model"},
-    "motion": {"model", "motion"},
+    "model": {"model", "paths"},
+    "motion": {"model", "motion", "paths"},
     "sim": {"model", "motion", "sim", "paths"},
     "caching": {"model", "caching", "paths"},
     "recording": {"model", "caching", "recording", "paths"},
     "launching": {"launching", "paths"},
     "ros": {"model", "motion", "sim", "caching", "ros", "ros_env", "paths"},
+    "moveit": {"model", "motion", "ros", "ros_env", "moveit", "paths"},
     "nodes": {
         "model",
         "motion",

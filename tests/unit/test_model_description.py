@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from aca_sim.sim.config import ConfigError, load_model_config
+from aca_sim.model.config import ConfigError, load_model_config
+from aca_sim.model.urdf import expand_xacro, urdf_file
 from aca_sim.sim.quiet import c_stdout_silenced, pybullet
-from aca_sim.sim.urdf import expand_xacro, urdf_file
 
 CONFIG = load_model_config()
 ACTUATED = {

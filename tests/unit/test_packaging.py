@@ -1,5 +1,6 @@
 """The package is usable the ROS way: ament index, xacro's $(find), executables, CLI."""
 
+import glob
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from aca_sim import __version__
 from aca_sim.cli import main
 
 PREFIX = Path(sys.prefix)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def ament_env():
@@ -68,3 +70,26 @@ def test_cli_names_a_bad_seed_and_a_used_run_folder(capsys, tmp_path):
     (tmp_path / "old.txt").write_text("x")
     assert main(["run", "--run-dir", str(tmp_path)]) == 2
     assert f"--run-dir {tmp_path} is not empty" in capsys.readouterr().err
+
+
+def test_setup_installs_every_share_file():
+    """Every file under config/, launch/ and urdf/ is in setup.py's data_files (a colcon
+    install has what the source tree has)."""
+    import ast
+
+    tree = ast.parse((ROOT / "setup.py").read_text())
+    patterns = [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "glob"
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    installed = {path for pattern in patterns for path in glob.glob(pattern, root_dir=ROOT)}
+    present = {
+        str(path.relative_to(ROOT))
+        for folder in ("config", "launch", "urdf")
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file()
+    }
+    assert present - installed == set()

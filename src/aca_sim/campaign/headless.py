@@ -19,12 +19,12 @@ from aca_sim.caching.campaign_file import load_campaign
 from aca_sim.caching.inventory import Inventory
 from aca_sim.caching.sequence_types import CacheRequest, RecoverRequest, SequenceResult
 from aca_sim.caching.sequencer import Sequencer
+from aca_sim.model.config import ModelConfig
 from aca_sim.model.records import HardwareState
 from aca_sim.model.steps import Step, StepOutcome
 from aca_sim.paths import share_path
 from aca_sim.sim import step_table
 from aca_sim.sim.aca import Aca
-from aca_sim.sim.config import ModelConfig
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.runner import run_to_end
 

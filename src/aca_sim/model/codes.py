@@ -53,6 +53,10 @@ class Code(str, Enum):
     ALREADY_ACTIVATED = "ALREADY_ACTIVATED"
     ACTIVATION_FAILED = "ACTIVATION_FAILED"
     TUBE_NOT_SEALED = "TUBE_NOT_SEALED"
+    UNKNOWN_NAMED_STATE = "UNKNOWN_NAMED_STATE"
+    START_IN_COLLISION = "START_IN_COLLISION"
+    GOAL_IN_COLLISION = "GOAL_IN_COLLISION"
+    NO_PATH = "NO_PATH"
 
     @property
     def number(self) -> int:
@@ -110,5 +114,9 @@ NUMBERS: dict[Code, int] = {
     Code.ALREADY_ACTIVATED: 36,
     Code.ACTIVATION_FAILED: 37,
     Code.TUBE_NOT_SEALED: 38,
+    Code.UNKNOWN_NAMED_STATE: 39,
+    Code.START_IN_COLLISION: 40,
+    Code.GOAL_IN_COLLISION: 41,
+    Code.NO_PATH: 42,
 }
 BY_NUMBER: dict[int, Code] = {n: code for code, n in NUMBERS.items()}

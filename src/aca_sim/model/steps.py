@@ -74,7 +74,7 @@ class StepOutcome:
 # error_msg, duration_s (and message-typed ones such as an image), with their defaults.
 # tests/unit/test_error_codes.py checks them against the .action files.
 RESULT_VALUES: dict[str, dict[str, Any]] = {
-    "move_arm": {"joint_positions": []},
+    "move_arm": {"joint_positions": [], "planning_time_s": 0.0},
     "retrieve_tube": {"tube_id": 0},
     "transfer_tube_to_bit": {"bit_slot": 0, "tube_id": 0},
     "core_sample": {"bit_slot": 0, "contact_travel_m": 0.0, "peak_drag_n": 0.0},

@@ -60,3 +60,41 @@ class ScaraKinematics:
         )
         shoulder = math.atan2(math.sin(shoulder), math.cos(shoulder))
         return JointPositions(z_top - self.tube_top_above_tool, shoulder, elbow)
+
+
+class Limits(NamedTuple):
+    """A joint's range (m or rad) and its speed limit (m/s or rad/s)."""
+
+    lower: float
+    upper: float
+    velocity: float
+
+
+@dataclass(frozen=True)
+class ArmKinematics:
+    """The SHA's kinematics within its joint limits (z, shoulder, elbow)."""
+
+    kin: ScaraKinematics
+    limits: tuple[Limits, Limits, Limits]
+
+    def violation(self, q: JointPositions) -> str | None:
+        """Describe the first joint outside its limits, or None."""
+        for name, value, lim in zip(ARM_JOINT_NAMES, q, self.limits, strict=True):
+            if not lim.lower - 1e-9 <= value <= lim.upper + 1e-9:
+                return f"{name}={value:.4f} outside [{lim.lower}, {lim.upper}]"
+        return None
+
+    def solve(self, x: float, y: float, z_top: float, preferred_sign: int = 1) -> JointPositions:
+        """Joint positions putting the tube top at (x, y, z_top), the preferred elbow branch
+        first and the other when it breaks a limit; UnreachableError naming why not."""
+        errors = []
+        for sign in (preferred_sign, -preferred_sign):
+            q = self.kin.inverse(x, y, z_top, sign)
+            violation = self.violation(q)
+            if violation is None:
+                return q
+            errors.append(violation)
+        raise UnreachableError(f"no IK branch within limits ({'; '.join(errors)})")
+
+
+ARM_JOINT_NAMES = ("sha_z", "sha_shoulder", "sha_elbow")

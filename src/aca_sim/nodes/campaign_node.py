@@ -26,11 +26,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from aca_sim.caching.campaign import run_campaign_items, summary_table
     from aca_sim.caching.campaign_file import load_campaign
+    from aca_sim.model.config import load_model_config
     from aca_sim.recording.report import write_report
     from aca_sim.ros.parameters import read_only_parameter
     from aca_sim.ros.sequencer_link import SequencerLink
     from aca_sim.ros.spinning import BackgroundSpinner
-    from aca_sim.sim.config import load_model_config
 
     rclpy.init(
         args=argv if argv is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO

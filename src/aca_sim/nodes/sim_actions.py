@@ -9,10 +9,11 @@ from typing import Any
 
 from rclpy.node import Node
 
+from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.conversions import goal_fields, image_msg
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
-from aca_sim.ros.step_server import DeviceBook, StepServer
+from aca_sim.ros.step_server import StepServer
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.runner import Outcome, PhysicsRunner
@@ -67,18 +68,18 @@ def device_servers(
     node: Node,
     bridge: ExecutorBridge,
     runner: PhysicsRunner,
+    book: DeviceBook,
     feedback_period_s: float,
     publish_image: Callable[[Any], None],
 ) -> list[StepServer]:
-    """One StepServer per device step, sharing one device book; publish_image(msg) is called
-    with each CacheCam image (executor thread)."""
+    """One StepServer per device step, sharing the device book (with the trajectory
+    controller); publish_image(msg) is called with each CacheCam image (executor thread)."""
 
     def with_image(result: Any, image: Any, ended: Outcome) -> None:
         if ended.status == "succeeded":
             result.image = image_msg(image.rgb, ended.finished_s, CACHECAM_FRAME)
             publish_image(result.image)
 
-    book = DeviceBook()
     return [
         StepServer(
             node,

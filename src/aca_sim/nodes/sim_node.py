@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aca_interfaces.msg import DispenserStateArray, TubeStateArray
-from aca_interfaces.srv import GetWorldState, InjectFault, ResetWorld, Snapshot
+from aca_interfaces.srv import GetWorldState, InjectFault, ResetWorld, SetObstacle, Snapshot
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
@@ -25,19 +25,22 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Header, String
 
 from aca_sim.model.codes import Code
+from aca_sim.model.config import ModelConfig, load_model_config
+from aca_sim.model.urdf import expand_xacro
 from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
 from aca_sim.ros import conversions
+from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
+from aca_sim.ros.trajectory_server import TrajectoryServer
 from aca_sim.sim.aca import Aca
-from aca_sim.sim.config import ModelConfig, load_model_config
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.mechanism import ACA_JOINTS
+from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
-from aca_sim.sim.urdf import expand_xacro
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ class SimNode(Node):
         self.create_service(
             InjectFault, "~/inject_fault", self._inject_fault, callback_group=services
         )
+        self.create_service(
+            SetObstacle, "~/set_obstacle", self._set_obstacle, callback_group=services
+        )
 
         self.runner = PhysicsRunner(
             self.aca,
@@ -115,8 +121,17 @@ class SimNode(Node):
             1.0 / self.params.publish_rate_hz,
             self._on_tick,
         )
+        book = DeviceBook()
         self.servers = device_servers(
-            self, self.bridge, self.runner, self.params.feedback_period_s, self.image_pub.publish
+            self,
+            self.bridge,
+            self.runner,
+            book,
+            self.params.feedback_period_s,
+            self.image_pub.publish,
+        )
+        self.servers.append(
+            TrajectoryServer(self, self.bridge, self.runner, book, self.aca.controller_config)
         )
         self._publish_state(self.aca)
         self.runner.start()
@@ -276,6 +291,28 @@ class SimNode(Node):
             response.success, response.message = False, error.message
             return response
         response.success, response.message = True, f"{armed} armed for the next coring"
+        return response
+
+    async def _set_obstacle(
+        self, request: SetObstacle.Request, response: SetObstacle.Response
+    ) -> SetObstacle.Response:
+        size = (request.size.x, request.size.y, request.size.z)
+        p, q = request.pose.position, request.pose.orientation
+
+        def change(aca: Aca) -> str:
+            if size == (0.0, 0.0, 0.0):
+                aca.world.obstacles.remove(request.name)
+                return f"removed obstacle {request.name!r}"
+            aca.world.obstacles.place(
+                checked(request.name, (p.x, p.y, p.z), (q.x, q.y, q.z, q.w), size)
+            )
+            return f"obstacle {request.name!r} placed"
+
+        try:
+            response.message = await self._on_physics(change)
+            response.success = True
+        except (KeyError, ValueError) as error:
+            response.success, response.message = False, str(error.args[0])
         return response
 
     @staticmethod

@@ -162,7 +162,17 @@ def goal_fields(action: str, goal: Any) -> dict[str, Any]:
         fields["contents"] = CORE_KINDS.get(kind, f"kind {kind}")
     if action == "move_arm":
         fields["joint_positions"] = tuple(fields["joint_positions"])
+        fields["pose_target"] = pose_target_of(fields["pose_target"])
     return fields
+
+
+def pose_target_of(pose: Any) -> tuple[str, tuple[float, ...], tuple[float, ...]] | None:
+    """A geometry_msgs/PoseStamped as (frame, xyz, quaternion xyzw); None when its frame_id
+    is empty (no pose target given)."""
+    if not pose.header.frame_id:
+        return None
+    p, q = pose.pose.position, pose.pose.orientation
+    return pose.header.frame_id, (p.x, p.y, p.z), (q.x, q.y, q.z, q.w)
 
 
 def code_of(number: int) -> Code:

@@ -20,46 +20,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.node import Node
 from rclpy.task import Future
 
 from aca_sim.model.codes import Code
 from aca_sim.model.steps import StepOutcome
+from aca_sim.ros.booked_server import BookedActionServer, DeviceBook, publish_feedback
 from aca_sim.ros.conversions import fill_result
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.runner import Job, Outcome, PhysicsRunner
 from aca_sim.sim.step_table import outcome
-
-RESULT_KEEP_S = 24 * 3600  # wall s a result stays fetchable by goal id (a restarted
-# sequencer settles its cut-off step with it; rclpy's default keeps it 15 minutes)
-
-
-class DeviceBook:
-    """Which goal (by id) holds which device. Used only on the executor thread."""
-
-    def __init__(self) -> None:
-        self._owners: dict[str, bytes] = {}
-
-    def holders(self, needs: frozenset[str]) -> set[bytes]:
-        """Ids of the goals holding any of these devices."""
-        return {self._owners[d] for d in needs if d in self._owners}
-
-    def take(self, needs: frozenset[str], goal_id: bytes) -> None:
-        """Book the devices for a goal (a preempted goal's devices pass to it)."""
-        for device in needs:
-            self._owners[device] = goal_id
-
-    def release(self, goal_id: bytes) -> None:
-        """Free every device a goal holds."""
-        for device in [d for d, owner in self._owners.items() if owner == goal_id]:
-            del self._owners[device]
-
-    def held(self) -> dict[str, bytes]:
-        """Device -> goal id, for inspection."""
-        return dict(self._owners)
 
 
 class _Goal:
@@ -73,7 +45,7 @@ class _Goal:
         self.next_feedback_s = 0.0
 
 
-class StepServer:
+class StepServer(BookedActionServer):
     """An action server that runs a device step on the physics thread."""
 
     def __init__(
@@ -91,25 +63,11 @@ class StepServer:
         preempt: bool = False,
         feedback_period_s: float = 0.5,
     ) -> None:
-        self.node, self.bridge, self.runner, self.book = node, bridge, runner, book
-        self.action_type, self.name, self.make_operation = action_type, name, make_operation
+        self.action_type, self.make_operation = action_type, make_operation
         self.needs, self.fill_feedback, self.on_result = needs, fill_feedback, on_result
         self.preempt, self.feedback_period_s = preempt, feedback_period_s
-        self._active: dict[bytes, _Goal] = {}
-        self.server = ActionServer(
-            node,
-            action_type,
-            name,
-            execute_callback=self._execute,
-            goal_callback=self._on_goal,
-            handle_accepted_callback=self._on_accepted,
-            cancel_callback=self._on_cancel,
-            result_timeout=RESULT_KEEP_S,
-        )
-
-    def destroy(self) -> None:
-        """Destroy the underlying action server."""
-        self.server.destroy()
+        self.busy_reason = f"devices {sorted(needs)} busy"
+        super().__init__(node, bridge, runner, book, action_type, name)
 
     # ------------------------------------------------------------------ goal policy
     def _blocked(self) -> bool:
@@ -117,14 +75,6 @@ class StepServer:
         this step needs."""
         holders = self.book.holders(self.needs)
         return bool(holders) and not (self.preempt and holders <= set(self._active))
-
-    def _on_goal(self, _request: Any) -> GoalResponse:
-        if self._blocked():
-            self.node.get_logger().info(
-                f"{self.name}: goal rejected, devices {sorted(self.needs)} busy"
-            )
-            return GoalResponse.REJECT
-        return GoalResponse.ACCEPT
 
     def _on_accepted(self, goal_handle: Any) -> None:
         """Book the devices for the accepted goal (preempting our own running goal), then
@@ -140,12 +90,6 @@ class StepServer:
             self.book.take(self.needs, key)
         self._active[key] = _Goal(refused=busy)
         goal_handle.execute()
-
-    def _on_cancel(self, goal_handle: Any) -> CancelResponse:
-        goal = self._active.get(bytes(goal_handle.goal_id.uuid))
-        if goal is not None and goal.job is not None:
-            self.runner.cancel(goal.job)
-        return CancelResponse.ACCEPT
 
     # ------------------------------------------------------------------ execution
     async def _execute(self, goal_handle: Any) -> Any:
@@ -186,7 +130,7 @@ class StepServer:
         )
         if self.fill_feedback is not None:
             self.fill_feedback(message, feedback)
-        self.bridge.post(_publish_feedback, goal_handle, message)
+        self.bridge.post(publish_feedback, goal_handle, message)
 
     def _finish(self, goal_handle: Any, goal: _Goal, ended: Outcome) -> Any:
         step: StepOutcome = outcome(
@@ -206,8 +150,3 @@ class StepServer:
             f"({result.error_msg or 'ok'})"
         )
         return result
-
-
-def _publish_feedback(goal_handle: Any, message: Any) -> None:
-    if goal_handle.is_active:
-        goal_handle.publish_feedback(message)

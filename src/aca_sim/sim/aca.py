@@ -14,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
+from aca_sim.model.config import ModelConfig, load_model_config
+from aca_sim.model.layout import Station, station_table
 from aca_sim.model.records import HardwareState, whole_ns
+from aca_sim.motion.arm_planner import ArmPlanner
+from aca_sim.motion.trajectory_goal import ControllerConfig
 from aca_sim.sim import snapshot
 from aca_sim.sim.bit_carousel import BitCarousel
 from aca_sim.sim.cachecam import CacheCam
-from aca_sim.sim.config import ModelConfig, load_model_config
 from aca_sim.sim.device import Device
 from aca_sim.sim.faults import FaultArming
-from aca_sim.sim.layout import Station, station_table
 from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
@@ -77,6 +79,23 @@ class Aca:
         self.devices = Devices.build(self.world)
         for device in self.devices.all():
             device.on_rebuild()
+        self._planner: ArmPlanner | None = None
+        self._controller: ControllerConfig | None = None
+
+    @property
+    def planner(self) -> ArmPlanner:
+        """The arm's motion planner for this configuration (built on first use, 0.2 s). Its
+        scene is updated from hardware_state() before each plan, never from the world."""
+        if self._planner is None:
+            self._planner = ArmPlanner.for_config(self.config)
+        return self._planner
+
+    @property
+    def controller_config(self) -> ControllerConfig:
+        """The SHA trajectory controller's parameters (config/sha_controller.yaml)."""
+        if self._controller is None:
+            self._controller = ControllerConfig.load()
+        return self._controller
 
     @classmethod
     def create(cls, gui: bool = False, config: ModelConfig | None = None, seed: int = 0) -> Aca:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from aca_sim.sim.config import ModelConfig
+from aca_sim.model.config import ModelConfig
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
 
 Pose = Sequence[Any]  # [position, orientation (x, y, z, w), linear velocity, angular velocity]

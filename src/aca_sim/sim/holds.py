@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from aca_sim.model.config import ModelConfig
 from aca_sim.sim import bodies
-from aca_sim.sim.config import ModelConfig
 from aca_sim.sim.mechanism import ANY_LINK, Mechanism
 from aca_sim.sim.quiet import BulletClient
 

@@ -29,12 +29,20 @@ ANY_LINK = -2  # in (body, link) pairs: every link of the body
 
 @dataclass(frozen=True)
 class JointCommand:
-    """The motor command a joint holds: "position", "velocity" or "force" control."""
+    """The motor command a joint holds: "position", "velocity" or "force" control. A
+    position command may carry a velocity feed-forward and a position gain (trajectory
+    tracking); None leaves PyBullet's defaults."""
 
     mode: str
     target: float
     max_velocity: float
     force: float
+    target_velocity: float | None = None
+    position_gain: float | None = None
+
+    def described(self) -> dict[str, Any]:
+        """As plain data, without the optional fields that are not set."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 class Mechanism:
@@ -84,7 +92,7 @@ class Mechanism:
                 name: list(self._p.getJointState(self.body, self.joint_index[name])[:2])
                 for name in ACA_JOINTS
             },
-            "commands": {name: asdict(cmd) for name, cmd in sorted(self.commands.items())},
+            "commands": {name: cmd.described() for name, cmd in sorted(self.commands.items())},
         }
 
     def apply_force_commands(self) -> None:
@@ -107,20 +115,47 @@ class Mechanism:
         """(position, velocity, applied effort) of every joint in ACA_JOINTS, in one call."""
         return [(s[0], s[1], s[3]) for s in self._p.getJointStates(self.body, self._indices)]
 
+    def positions_and_velocities(self, names: Sequence[str]) -> tuple[list[float], list[float]]:
+        """Positions and velocities of the named joints, in one call."""
+        indices = [self.joint_index[name] for name in names]
+        states = self._p.getJointStates(self.body, indices)
+        return [s[0] for s in states], [s[1] for s in states]
+
     def joint_position(self, name: str) -> float:
         """Position of an ACA joint (m or rad)."""
         return self._p.getJointState(self.body, self.joint_index[name])[0]
 
     def command_joint(
-        self, name: str, mode: str, target: float, max_velocity: float, force: float
+        self,
+        name: str,
+        mode: str,
+        target: float,
+        max_velocity: float,
+        force: float,
+        target_velocity: float | None = None,
+        position_gain: float | None = None,
     ) -> None:
         """Set and remember a joint's motor command: "position" or "velocity" control, or
-        "force" (motor off; `target` N or N m applied every step)."""
+        "force" (motor off; `target` N or N m applied every step). A position command with
+        target_velocity and position_gain tracks: the motor asks for target_velocity +
+        position_gain * (target - position) / dt, within max_velocity and force."""
         p, j = self._p, self.joint_index[name]
         self._force_joints.discard(name)
         if mode == "force":
             p.setJointMotorControl2(self.body, j, p.VELOCITY_CONTROL, targetVelocity=0, force=0)
             self._force_joints.add(name)
+        elif mode == "position" and position_gain is not None:
+            p.setJointMotorControl2(
+                self.body,
+                j,
+                p.POSITION_CONTROL,
+                targetPosition=target,
+                targetVelocity=target_velocity or 0.0,
+                positionGain=position_gain,
+                velocityGain=1.0,
+                maxVelocity=max_velocity,
+                force=force,
+            )
         elif mode == "position":
             p.setJointMotorControl2(
                 self.body,
@@ -136,7 +171,9 @@ class Mechanism:
             )
         else:
             raise ValueError(f"unknown joint command mode {mode!r}")
-        self.commands[name] = JointCommand(mode, target, max_velocity, force)
+        self.commands[name] = JointCommand(
+            mode, target, max_velocity, force, target_velocity, position_gain
+        )
 
     def hold_joint(self, name: str, position: float | None = None) -> None:
         """Hold a joint at `position` (default: where it is) with its full effort."""

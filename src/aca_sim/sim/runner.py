@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aca_sim.model.codes import Code
@@ -179,9 +179,7 @@ class PhysicsRunner:
             return
         if feedback is not None and job.on_feedback is not None:
             job.progress = max(job.progress, feedback.progress)  # monotone for the client
-            job.on_feedback(
-                Feedback(feedback.phase, job.progress, feedback.force_n, feedback.value)
-            )
+            job.on_feedback(replace(feedback, progress=job.progress))
 
     def _drain(self, block: bool) -> None:
         try:

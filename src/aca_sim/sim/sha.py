@@ -14,10 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from aca_sim.model.codes import Code
-from aca_sim.motion.kinematics import JointPositions, ScaraKinematics, UnreachableError
+from aca_sim.model.layout import Station
+from aca_sim.motion.kinematics import (
+    ArmKinematics,
+    JointPositions,
+    Limits,
+    ScaraKinematics,
+    UnreachableError,
+)
+from aca_sim.motion.semantic import semantic_model, station_state_name
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.layout import Station
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.world import World
 
@@ -45,6 +52,10 @@ class Sha(Device):
         self.cfg = cfg
         self.kin = ScaraKinematics(cfg.link1_m, cfg.link2_m, cfg.tube_top_above_tool_m)
         self.limits = (cfg.z, cfg.shoulder, cfg.elbow)
+        self.arm = ArmKinematics(
+            self.kin, tuple(Limits(j.lower, j.upper, j.velocity) for j in self.limits)
+        )
+        self.semantic = semantic_model(world.config)
 
     # ------------------------------------------------------------------ state
     def joint_positions(self) -> JointPositions:
@@ -65,29 +76,29 @@ class Sha(Device):
         """Contact force on the arm and its tube from outside, in any direction, N."""
         return self.world.contact_force(*self._sensed(), axial=False)
 
+    def guard_contact(self, limit_n: float, phase: str) -> float:
+        """The contact force on the arm and its tube (N); StepError MOTION_FAILED naming the
+        phase when it is above limit_n (the arm ran into something)."""
+        force = self.collision_force()
+        if force > limit_n:
+            raise StepError(
+                Code.MOTION_FAILED,
+                f"unexpected contact of {force:.1f} N during {phase}",
+                force_n=force,
+            )
+        return force
+
     def station_joints(self, station: Station, z_top: float | None = None) -> JointPositions:
         """Joint positions putting the tube top at a station (default height: engaged)."""
         z = station.engage_z if z_top is None else z_top
-        errors = []
-        for sign in (station.elbow_sign, -station.elbow_sign):
-            try:
-                q = self.kin.inverse(station.x, station.y, z, sign)
-            except UnreachableError as exc:
-                raise StepError(Code.UNREACHABLE, f"{station.name}: {exc}") from exc
-            violation = self.limit_violation(q)
-            if violation is None:
-                return q
-            errors.append(violation)
-        raise StepError(
-            Code.UNREACHABLE, f"{station.name}: no IK branch within limits ({'; '.join(errors)})"
-        )
+        try:
+            return self.arm.solve(station.x, station.y, z, station.elbow_sign)
+        except UnreachableError as exc:
+            raise StepError(Code.UNREACHABLE, f"{station.name}: {exc}") from exc
 
     def limit_violation(self, q: JointPositions) -> str | None:
         """Describe the first joint outside its limits, or None."""
-        for name, value, lim in zip(SHA_JOINTS, q, self.limits, strict=True):
-            if not lim.lower - 1e-9 <= value <= lim.upper + 1e-9:
-                return f"{name}={value:.4f} outside [{lim.lower}, {lim.upper}]"
-        return None
+        return self.arm.violation(q)
 
     # ------------------------------------------------------------------ motion
     def hold(self) -> None:
@@ -126,13 +137,7 @@ class Sha(Device):
                 now = np.array(self.joint_positions())
                 remaining = float(np.max(np.abs(goal - now) / tolerances))
                 progress = max(progress, min(1.0, 1.0 - remaining / span))
-                force = self.collision_force()
-                if force > guard:
-                    raise StepError(
-                        Code.MOTION_FAILED,
-                        f"unexpected contact of {force:.1f} N during {phase}",
-                        force_n=force,
-                    )
+                force = self.guard_contact(guard, phase)
                 if np.all(np.abs(goal - now) <= tolerances):
                     return JointPositions(*now)
                 yield Feedback(phase, progress, force, float(now[0]))
@@ -208,22 +213,39 @@ class Sha(Device):
             self.hold()
         return force
 
+    def transit_joints(self, station: Station) -> JointPositions:
+        """The named state at the transit height under a station (the SRDF's, as the
+        planner's); StepError UNREACHABLE when the model has none for it."""
+        try:
+            return self.semantic.state(station_state_name(station.name))
+        except KeyError:
+            raise StepError(
+                Code.UNREACHABLE, f"{station.name}: no named state at the transit height"
+            ) from None
+
     def go_to_station(
         self, station: Station, engage: bool, force_limit_n: float | None = None
     ) -> Operation[GuardResult | None]:
         """Transit policy: retract Z to the transit height, move in the plane, then (engage)
         a guarded Z move up to the station's engaged height."""
-        transit_top = self.cfg.transit_z_m + self.cfg.tube_top_above_tool_m
-        at_transit = self.station_joints(station, transit_top)
+        at_transit = self.transit_joints(station)
         q = self.joint_positions()
         if abs(q.z - self.cfg.transit_z_m) > self.cfg.position_tolerance_m:
             yield from self.move_z(self.cfg.transit_z_m, "retract")
         yield from self.move_joints(at_transit, "transit")
         if not engage:
             return None
+        return (yield from self.approach(station, force_limit_n))
+
+    def approach(
+        self, station: Station, force_limit_n: float | None = None
+    ) -> Operation[GuardResult]:
+        """From the transit height under a station, the final Z move to its engaged height:
+        guarded (stops when the load cell reaches force_limit_n, default from config), or a
+        plain move down for a station below the transit plane (the drop port)."""
         engaged = self.station_joints(station)
         limit = self.cfg.guard_force_n if force_limit_n is None else force_limit_n
-        if engaged.z < at_transit.z:  # the drop port is below the transit plane
+        if engaged.z < self.joint_positions().z:
             yield from self.move_z(engaged.z, "lower")
             return GuardResult(False, self.measured_force(), engaged.z)
         return (yield from self.guarded_z(engaged.z, limit, "engage"))

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from aca_sim.model.codes import Code
+from aca_sim.model.config import ModelConfig
 from aca_sim.model.kinds import BitType, Contents, TubeKind
 from aca_sim.model.locations import Location
 from aca_sim.model.records import Dispenser, Tube
 from aca_sim.motion.kinematics import ScaraKinematics
-from aca_sim.sim.config import ModelConfig
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming

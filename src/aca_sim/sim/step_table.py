@@ -37,7 +37,12 @@ class StepProcedure:
 
 STEPS: dict[str, StepProcedure] = {
     "move_arm": StepProcedure(
-        procedures.move_arm, SHA, lambda q: {"joint_positions": [float(v) for v in q]}
+        procedures.move_arm,
+        SHA,
+        lambda r: {
+            "joint_positions": [float(v) for v in r.joint_positions],
+            "planning_time_s": float(r.planning_time_s),
+        },
     ),
     "retrieve_tube": StepProcedure(
         procedures.retrieve_tube, SHA, lambda r: {"tube_id": r.tube_id}

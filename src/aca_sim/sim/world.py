@@ -23,17 +23,18 @@ from typing import Any
 
 import numpy as np
 
+from aca_sim.model.config import ModelConfig
 from aca_sim.model.kinds import BitType, Contents, SealState, TubeKind
 from aca_sim.model.locations import GRIPPER, Location
 from aca_sim.model.records import BitSlot, Dispenser, Tube
+from aca_sim.model.urdf import urdf_file
 from aca_sim.sim import bodies
-from aca_sim.sim.config import ModelConfig
 from aca_sim.sim.holds import BodyLinks, Holds
 from aca_sim.sim.mechanism import ANY_LINK, Mechanism
+from aca_sim.sim.obstacles import Obstacles
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
 from aca_sim.sim.tube_codec import tube_from_dict, tube_to_dict
-from aca_sim.sim.urdf import urdf_file
 
 
 class World:
@@ -112,6 +113,7 @@ class World:
                 holds.park_seal(seal["seal_id"])
         for pebble in desc["pebbles"]:
             holds.add_pebble(pebble["bit_slot"], pebble["pose"])
+        self.obstacles = Obstacles(p, desc.get("obstacles", ()))
 
     def describe(self) -> dict[str, Any]:
         """The world's whole state as plain JSON-able data (what rebuild() takes)."""
@@ -130,6 +132,7 @@ class World:
                 for s in sorted(self._bit_slots)
             ],
             **self.holds.describe(),
+            **({"obstacles": obstacles} if (obstacles := self.obstacles.describe()) else {}),
         }
 
     # ------------------------------------------------------------------ time

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import xacro
 
+from aca_sim.model.config import ModelConfig
 from aca_sim.paths import share_path
 
 
@@ -17,6 +18,16 @@ def expand_xacro(name: str, config_path: str | Path, **args: str) -> str:
     mappings = {"config": str(config_path), **args}
     document = xacro.process_file(str(share_path("urdf", name)), mappings=mappings)
     return document.toprettyxml(indent="  ")
+
+
+def aca_urdf_text(config: ModelConfig) -> str:
+    """The ACA's URDF for a model configuration (expanded once per configuration)."""
+    return _aca_urdf_text(config.source_path, config.sha256)
+
+
+@lru_cache(maxsize=8)
+def _aca_urdf_text(source_path: str, _sha256: str) -> str:
+    return expand_xacro("aca.urdf.xacro", source_path)
 
 
 @lru_cache(maxsize=16)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aca_sim.sim.config import ModelConfig
+from aca_sim.model.config import ModelConfig
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,106 @@
+"""What the sim node's action servers share: the device book (which goal holds which
+device), an action server whose goals run on the physics thread with that book, and
+publishing feedback from the executor thread.
+
+Thread rules: everything here runs on the node's executor thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.node import Node
+
+from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.sim.runner import PhysicsRunner
+
+RESULT_KEEP_S = 24 * 3600  # wall s a result stays fetchable by goal id (a restarted
+# sequencer settles its cut-off step with it; rclpy's default keeps it 15 minutes)
+
+
+class DeviceBook:
+    """Which goal (by id) holds which device. Used only on the executor thread."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, bytes] = {}
+
+    def holders(self, needs: frozenset[str]) -> set[bytes]:
+        """Ids of the goals holding any of these devices."""
+        return {self._owners[d] for d in needs if d in self._owners}
+
+    def take(self, needs: frozenset[str], goal_id: bytes) -> None:
+        """Book the devices for a goal (a preempted goal's devices pass to it)."""
+        for device in needs:
+            self._owners[device] = goal_id
+
+    def release(self, goal_id: bytes) -> None:
+        """Free every device a goal holds."""
+        for device in [d for d, owner in self._owners.items() if owner == goal_id]:
+            del self._owners[device]
+
+    def held(self) -> dict[str, bytes]:
+        """Device -> goal id, for inspection."""
+        return dict(self._owners)
+
+
+class BookedActionServer:
+    """An rclpy ActionServer wired to a subclass's _execute, _blocked and _on_accepted: a
+    goal is rejected while _blocked() (saying busy_reason); goals in self._active (objects
+    with a `job`) are canceled on the physics thread."""
+
+    busy_reason = "busy"
+
+    def __init__(
+        self,
+        node: Node,
+        bridge: ExecutorBridge,
+        runner: PhysicsRunner,
+        book: DeviceBook,
+        action_type: Any,
+        name: str,
+    ) -> None:
+        self.node, self.bridge, self.runner, self.book = node, bridge, runner, book
+        self.name = name
+        self._active: dict[bytes, Any] = {}
+        self.server = ActionServer(
+            node,
+            action_type,
+            name,
+            execute_callback=self._execute,
+            goal_callback=self._on_goal,
+            handle_accepted_callback=self._on_accepted,
+            cancel_callback=self._on_cancel,
+            result_timeout=RESULT_KEEP_S,
+        )
+
+    def destroy(self) -> None:
+        """Destroy the underlying action server."""
+        self.server.destroy()
+
+    def _on_cancel(self, goal_handle: Any) -> CancelResponse:
+        goal = self._active.get(bytes(goal_handle.goal_id.uuid))
+        if goal is not None and goal.job is not None:
+            self.runner.cancel(goal.job)
+        return CancelResponse.ACCEPT
+
+    async def _execute(self, goal_handle: Any) -> Any:
+        raise NotImplementedError
+
+    def _on_goal(self, _request: Any) -> GoalResponse:
+        if self._blocked():
+            self.node.get_logger().info(f"{self.name}: goal rejected, {self.busy_reason}")
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _blocked(self) -> bool:
+        raise NotImplementedError
+
+    def _on_accepted(self, goal_handle: Any) -> None:
+        raise NotImplementedError
+
+
+def publish_feedback(goal_handle: Any, message: Any) -> None:
+    """Publish an action feedback message while its goal is still active."""
+    if goal_handle.is_active:
+        goal_handle.publish_feedback(message)

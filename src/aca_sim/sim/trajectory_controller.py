@@ -1,0 +1,141 @@
+"""The SHA's joint trajectory controller in the simulator, with the semantics that
+ros2_controllers' joint_trajectory_controller documents for control_msgs/FollowJointTrajectory:
+
+- validation: joint names (known, none twice, all of them: no partial goals), a non-empty
+  trajectory, strictly increasing time_from_start, sizes of positions / velocities /
+  accelerations, positions and velocities within the joint limits, no multi-DOF joints, a
+  header stamp whose trajectory does not end in the past; each failure has its error code
+  (INVALID_JOINTS, INVALID_GOAL, OLD_HEADER_TIMESTAMP) and a message naming the value
+  (the rules: aca_sim.motion.trajectory_goal);
+- interpolation from the state the goal found (aca_sim.motion.joint_trajectory);
+- path tolerances while the trajectory runs, goal tolerances after its end within
+  goal_time_tolerance (0 in a goal: the controller's default; -1: no limit); a violation
+  holds the arm where it is and ends with PATH_TOLERANCE_VIOLATED or GOAL_TOLERANCE_VIOLATED;
+- closing the operation (cancel, preemption) holds the arm where it is.
+
+The simulated servo: each physics step every joint's motor asks for the step's mean desired
+velocity plus position_gain * (desired - actual) / dt, within its velocity and effort limits
+(so an obstacle stops the arm, and the error grows until the path tolerance trips).
+
+No ROS here (aca_sim.ros.trajectory_server converts messages). Thread rule: physics thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from aca_sim.motion.joint_trajectory import SampledTrajectory
+from aca_sim.motion.trajectory_goal import (
+    ControllerConfig,
+    FollowError,
+    FollowGoal,
+    FollowResult,
+    goal_tolerances,
+    validate,
+    verdict,
+)
+from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.sha import SHA_JOINTS, Sha
+
+
+@dataclass(frozen=True)
+class TrackingFeedback(Feedback):
+    """Feedback of a followed trajectory: controller joint order; desired, actual and error
+    as (positions, velocities); t_s is the time from the trajectory's start."""
+
+    joint_names: tuple[str, ...] = ()
+    desired: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+    actual: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+    error: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+    t_s: float = 0.0
+
+
+# ---------------------------------------------------------------------- following
+def follow(
+    sha: Sha,
+    goal: FollowGoal,
+    config: ControllerConfig,
+    guard_force_n: float | None = None,
+    phase: str = "follow",
+) -> Operation[FollowResult]:
+    """Follow a goal's trajectory with the SHA; the result says how it ended (every
+    controller outcome is a result, not an exception). With guard_force_n, a contact force
+    that rises that much above the start's raises StepError MOTION_FAILED (the caching
+    steps' guard; the ROS controller has none, as ros2_controllers' has none). It yields a
+    TrackingFeedback at the controller's feedback rate and None on the steps between."""
+    world, mech = sha.world, sha.mech
+    try:
+        command = validate(config, goal, world.time_s, sha.limits)
+        tolerances = goal_tolerances(config, goal)
+    except FollowError as error:
+        return FollowResult(error.code, error.message, tuple(sha.joint_positions()))
+    guard = None if guard_force_n is None else guard_force_n + sha.collision_force()
+    start_s = command.start_stamp_s or world.time_s
+    q, v = _measured(sha)
+    trajectory = SampledTrajectory(command, q, v)
+    end_s, dt = trajectory.end_s, world.dt
+    feedback_every = max(1, round(1.0 / (config.feedback_rate_hz * dt)))
+    previous_v = v
+    try:
+        for step in itertools.count():
+            t = world.time_s - start_s
+            q, v = _measured(sha)
+            desired_q, desired_v, desired_a = trajectory.sample(t)
+            if guard is not None:
+                sha.guard_contact(guard, phase)
+            acceleration = (v - previous_v) / dt
+            previous_v = v
+            ended = verdict(
+                config.joints,
+                t,
+                end_s,
+                tolerances,
+                (desired_q - q, desired_v - v, desired_a - acceleration),
+                (v, acceleration),
+            )
+            if ended is not None:
+                if not ended.succeeded:
+                    sha.hold()
+                return FollowResult(ended.code, ended.message, tuple(float(x) for x in q))
+            # Discrete feed-forward: the step's mean desired velocity, so that a joint on
+            # track stays on track; position_gain pulls an error back (x (1 - gain) a step).
+            feed_forward = (trajectory.sample(t + dt)[0] - desired_q) / dt
+            for name, limit, target, speed in zip(
+                config.joints, sha.limits, desired_q, feed_forward, strict=True
+            ):
+                mech.command_joint(
+                    name,
+                    "position",
+                    float(target),
+                    limit.velocity * config.velocity_margin,
+                    limit.effort,
+                    float(speed),
+                    config.position_gain,
+                )
+            if step % feedback_every:
+                yield None
+                continue
+            yield TrackingFeedback(
+                phase,
+                min(1.0, max(0.0, t / end_s)) if end_s > 0 else 1.0,
+                joint_names=config.joints,
+                desired=(_floats(desired_q), _floats(desired_v)),
+                actual=(_floats(q), _floats(v)),
+                error=(_floats(desired_q - q), _floats(desired_v - v)),
+                t_s=t,
+            )
+    except BaseException:
+        sha.hold()
+        raise
+
+
+def _measured(sha: Sha) -> tuple[np.ndarray, np.ndarray]:
+    positions, velocities = sha.mech.positions_and_velocities(SHA_JOINTS)
+    return np.array(positions), np.array(velocities)
+
+
+def _floats(values: np.ndarray) -> tuple[float, ...]:
+    return tuple(float(x) for x in values)

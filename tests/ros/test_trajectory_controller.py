@@ -1,0 +1,221 @@
+"""The SHA's FollowJointTrajectory controller over real DDS, with real physics: validation
+codes, tracking and feedback, a path tolerance violation on an obstacle, goal tolerance,
+preemption, cancel, and the device booking it shares with the caching steps."""
+
+import math
+import time
+
+from aca_client import WAIT_S
+from aca_interfaces.action import MoveArm
+from aca_interfaces.srv import SetObstacle
+from action_msgs.msg import GoalStatus
+from control_msgs.action import FollowJointTrajectory
+from geometry_msgs.msg import Point, Pose, Vector3
+
+from aca_sim.motion.arm_planner import ArmPlanner, NamedGoal, PlanParameters
+from aca_sim.motion.joint_trajectory import JointPoint, JointTrajectoryCommand, command_from
+from aca_sim.motion.trajectory_goal import JointTolerance
+from aca_sim.ros import blocking
+from aca_sim.ros.trajectory_codec import goal_msg
+
+FJT = FollowJointTrajectory
+NAME = "sha_controller/follow_joint_trajectory"
+JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
+Result = FJT.Result
+
+
+def arm(client):
+    state = client.state()
+    positions = dict(zip(state.joint_names, state.joint_positions, strict=True))
+    return tuple(positions[j] for j in JOINTS)
+
+
+def goal_of(names, points, stamp=0.0, **tolerances):
+    """A goal from (time s, positions) pairs."""
+    command = JointTrajectoryCommand(
+        tuple(names), tuple(JointPoint(t, tuple(q)) for t, q in points), stamp
+    )
+    return goal_msg(command, **tolerances)
+
+
+def shifted(q, dz=0.0, ds=0.0, de=0.0):
+    return (q[0] + dz, q[1] + ds, q[2] + de)
+
+
+def aborted(run, code, named):
+    assert run.status == GoalStatus.STATUS_ABORTED, run.result.error_string
+    assert run.result.error_code == code, run.result.error_string
+    assert named in run.result.error_string, run.result.error_string
+
+
+def wait_until(condition, timeout_s=WAIT_S):
+    """Poll a condition (feedback arriving on the executor thread) every 10 ms."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def let_time_pass(sim, seconds=2.0):
+    """Step the world on its physics thread with every joint keeping its command (in "fast"
+    mode the sim steps only while a goal runs)."""
+    steps = round(seconds / sim.aca.dt)
+    sim.runner.call(lambda aca: [aca.step() for _ in range(steps)]).result(timeout=WAIT_S)
+
+
+def test_every_validation_error_has_its_code_and_moves_nothing(aca):
+    client, _sim = aca
+    q0 = arm(client)
+    client.send(FJT, NAME, goal_msg=goal_of(JOINTS, [(0.5, q0)]))  # sim time passes 0.5 s
+    multi_dof = goal_of(JOINTS, [(1.0, q0)])
+    multi_dof.multi_dof_trajectory.joint_names = ["rover_base"]
+    cases = [
+        (goal_of(["sha_z", "sha_shoulder", "sha_wrist"], [(1, q0)]), -2, "sha_wrist"),
+        (goal_of(["sha_z", "sha_shoulder"], [(1, q0[:2])]), -2, "sha_elbow"),
+        (goal_of(["sha_z", "sha_z", "sha_elbow"], [(1, q0)]), -2, "sha_z"),
+        (goal_of([], []), -2, "empty joint_names"),
+        (multi_dof, -2, "rover_base"),
+        (goal_of(JOINTS, []), -1, "empty trajectory"),
+        (goal_of(JOINTS, [(1.0, q0), (1.0, q0)]), -1, "point 1"),
+        (goal_of(JOINTS, [(1.0, shifted(q0, dz=0.4))]), -1, "sha_z position"),
+        (goal_of(JOINTS, [(1.0, q0[:2])]), -1, "2 positions"),
+        (goal_of(JOINTS, [(1, q0)], path_tolerance=[JointTolerance("sha_z", -2.0)]), -1, "-2"),
+        (
+            goal_of(JOINTS, [(1, q0)], goal_tolerance=[JointTolerance("sha_wrist", 0.1)]),
+            -2,
+            "sha_wrist",
+        ),
+        (goal_of(JOINTS, [(0.1, q0)], stamp=1e-9), -3, "before now"),
+    ]
+    for message, code, named in cases:
+        aborted(client.send(FJT, NAME, goal_msg=message), code, named)
+    assert arm(client) == q0
+
+
+def test_a_trajectory_is_tracked_with_feedback_and_meets_the_goal_tolerance(aca):
+    client, sim = aca
+    q0 = arm(client)
+    target = shifted(q0, dz=0.01, ds=0.1, de=-0.1)
+    names = ("sha_elbow", "sha_z", "sha_shoulder")  # any order
+    reordered = (target[2], target[0], target[1])
+    run = client.send(FJT, NAME, goal_msg=goal_of(names, [(4.0, reordered)]))
+    assert run.status == GoalStatus.STATUS_SUCCEEDED, run.result.error_string
+    assert run.result.error_code == Result.SUCCESSFUL
+    final = arm(client)
+    config = sim.aca.controller_config
+    for got, want, tolerance in zip(final, target, config.goal_position, strict=True):
+        assert abs(got - want) <= tolerance
+    # 20 Hz of sim time is 80 messages; a reader keeps the last 10 when the sim outruns it
+    assert len(run.feedback) >= 10
+    for feedback in run.feedback:
+        assert tuple(feedback.joint_names) == JOINTS
+        for desired, actual, error in zip(
+            feedback.desired.positions,
+            feedback.actual.positions,
+            feedback.error.positions,
+            strict=True,
+        ):
+            assert math.isclose(error, desired - actual, abs_tol=1e-12)
+        assert all(
+            abs(e) < t for e, t in zip(feedback.error.positions, config.path_position, strict=True)
+        )
+
+
+def test_an_obstacle_in_the_way_trips_the_path_tolerance_and_the_arm_holds(aca):
+    client, sim = aca
+    planner = ArmPlanner.for_config(sim.model)
+    start = arm(client)
+    plan = planner.plan(start, NamedGoal("above_station_cachecam"), PlanParameters())
+    assert plan and len(plan.path) == 2  # a straight motion: the planner saw no obstacle
+    middle = plan.trajectory.sample(plan.trajectory.duration_s / 2)[0]
+    (x, y, z), _ = planner.fork_pose(middle)
+    place = SetObstacle.Request(
+        name="rock",
+        pose=Pose(position=Point(x=x, y=y, z=z)),
+        size=Vector3(x=0.05, y=0.05, z=0.1),
+    )
+    service = client.node.create_client(SetObstacle, "/aca/sim/set_obstacle")
+    assert service.wait_for_service(timeout_sec=10.0)
+    assert blocking.wait_future(service.call_async(place), WAIT_S, "set_obstacle").success
+    run = client.send(FJT, NAME, goal_msg=goal_msg(command_from(plan.trajectory)))
+    aborted(run, Result.PATH_TOLERANCE_VIOLATED, "path tolerance violated")
+    stopped = arm(client)
+    assert max(abs(a - b) for a, b in zip(stopped, plan.goal_state, strict=True)) > 0.1
+    let_time_pass(sim)
+    held = arm(client)
+    assert max(abs(a - b) for a, b in zip(held, stopped, strict=True)) < 1e-4
+    remove = SetObstacle.Request(name="rock")
+    assert blocking.wait_future(service.call_async(remove), WAIT_S, "set_obstacle").success
+    unknown = blocking.wait_future(service.call_async(remove), WAIT_S, "set_obstacle")
+    assert not unknown.success and "rock" in unknown.message
+
+
+def test_a_goal_out_of_reach_in_time_violates_the_goal_tolerance(aca):
+    client, sim = aca
+    q0 = arm(client)
+    erase = [JointTolerance(name, -1.0) for name in JOINTS]
+    message = goal_of(
+        JOINTS, [(1.0, shifted(q0, ds=0.5))], path_tolerance=erase, goal_time_tolerance_s=0.2
+    )
+    run = client.send(FJT, NAME, goal_msg=message)
+    aborted(run, Result.GOAL_TOLERANCE_VIOLATED, "sha_shoulder")
+    stopped = arm(client)
+    let_time_pass(sim)
+    assert max(abs(a - b) for a, b in zip(arm(client), stopped, strict=True)) < 1e-4
+
+
+def test_a_new_goal_preempts_and_the_old_result_returns_at_once(aca):
+    client, _sim = aca
+    q0 = arm(client)
+    first = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(12.0, shifted(q0, ds=1.0))]))
+    assert first.accepted
+    wait_until(lambda: first.feedback)
+    order = []
+    first_result = blocking.on_executor(client.node, first.handle.get_result_async)
+    first_result.add_done_callback(lambda _: order.append("first"))
+    second = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(3.0, q0)]))
+    assert second.accepted
+    second_result = blocking.on_executor(client.node, second.handle.get_result_async)
+    second_result.add_done_callback(lambda _: order.append("second"))
+    blocking.wait_future(second_result, WAIT_S, "second result")
+    assert order == ["first", "second"]
+    old = first_result.result()
+    assert old.status == GoalStatus.STATUS_ABORTED
+    assert old.result.error_code == Result.INVALID_GOAL
+    assert "new incoming action" in old.result.error_string
+    assert second_result.result().status == GoalStatus.STATUS_SUCCEEDED
+
+
+def test_cancel_holds_the_arm_where_it_is(aca):
+    client, sim = aca
+    q0 = arm(client)
+    run = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(10.0, shifted(q0, ds=1.0))]))
+    wait_until(lambda: len(run.feedback) >= 10)
+    blocking.cancel_goal(client.node, run.handle, WAIT_S)
+    client.finish(run)
+    assert run.status == GoalStatus.STATUS_CANCELED
+    assert run.result.error_code == Result.SUCCESSFUL
+    stopped = arm(client)
+    assert 0.01 < stopped[1] - q0[1] < 0.9
+    let_time_pass(sim)
+    assert max(abs(a - b) for a, b in zip(arm(client), stopped, strict=True)) < 1e-4
+
+
+def test_the_controller_and_the_caching_steps_share_the_arm(aca):
+    client, _sim = aca
+    step = client.start(MoveArm, "move_arm", named_target="above_storage_slot_40")
+    assert step.accepted
+    q0 = arm(client)
+    refused = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(1.0, q0)]))
+    assert not refused.accepted
+    client.finish(step)
+    assert step.status == GoalStatus.STATUS_SUCCEEDED, step.result.error_msg
+    q1 = arm(client)
+    trajectory = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(5.0, shifted(q1, ds=0.3))]))
+    assert trajectory.accepted
+    assert not client.start(MoveArm, "move_arm", named_target="stow").accepted
+    client.finish(trajectory)
+    assert trajectory.status == GoalStatus.STATUS_SUCCEEDED
+    assert client.send(MoveArm, "move_arm", named_target="stow").status == (
+        GoalStatus.STATUS_SUCCEEDED
+    )

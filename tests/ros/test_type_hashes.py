@@ -1,0 +1,67 @@
+"""The control_msgs subset in interfaces/control_msgs has upstream's type hashes (RIHS01), so
+real MoveIt, rqt and ros2_controllers clients match our FollowJointTrajectory server.
+
+Upstream values: control_msgs 5.x built for Jazzy (the generated
+follow_joint_trajectory__description.c of a Jazzy workspace; its std_msgs/Header and
+trajectory_msgs/JointTrajectory hashes equal those of the Jazzy wheels here, which dates it).
+"""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from ament_index_python.packages import get_package_share_directory
+from control_msgs.action import FollowJointTrajectory
+from rclpy.action import ActionServer
+from rclpy.node import Node
+
+from aca_sim.paths import ensure_ament_prefix_path
+
+UPSTREAM = {
+    "control_msgs/action/FollowJointTrajectory": "RIHS01_"
+    "738ebcb7a2d7cfa42f9f1001cc99ce3a4383d1cfe508015d9be8485e4b1c66f6",
+    "control_msgs/action/FollowJointTrajectory_Goal": "RIHS01_"
+    "8a9060704b269608f5a340934cc26e66869dd14bdac29e2e7fd9ec8b9882d205",
+    "control_msgs/action/FollowJointTrajectory_Result": "RIHS01_"
+    "8002e99ed2c14c6faa522f2a93c26d744c5982f254f9e98ff9c6f19789bdb220",
+    "control_msgs/action/FollowJointTrajectory_Feedback": "RIHS01_"
+    "3fd0aaecf71725121ae1ff7f01098a5e0da581e672be18a6b2c286cb43d96b49",
+    "control_msgs/action/FollowJointTrajectory_FeedbackMessage": "RIHS01_"
+    "80398fcb9674a79081a9906e2ccf0c804dd7cb15e22e362e606ee87186beab71",
+    "control_msgs/msg/JointTolerance": "RIHS01_"
+    "c254f9cece0f3b733017b6990fd46d1326e25242d6b8844398c97d9a88e7d648",
+    "control_msgs/msg/JointComponentTolerance": "RIHS01_"
+    "739ea7566931944d33830fa10f1bf5e7a7fbdc3172bce7a7eaac642bd6e3ffa4",
+}
+
+
+def installed_hashes() -> dict[str, str]:
+    ensure_ament_prefix_path()
+    share = Path(get_package_share_directory("control_msgs"))
+    description = json.loads((share / "action" / "FollowJointTrajectory.json").read_text())
+    return {entry["type_name"]: entry["hash_string"] for entry in description["type_hashes"]}
+
+
+@pytest.mark.parametrize("type_name", sorted(UPSTREAM))
+def test_the_generated_type_description_has_upstreams_hash(type_name):
+    assert installed_hashes()[type_name] == UPSTREAM[type_name]
+
+
+def test_dds_peers_see_upstreams_hash_on_the_feedback_topic(ros_context):
+    """The hash the middleware announces for the action's feedback topic (what a real peer
+    compares) is upstream's."""
+    node = Node("hash_probe", context=ros_context)
+    server = ActionServer(node, FollowJointTrajectory, "probe", execute_callback=lambda g: None)
+    try:
+        deadline = time.monotonic() + 5.0
+        infos = []
+        while not infos and time.monotonic() < deadline:
+            infos = node.get_publishers_info_by_topic("/probe/_action/feedback")
+            time.sleep(0.05)
+        assert infos, "the feedback publisher never showed up in the graph"
+        announced = str(infos[0].topic_type_hash)
+        assert announced == UPSTREAM["control_msgs/action/FollowJointTrajectory_FeedbackMessage"]
+    finally:
+        server.destroy()
+        node.destroy_node()
