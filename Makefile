@@ -19,6 +19,7 @@ STAMP_SYSTEM := $(BUILD)/.system-packages
 STAMP_DEPS   := $(VENV)/.stamp-requirements
 STAMP_IFACE  := $(VENV)/.stamp-aca-interfaces
 STAMP_CTRL   := $(VENV)/.stamp-control-msgs
+STAMP_TF     := $(VENV)/.stamp-tf2-msgs
 STAMP_PKG    := $(VENV)/.stamp-aca-sim
 
 .PHONY: help setup demo test lint bench clean
@@ -62,7 +63,12 @@ $(STAMP_CTRL): $(STAMP_DEPS) $(call IFACE_SOURCES,control_msgs)
 	$(call build_interfaces,control_msgs)
 	@touch $@
 
-$(STAMP_PKG): $(STAMP_IFACE) $(STAMP_CTRL) setup.py setup.cfg package.xml scripts/install_ament_layout.py
+# tf2_msgs likewise (TFMessage only; tests/ros/test_type_hashes.py checks its hash).
+$(STAMP_TF): $(STAMP_DEPS) $(call IFACE_SOURCES,tf2_msgs)
+	$(call build_interfaces,tf2_msgs)
+	@touch $@
+
+$(STAMP_PKG): $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF) setup.py setup.cfg package.xml scripts/install_ament_layout.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2> >(grep -v "is ignored: it is neither" >&2)
 	$(PY) scripts/install_ament_layout.py
 	@touch $@

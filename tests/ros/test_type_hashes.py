@@ -1,5 +1,6 @@
-"""The control_msgs subset in interfaces/control_msgs has upstream's type hashes (RIHS01), so
-real MoveIt, rqt and ros2_controllers clients match our FollowJointTrajectory server.
+"""The control_msgs and tf2_msgs subsets in interfaces/ have upstream's type hashes (RIHS01),
+so real MoveIt, rqt and ros2_controllers clients match our FollowJointTrajectory server and
+rviz2 / tf2 read our /tf.
 
 Upstream values: control_msgs 5.x built for Jazzy (the generated
 follow_joint_trajectory__description.c of a Jazzy workspace; its std_msgs/Header and
@@ -33,14 +34,25 @@ UPSTREAM = {
     "c254f9cece0f3b733017b6990fd46d1326e25242d6b8844398c97d9a88e7d648",
     "control_msgs/msg/JointComponentTolerance": "RIHS01_"
     "739ea7566931944d33830fa10f1bf5e7a7fbdc3172bce7a7eaac642bd6e3ffa4",
+    # tf2_msgs/msg/TFMessage as real Jazzy systems report it
+    "tf2_msgs/msg/TFMessage": "RIHS01_"
+    "e369d0f05a23ae52508854b66f6aa0437f3449d652e8cbf22d5abe85d020f087",
+}
+DESCRIPTIONS = {
+    "control_msgs": "action/FollowJointTrajectory.json",
+    "tf2_msgs": "msg/TFMessage.json",
 }
 
 
 def installed_hashes() -> dict[str, str]:
+    """Type name -> hash, from the type descriptions rosidl installed."""
     ensure_ament_prefix_path()
-    share = Path(get_package_share_directory("control_msgs"))
-    description = json.loads((share / "action" / "FollowJointTrajectory.json").read_text())
-    return {entry["type_name"]: entry["hash_string"] for entry in description["type_hashes"]}
+    found = {}
+    for package, path in DESCRIPTIONS.items():
+        share = Path(get_package_share_directory(package))
+        description = json.loads((share / path).read_text())
+        found.update({e["type_name"]: e["hash_string"] for e in description["type_hashes"]})
+    return found
 
 
 @pytest.mark.parametrize("type_name", sorted(UPSTREAM))
