@@ -32,6 +32,7 @@ setup(
             "sequencer_node = aca_sim.nodes.sequencer_node:main",
             "recorder_node = aca_sim.nodes.recorder_node:main",
             "campaign_node = aca_sim.nodes.campaign_node:main",
+            "state_publisher_node = aca_sim.nodes.state_publisher_node:main",
         ],
     },
 )

@@ -9,7 +9,6 @@ the fork (then part of the arm). Thread rule: one thread at a time uses a Planni
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from aca_sim.model.locations import Place
 from aca_sim.model.records import HardwareState, Tube
 from aca_sim.motion.collision import ARM_JOINTS, CollisionModel, Contact
 from aca_sim.motion.semantic import SemanticModel
+from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import Shape, UrdfModel, origin_transform
 
 
@@ -100,19 +100,12 @@ class PlanningScene:
         self.collision.set_held(self._held_shape() if self.held_tube else None)
 
     def _tube_pose(self, tube: Tube, poses: Mapping[str, np.ndarray]) -> np.ndarray | None:
-        """Where a tube's origin (axis, bottom face) is, 4x4; None when held or on the
-        ground (the ground is out of the arm's reach)."""
-        length = self.config.tube.length_m
-        place = tube.location.place
-        if place == Place.STORAGE:
-            slot = poses[f"storage_slot_{tube.location.index:02d}"]
-            return slot @ origin_transform((0.0, 0.0, -length), (0.0, 0.0, 0.0))
-        if place == Place.BIT:
-            bc = self.config.bit_carousel
-            angle = (tube.location.index - 1) * 2 * math.pi / len(bc.bits)
-            local = (bc.radius_m * math.cos(angle), bc.radius_m * math.sin(angle), -length)
-            return poses["bit_carousel"] @ origin_transform(local, (0.0, 0.0, 0.0))
-        return None
+        """Where a tube's origin (axis, bottom face) is, 4x4; None when held (part of the
+        arm) or on the ground (out of the arm's reach)."""
+        if tube.location.place not in (Place.STORAGE, Place.BIT):
+            return None
+        parent, local = tube_frame(tube, self.config, self.urdf.root)
+        return poses[parent] @ local
 
     def _held_shape(self) -> Shape:
         """The held tube on the fork, in the sha_fore frame."""

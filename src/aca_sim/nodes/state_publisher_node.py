@@ -1,0 +1,87 @@
+"""The robot state publisher of the ACA: /robot_description + /joint_states -> /tf_static
+(fixed joints, once, transient local) and /tf (movable joints, at the joint-state rate, with
+the joint states' stamps: sim time), plus one frame per tube (`tube_<id>`, from /aca/tubes:
+under its storage slot, on the fork, on the bit carousel, or on the ground under the drop
+port), so that rviz2 can follow a tube. The same job as ROS's robot_state_publisher, which a
+user with a ROS install may run instead (the tube frames are ours).
+
+Thread rule: all callbacks on the node's executor thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from aca_interfaces.msg import TubeStateArray
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+from tf2_msgs.msg import TFMessage
+
+from aca_sim.model.config import load_model_config
+from aca_sim.motion.frames import FrameTransform, RobotFrames, frame_transform
+from aca_sim.motion.tube_frames import tube_frame
+from aca_sim.motion.urdf_model import UrdfError, UrdfModel
+from aca_sim.ros.conversions import tube_of
+from aca_sim.ros.parameters import read_only_parameter
+from aca_sim.ros.spinning import run_node
+from aca_sim.ros.tf_codec import tf_message
+
+
+def tube_frame_name(tube_id: int) -> str:
+    """The tf frame of a tube."""
+    return f"tube_{tube_id}"
+
+
+class StatePublisherNode(Node):
+    """Publishes the ACA's frames; see the module docstring."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("state_publisher", namespace="aca", **kwargs)
+        path = read_only_parameter(
+            self, "model_config", "", "model configuration YAML (the sim's); empty = default"
+        )
+        self.model = load_model_config(path or None)
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.static_pub = self.create_publisher(TFMessage, "/tf_static", latched)
+        self.tf_pub = self.create_publisher(TFMessage, "/tf", 100)
+        self.frames: RobotFrames | None = None
+        self.tube_frames: list[FrameTransform] = []
+        self.create_subscription(String, "/robot_description", self._on_description, latched)
+        self.create_subscription(JointState, "/joint_states", self._on_joint_states, 10)
+        self.create_subscription(TubeStateArray, "tubes", self._on_tubes, latched)
+
+    def _on_description(self, message: String) -> None:
+        try:
+            self.frames = RobotFrames(UrdfModel(message.data))
+        except UrdfError as error:
+            self.get_logger().error(f"/robot_description: {error}")
+            return
+        self.static_pub.publish(tf_message(self.frames.fixed(), self.get_clock().now().to_msg()))
+
+    def _on_tubes(self, message: TubeStateArray) -> None:
+        root = self.frames.root if self.frames is not None else "aca_frame"
+        frames = []
+        for state in message.tubes:
+            tube = tube_of(state)
+            parent, pose = tube_frame(tube, self.model, root)
+            frames.append(frame_transform(parent, tube_frame_name(tube.tube_id), pose))
+        self.tube_frames = frames
+
+    def _on_joint_states(self, message: JointState) -> None:
+        if self.frames is None:
+            return
+        positions = dict(zip(message.name, message.position, strict=False))
+        moving = self.frames.moving(positions)
+        self.tf_pub.publish(tf_message([*moving, *self.tube_frames], message.header.stamp))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the node until Ctrl-C or shutdown; return the exit code."""
+    return run_node(StatePublisherNode, "aca_sim state publisher", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
