@@ -1,16 +1,27 @@
-"""/tf_static and /tf from the state publisher over real DDS: every URDF link hangs from the
-root, the frames follow the joint states, and a tube's frame follows a retrieve and a store."""
+"""/tf_static, /tf and /aca/markers from the state publisher over real DDS: every URDF link
+hangs from the root, the frames follow the joint states, a tube's frame follows a retrieve
+and a store, and the markers follow the tubes and the seals."""
 
 import time
 
-from aca_interfaces.action import RetrieveTube, StoreTube
+import pytest
+from aca_interfaces.action import (
+    CoreSample,
+    DispenseSeal,
+    ReceiveTubeFromBit,
+    RetrieveTube,
+    StoreTube,
+    TransferTubeToBit,
+)
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from tf2_msgs.msg import TFMessage
+from visualization_msgs.msg import Marker, MarkerArray
 
 from aca_sim.model.urdf import aca_urdf_text
 from aca_sim.motion.urdf_model import UrdfModel
 from aca_sim.nodes.state_publisher_node import StatePublisherNode
+from aca_sim.ros.markers import COLOURS
 from aca_sim.ros.spinning import BackgroundSpinner
 from conftest import start_sim
 
@@ -71,5 +82,52 @@ def test_frames_reach_every_link_and_follow_a_tube(ros_context):
         spinner.stop()
         publisher.destroy_node()
         listener_node.destroy_node()
+        sim.destroy_node()
+        client.node.destroy_node()
+
+
+def test_markers_show_every_tube_the_seals_and_the_depot_and_follow_the_world(ros_context):
+    sim, client, spinner = start_sim(ros_context)
+    publisher = StatePublisherNode(context=ros_context)
+    node = Node("marker_listener", context=ros_context)
+    latest = {}
+    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    node.create_subscription(
+        MarkerArray, "/aca/markers", lambda m: latest.update(markers=m.markers), latched
+    )
+    extra = BackgroundSpinner([publisher, node], context=ros_context).start()
+
+    def by_namespace(namespace):
+        return {m.id: m for m in latest.get("markers", []) if m.ns == namespace}
+
+    try:
+        wait_until(lambda: len(by_namespace("tubes")) == 43 and by_namespace("seals"))
+        assert latest["markers"][0].action == Marker.DELETEALL
+        tube = by_namespace("tubes")[201]
+        assert tube.header.frame_id == "tube_201" and tube.frame_locked
+        assert (tube.color.r, tube.color.g, tube.color.b) == pytest.approx(COLOURS["empty"][:3])
+        assert by_namespace("tube_labels")[201].text.startswith("201")
+        seals = sim.model.seal_carousel.dispensers * sim.model.seal_carousel.seals_per_dispenser
+        assert len(by_namespace("seals")) == seals
+        assert len(by_namespace("depot")) == 1
+        client.send(RetrieveTube, "retrieve_tube", slot=1)
+        client.send(TransferTubeToBit, "transfer_tube_to_bit", bit_slot=0)
+        client.send(CoreSample, "core_sample", bit_slot=0, kind=CoreSample.Goal.KIND_ROCK_CORE)
+        client.send(ReceiveTubeFromBit, "receive_tube_from_bit", bit_slot=0)
+        client.send(DispenseSeal, "dispense_seal", dispenser=1)
+
+        def cored_and_sealed():
+            tube, seals_now = by_namespace("tubes").get(201), by_namespace("seals")
+            colour = tube and (tube.color.r, tube.color.g, tube.color.b)
+            inserted = pytest.approx(COLOURS["inserted"][:3])
+            return colour == inserted and len(seals_now) == seals - 1
+
+        wait_until(cored_and_sealed)
+        assert "rock_core" in by_namespace("tube_labels")[201].text
+    finally:
+        extra.stop()
+        spinner.stop()
+        publisher.destroy_node()
+        node.destroy_node()
         sim.destroy_node()
         client.node.destroy_node()

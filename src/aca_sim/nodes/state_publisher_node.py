@@ -3,7 +3,9 @@
 the joint states' stamps: sim time), plus one frame per tube (`tube_<id>`, from /aca/tubes:
 under its storage slot, on the fork, on the bit carousel, or on the ground under the drop
 port), so that rviz2 can follow a tube. The same job as ROS's robot_state_publisher, which a
-user with a ROS install may run instead (the tube frames are ours).
+user with a ROS install may run instead (the tube frames are ours). It also publishes
+/aca/markers (transient local) whenever the tubes or dispensers change: see
+aca_sim.ros.markers.
 
 Thread rule: all callbacks on the node's executor thread.
 """
@@ -13,18 +15,21 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from aca_interfaces.msg import TubeStateArray
+from aca_interfaces.msg import DispenserStateArray, TubeStateArray
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from tf2_msgs.msg import TFMessage
+from visualization_msgs.msg import MarkerArray
 
 from aca_sim.model.config import load_model_config
+from aca_sim.model.records import Dispenser, Tube
 from aca_sim.motion.frames import FrameTransform, RobotFrames, frame_transform
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
 from aca_sim.ros.conversions import tube_of
+from aca_sim.ros.markers import marker_array
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
 from aca_sim.ros.tf_codec import tf_message
@@ -51,7 +56,11 @@ class StatePublisherNode(Node):
         self.tube_frames: list[FrameTransform] = []
         self.create_subscription(String, "/robot_description", self._on_description, latched)
         self.create_subscription(JointState, "/joint_states", self._on_joint_states, 10)
+        self.markers_pub = self.create_publisher(MarkerArray, "markers", latched)
+        self.tubes: list[Tube] = []
+        self.dispensers: list[Dispenser] = []
         self.create_subscription(TubeStateArray, "tubes", self._on_tubes, latched)
+        self.create_subscription(DispenserStateArray, "dispensers", self._on_dispensers, latched)
 
     def _on_description(self, message: String) -> None:
         try:
@@ -61,14 +70,30 @@ class StatePublisherNode(Node):
             return
         self.static_pub.publish(tf_message(self.frames.fixed(), self.get_clock().now().to_msg()))
 
+    @property
+    def root(self) -> str:
+        return self.frames.root if self.frames is not None else "aca_frame"
+
     def _on_tubes(self, message: TubeStateArray) -> None:
-        root = self.frames.root if self.frames is not None else "aca_frame"
+        self.tubes = [tube_of(state) for state in message.tubes]
         frames = []
-        for state in message.tubes:
-            tube = tube_of(state)
-            parent, pose = tube_frame(tube, self.model, root)
+        for tube in self.tubes:
+            parent, pose = tube_frame(tube, self.model, self.root)
             frames.append(frame_transform(parent, tube_frame_name(tube.tube_id), pose))
         self.tube_frames = frames
+        self._publish_markers(message.header.stamp)
+
+    def _on_dispensers(self, message: DispenserStateArray) -> None:
+        self.dispensers = [
+            Dispenser(d.dispenser_id, d.seals_remaining, d.release_limit_n)
+            for d in message.dispensers
+        ]
+        self._publish_markers(message.header.stamp)
+
+    def _publish_markers(self, stamp: Any) -> None:
+        self.markers_pub.publish(
+            marker_array(self.tubes, self.dispensers, self.model, self.root, stamp)
+        )
 
     def _on_joint_states(self, message: JointState) -> None:
         if self.frames is None:
