@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages the set-up needs (compiler, cmake, Python venv and headers), only
-# when something is missing. Runs apt-get as root, or through sudo.
+# Install the Debian packages the set-up needs (compiler, cmake, Python venv and headers; Xvfb
+# for the test of the PyBullet window), only when something is missing. Runs apt-get as root,
+# or through sudo.
 set -euo pipefail
 
 missing=()
 command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
+command -v Xvfb >/dev/null || missing+=(xvfb)
 python=${PYTHON:-python3}
 "$python" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 include=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')

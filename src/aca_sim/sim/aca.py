@@ -24,6 +24,7 @@ from aca_sim.sim.bit_carousel import BitCarousel
 from aca_sim.sim.cachecam import CacheCam
 from aca_sim.sim.device import Device
 from aca_sim.sim.faults import FaultArming
+from aca_sim.sim.gui_view import frame_assembly
 from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
@@ -102,7 +103,10 @@ class Aca:
         """Connect a new PyBullet client (DIRECT, or GUI on request) and build the ACA."""
         with c_stdout_silenced():
             client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
-        return cls(client, config, seed)
+        aca = cls(client, config, seed)
+        if gui:
+            frame_assembly(client, aca.world.mech.body)
+        return aca
 
     def close(self) -> None:
         """Disconnect the PyBullet client."""
