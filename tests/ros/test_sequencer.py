@@ -1,6 +1,7 @@
 """The cache_sample sequencer over real DDS, with the SQLite inventory checked against the
 hardware, and the documented fault responses (Roubion, Mageik)."""
 
+import threading
 import time
 
 import pytest
@@ -19,7 +20,7 @@ from aca_sim.ros.spinning import BackgroundSpinner
 
 
 @pytest.fixture
-def cell(ros_context, tmp_path):
+def cell_with_sim(ros_context, tmp_path):
     """A sim node, a sequencer with an inventory file, and a client, spun together."""
     path = tmp_path / "inventory.db"
     sim = SimNode(context=ros_context, parameter_overrides=[Parameter("seed", value=4)])
@@ -28,10 +29,16 @@ def cell(ros_context, tmp_path):
     )
     client = AcaClient(Node("cell_client", context=ros_context))
     with BackgroundSpinner([sim, sequencer, client.node], context=ros_context):
-        yield client, path
+        yield client, path, sim
     sequencer.destroy_node()
     sim.destroy_node()
     client.node.destroy_node()
+
+
+@pytest.fixture
+def cell(cell_with_sim):
+    client, path, _sim = cell_with_sim
+    return client, path
 
 
 def cache(client, **goal):
@@ -210,18 +217,43 @@ def test_every_step_is_checked_against_the_hardware_and_a_repaired_run_resumes(c
     assert [h.event for h in cored] == ["succeeded"], "cored once"
 
 
-def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consistent(cell):
-    client, path = cell
+def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consistent(
+    cell_with_sim,
+):
+    client, path, sim = cell_with_sim
+    # Hold the physics thread at the first tick of the drill's job, so that the cancel
+    # (client -> sequencer -> device server) arrives while core_sample runs: in fast mode
+    # the drill would otherwise finish first. Released once the device job has the cancel
+    # request, or after 5 s.
+    runner, gate, reached = sim.runner, threading.Event(), threading.Event()
+    ticking = runner.on_tick
+
+    def on_tick(aca):
+        if not reached.is_set() and any(
+            getattr(job.operation, "__name__", "") == "core_sample" for job in runner._jobs
+        ):
+            reached.set()
+            gate.wait(10)
+        if ticking is not None:
+            ticking(aca)
+
+    runner.on_tick = on_tick
     run = client.start(
         CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Halted"
     )
     assert run.accepted
-    deadline = time.monotonic() + 120
-    while not any(f.step == "core_sample" for f in run.feedback):  # the drill is working
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    cancel = cancel_goal(client.node, run.handle, 30)
-    assert len(cancel.goals_canceling) == 1
+    try:
+        assert reached.wait(120), "core_sample never started"
+        cancel = cancel_goal(client.node, run.handle, 30)
+        assert len(cancel.goals_canceling) == 1
+        held_until = time.monotonic() + 5.0
+        while time.monotonic() < held_until and not any(
+            job.cancel_requested for job in list(runner._jobs)
+        ):
+            time.sleep(0.002)
+    finally:
+        gate.set()
+        runner.on_tick = ticking
     client.finish(run)
     assert run.status == GoalStatus.STATUS_CANCELED
     assert run.result.error_code == CacheSample.Result.CANCELED
