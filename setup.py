@@ -21,6 +21,7 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.xml"))),
         (f"share/{PACKAGE}/urdf", sorted(glob("urdf/*.xacro"))),
+        (f"share/{PACKAGE}/rviz", sorted(glob("rviz/*.rviz"))),
         (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml") + glob("config/*.srdf"))),
         (f"share/{PACKAGE}/config/faults", sorted(glob("config/faults/*.yaml"))),
         (f"share/{PACKAGE}/config/campaigns", sorted(glob("config/campaigns/*.yaml"))),
@@ -33,6 +34,7 @@ setup(
             "recorder_node = aca_sim.nodes.recorder_node:main",
             "campaign_node = aca_sim.nodes.campaign_node:main",
             "state_publisher_node = aca_sim.nodes.state_publisher_node:main",
+            "teleop_node = aca_sim.nodes.teleop_node:main",
         ],
     },
 )

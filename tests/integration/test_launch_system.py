@@ -18,6 +18,7 @@ from aca_interfaces.action import CacheSample
 from aca_interfaces.srv import GetWorldState
 from rclpy.action import ActionClient
 from rclpy.node import Node
+from visualization_msgs.srv import GetInteractiveMarkers
 
 from aca_sim.caching.inventory import Inventory
 from aca_sim.ros.blocking import get_result, send_goal
@@ -114,12 +115,24 @@ def test_each_launch_file_comes_up_and_shuts_down_cleanly(launch_file, client, t
         state = client.create_client(GetWorldState, "/aca/sim/get_state")
         world = call_idempotent(state, GetWorldState.Request(), 60, "get_state")
         assert len(world.tubes) == 43
+        if launch_file == "teleop.launch.xml":
+            markers = client.create_client(
+                GetInteractiveMarkers, "/aca/teleop/get_interactive_markers"
+            )
+            names = {
+                m.name
+                for m in call_idempotent(
+                    markers, GetInteractiveMarkers.Request(), 60, "get_interactive_markers"
+                ).markers
+            }
+            assert {"fork_target", "slot_01", "station_cachecam"} <= names
     finally:
         code = launch.stop()
     assert code == 0, launch.output
     assert "sim stopped (SIGINT), exit code 0" in launch.output
     if launch_file == "teleop.launch.xml":
-        assert "sequencer stopped (SIGINT), exit code 0" in launch.output
+        for name in ("sequencer", "state_publisher", "teleop"):
+            assert f"{name} stopped (SIGINT), exit code 0" in launch.output, name
 
 
 def test_caching_launch_caches_a_sample_and_every_process_exits_cleanly(client, tmp_path):

@@ -51,10 +51,16 @@ def test_conditions_add_the_campaign_and_drop_the_recorder():
     assert plan.processes[-1].required and "campaign:=default" in plan.processes[-1].command
 
 
-def test_teleop_runs_the_sim_in_real_time():
+def test_teleop_runs_the_sim_in_real_time_with_frames_markers_and_rviz_on_request():
     plan = load(LAUNCH / "teleop.launch.xml", real_time_factor="5.0")
+    assert [p.name for p in plan.processes] == ["sim", "sequencer", "state_publisher", "teleop"]
     assert "mode:=realtime" in plan.processes[0].command
     assert "real_time_factor:=5.0" in plan.processes[0].command
+    with_rviz = load(LAUNCH / "teleop.launch.xml", rviz="true").processes
+    assert with_rviz[-1].name == "rviz2"
+    config = with_rviz[-1].command[with_rviz[-1].command.index("-d") + 1]
+    assert Path(config).resolve() == share_path("rviz", "aca.rviz").resolve()
+    assert "use_sim_time:=true" in with_rviz[-1].command
 
 
 def write(tmp_path, body, name="t.launch.xml"):

@@ -1,7 +1,8 @@
 """The layers: which packages may import what, and no import loop anywhere.
 
-Layers, lowest first: model (the domain vocabulary) -> motion -> sim (PyBullet) and caching
-(the domain: inventory, sequences) -> recording, launching -> ros (plumbing) -> nodes ->
+Layers, lowest first: model (the domain vocabulary) -> motion -> sim (PyBullet), caching
+(the domain: inventory, sequences) and teleop (what an operator can ask of each thing) ->
+recording, launching -> ros (plumbing) -> nodes ->
 campaign (applications) -> cli; moveit (the moveit_py-shaped client API) sits on ros. Only
 ros, moveit, nodes and campaign import rclpy.
 """
@@ -20,6 +21,7 @@ FORBIDDEN = {
     "motion": ROS_MODULES | PHYSICS,
     "sim": ROS_MODULES,
     "caching": ROS_MODULES | PHYSICS,
+    "teleop": ROS_MODULES | PHYSICS,
     "recording": ROS_MODULES | PHYSICS,
     "launching": ROS_MODULES | PHYSICS,
 }
@@ -29,15 +31,17 @@ ALLOWED = {
     "motion": {"model", "motion", "paths"},
     "sim": {"model", "motion", "sim", "paths"},
     "caching": {"model", "caching", "paths"},
+    "teleop": {"model", "teleop", "paths"},
     "recording": {"model", "caching", "recording", "paths"},
     "launching": {"launching", "paths"},
-    "ros": {"model", "motion", "sim", "caching", "ros", "ros_env", "paths"},
+    "ros": {"model", "motion", "sim", "caching", "teleop", "ros", "ros_env", "paths"},
     "moveit": {"model", "motion", "ros", "ros_env", "moveit", "paths"},
     "nodes": {
         "model",
         "motion",
         "sim",
         "caching",
+        "teleop",
         "recording",
         "ros",
         "nodes",

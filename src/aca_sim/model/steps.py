@@ -29,6 +29,27 @@ DEVICE_STEPS = (
     "drop_tube",
 )
 
+DEVICES = ("sha", "seal_carousel", "bit_carousel")
+_SHA = frozenset({"sha"})
+# The devices each step holds while it runs (the sim's goal policy rejects a goal while
+# another goal holds one of them); a sequence (cache_sample, recover_seal) uses them all.
+STEP_DEVICES: dict[str, frozenset[str]] = {
+    "move_arm": _SHA,
+    "retrieve_tube": _SHA,
+    "transfer_tube_to_bit": frozenset({"sha", "bit_carousel"}),
+    "core_sample": frozenset({"bit_carousel"}),
+    "receive_tube_from_bit": frozenset({"sha", "bit_carousel"}),
+    "assess_volume": _SHA,
+    "capture_image": _SHA,
+    "dispense_seal": frozenset({"sha", "seal_carousel"}),
+    "activate_seal": _SHA,
+    "sweep_bore": _SHA,
+    "store_tube": _SHA,
+    "drop_tube": _SHA,
+    "cache_sample": frozenset(DEVICES),
+    "recover_seal": frozenset(DEVICES),
+}
+
 
 @dataclass(frozen=True)
 class Step:

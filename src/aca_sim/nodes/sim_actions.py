@@ -9,6 +9,7 @@ from typing import Any
 
 from rclpy.node import Node
 
+from aca_sim.model.steps import STEP_DEVICES
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.conversions import goal_fields, image_msg
 from aca_sim.ros.executor_bridge import ExecutorBridge
@@ -89,7 +90,7 @@ def device_servers(
             DEVICE_ACTIONS[action],
             action,
             _operation_for(action),
-            STEPS[action].needs,
+            STEP_DEVICES[action],
             FEEDBACK[action],
             with_image if action == "capture_image" else None,
             preempt=action in PREEMPTING,

@@ -45,3 +45,10 @@ CORE_KINDS: dict[int, Contents] = {
 def number_of(table: dict[int, Any], value: Any) -> int:
     """The goal number a table gives a domain value."""
     return next(number for number, known in table.items() if known == value)
+
+
+SEQUENCE_ACTIONS: dict[str, Any] = {
+    "cache_sample": actions.CacheSample,
+    "recover_seal": actions.RecoverSeal,
+}
+ALL_ACTIONS: dict[str, Any] = {**DEVICE_ACTIONS, **SEQUENCE_ACTIONS}

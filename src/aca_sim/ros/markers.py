@@ -85,15 +85,21 @@ def tube_markers(tubes: Iterable[Tube], config: ModelConfig, stamp: Time) -> lis
     return markers
 
 
+def dispenser_xy(config: ModelConfig, dispenser_id: int) -> tuple[float, float]:
+    """Where dispenser `dispenser_id` (1-based) sits in the seal_carousel frame, m."""
+    carousel = config.seal_carousel
+    angle = math.pi + (dispenser_id - 1) * 2 * math.pi / carousel.dispensers
+    return carousel.radius_m * math.cos(angle), carousel.radius_m * math.sin(angle)
+
+
 def seal_markers(
     dispensers: Iterable[Dispenser], config: ModelConfig, stamp: Time
 ) -> list[Marker]:
     """A stack of discs per dispenser, one per seal left, on the seal carousel."""
-    carousel, bore = config.seal_carousel, config.tube.bore_radius_m
+    bore = config.tube.bore_radius_m
     markers = []
     for dispenser in sorted(dispensers, key=lambda d: d.dispenser_id):
-        angle = math.pi + (dispenser.dispenser_id - 1) * 2 * math.pi / carousel.dispensers
-        x, y = carousel.radius_m * math.cos(angle), carousel.radius_m * math.sin(angle)
+        x, y = dispenser_xy(config, dispenser.dispenser_id)
         for k in range(dispenser.seals_remaining):
             disc = _marker(
                 "seal_carousel", "seals", dispenser.dispenser_id * 100 + k, Marker.CYLINDER, stamp

@@ -17,44 +17,34 @@ from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.operation import Operation
 
-SHA = frozenset({"sha"})
-SHA_AND_BITS = frozenset({"sha", "bit_carousel"})
-SHA_AND_SEALS = frozenset({"sha", "seal_carousel"})
-BITS = frozenset({"bit_carousel"})
 CANCELED_MESSAGE = "canceled; devices stopped"
 PREEMPTED_MESSAGE = "preempted by a newer goal"
 
 
 @dataclass(frozen=True)
 class StepProcedure:
-    """One device step: its procedure (called with the goal fields as keywords), the devices
-    it holds while it runs, and its result values from the procedure's result."""
+    """One device step: its procedure (called with the goal fields as keywords) and its
+    result values from the procedure's result. The devices it holds: STEP_DEVICES."""
 
     procedure: Callable[..., Operation]
-    needs: frozenset[str]
     values: Callable[[Any], dict[str, Any]]
 
 
 STEPS: dict[str, StepProcedure] = {
     "move_arm": StepProcedure(
         procedures.move_arm,
-        SHA,
         lambda r: {
             "joint_positions": [float(v) for v in r.joint_positions],
             "planning_time_s": float(r.planning_time_s),
         },
     ),
-    "retrieve_tube": StepProcedure(
-        procedures.retrieve_tube, SHA, lambda r: {"tube_id": r.tube_id}
-    ),
+    "retrieve_tube": StepProcedure(procedures.retrieve_tube, lambda r: {"tube_id": r.tube_id}),
     "transfer_tube_to_bit": StepProcedure(
         procedures.transfer_tube_to_bit,
-        SHA_AND_BITS,
         lambda r: {"tube_id": r.tube_id, "bit_slot": r.location.index},
     ),
     "core_sample": StepProcedure(
         procedures.core_sample,
-        BITS,
         lambda r: {
             "bit_slot": r.bit_slot,
             "contact_travel_m": float(r.contact_travel_m),
@@ -62,11 +52,10 @@ STEPS: dict[str, StepProcedure] = {
         },
     ),
     "receive_tube_from_bit": StepProcedure(
-        procedures.receive_tube_from_bit, SHA_AND_BITS, lambda r: {"tube_id": r.tube_id}
+        procedures.receive_tube_from_bit, lambda r: {"tube_id": r.tube_id}
     ),
     "assess_volume": StepProcedure(
         procedures.assess_volume,
-        SHA,
         lambda r: {
             "contact_detected": r.contact,
             "sample_height_m": float(r.sample_height_m),
@@ -75,12 +64,10 @@ STEPS: dict[str, StepProcedure] = {
     ),
     "capture_image": StepProcedure(
         procedures.capture_image,
-        SHA,
         lambda r: {"rim_dust_estimate": float(r.rim_dust_estimate)},
     ),
     "dispense_seal": StepProcedure(
         procedures.dispense_seal,
-        SHA_AND_SEALS,
         lambda r: {
             "dispenser": r.dispenser,
             "seal_present": r.seal_present,
@@ -90,7 +77,6 @@ STEPS: dict[str, StepProcedure] = {
     ),
     "activate_seal": StepProcedure(
         procedures.activate_seal,
-        SHA,
         lambda r: {
             "hermetic": r.hermetic,
             "peak_force_n": float(r.peak_force_n),
@@ -99,7 +85,6 @@ STEPS: dict[str, StepProcedure] = {
     ),
     "sweep_bore": StepProcedure(
         procedures.sweep_bore,
-        SHA,
         lambda r: {
             "sweeps_done": r.sweeps_done,
             "rim_dust_after": float(r.rim_dust),
@@ -109,11 +94,10 @@ STEPS: dict[str, StepProcedure] = {
     ),
     "store_tube": StepProcedure(
         procedures.store_tube,
-        SHA,
         lambda r: {"tube_id": r.tube_id, "slot": r.location.index},
     ),
     "drop_tube": StepProcedure(
-        procedures.drop_tube, SHA, lambda r: {"dropped": True, "landed_on_end": r.landed_on_end}
+        procedures.drop_tube, lambda r: {"dropped": True, "landed_on_end": r.landed_on_end}
     ),
 }
 

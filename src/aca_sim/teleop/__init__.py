@@ -1,0 +1,1 @@
+"""Teleoperation without ROS: what each thing in the ACA offers an operator."""

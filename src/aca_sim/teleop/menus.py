@@ -1,0 +1,213 @@
+"""What an operator can ask of each thing in the ACA, given the world as it is: the context
+menus of the teleop markers (rviz2) and the step buttons of the browser page.
+
+A Command is one device step or sequence goal (action name + goal fields, as the action's
+goal field names); a Menu groups commands under a title. Which commands a thing offers
+follows the world: a slot with its tube offers "retrieve", an empty slot offers "store the
+held tube here" while the arm holds one; the fork's menu depends on what it holds. A command
+whose devices are held by a running goal is shown busy (the sim would reject it). No ROS here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from aca_sim.model.kinds import SealState, TubeKind
+from aca_sim.model.locations import Location, Place
+from aca_sim.model.records import Dispenser, Tube
+from aca_sim.model.steps import STEP_DEVICES
+
+SWEEP_COUNTS = (1, 5, 20)
+# cache_sample's kind numbers (CacheSample.action), by the words a menu shows.
+CACHE_KINDS = {"rock core": 1, "regolith": 2, "atmospheric": 3, "witness": 4}
+STATIONS = (
+    "station_volume_probe",
+    "station_cachecam",
+    "station_seal_dispenser",
+    "station_sealing",
+    "station_bst",
+    "station_bitcar_port",
+    "station_drop",
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One goal for one action (a device step or a sequence)."""
+
+    title: str
+    action: str
+    goal: Mapping[str, Any] = field(default_factory=dict)
+    busy: bool = False  # a device it needs is held by a running goal
+
+    @property
+    def devices(self) -> frozenset[str]:
+        return STEP_DEVICES[self.action]
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A titled group of entries."""
+
+    title: str
+    entries: tuple[Entry, ...]
+
+
+Entry = Union[Command, Menu]  # noqa: UP007 (a runtime alias used in Menu's annotation)
+
+
+@dataclass(frozen=True)
+class WorldView:
+    """What the menus depend on: the tubes, the dispensers and the busy devices."""
+
+    tubes: tuple[Tube, ...] = ()
+    dispensers: tuple[Dispenser, ...] = ()
+    busy: frozenset[str] = frozenset()
+
+    @property
+    def held(self) -> Tube | None:
+        """The tube in the gripper, if any."""
+        return next((t for t in self.tubes if t.location.place == Place.GRIPPER), None)
+
+    def in_slot(self, slot: int) -> Tube | None:
+        """The tube stored in a slot, if any."""
+        where = Location.storage(slot)
+        return next((t for t in self.tubes if t.location == where), None)
+
+    def in_bits(self) -> list[Tube]:
+        """The tubes on the bit carousel."""
+        return [t for t in self.tubes if t.location.place == Place.BIT]
+
+
+def _command(view: WorldView, title: str, action: str, **goal: Any) -> Command:
+    return Command(title, action, goal, busy=bool(STEP_DEVICES[action] & view.busy))
+
+
+def _sweeps(view: WorldView) -> Menu:
+    return Menu(
+        "sweep bore",
+        tuple(
+            _command(view, f"{n} sweep{'s' if n > 1 else ''}", "sweep_bore", tube_id=0, sweeps=n)
+            for n in SWEEP_COUNTS
+        ),
+    )
+
+
+def _dispense(view: WorldView) -> Menu:
+    return Menu(
+        "dispense seal",
+        tuple(
+            _command(
+                view,
+                f"from dispenser {d.dispenser_id} ({d.seals_remaining} left)",
+                "dispense_seal",
+                tube_id=0,
+                dispenser=d.dispenser_id,
+            )
+            for d in sorted(view.dispensers, key=lambda d: d.dispenser_id)
+        ),
+    )
+
+
+def fork_menu(view: WorldView) -> tuple[Entry, ...]:
+    """The fork's menu: the steps on the held tube, or fetching one from a bit."""
+    held = view.held
+    if held is None:
+        entries: list[Entry] = [
+            _command(
+                view,
+                f"receive tube {t.tube_id} from bit {t.location.index}",
+                "receive_tube_from_bit",
+                bit_slot=t.location.index,
+            )
+            for t in view.in_bits()
+        ]
+        return tuple(entries)
+    return (
+        _command(view, "hand tube to bit carousel", "transfer_tube_to_bit", bit_slot=0),
+        _command(view, "assess volume", "assess_volume", tube_id=0),
+        _command(view, "capture image", "capture_image", tube_id=0),
+        _dispense(view),
+        _command(view, "activate seal", "activate_seal", tube_id=0),
+        _sweeps(view),
+        _command(view, f"store in home slot {held.home_slot}", "store_tube", slot=0),
+        _command(view, "drop at depot", "drop_tube", tube_id=0, allow_unsealed=False),
+    )
+
+
+def slot_menu(view: WorldView, slot: int) -> tuple[Entry, ...]:
+    """A storage slot's menu: retrieve or cache into its tube; store the held tube here."""
+    tube = view.in_slot(slot)
+    if tube is None:
+        held = view.held
+        if held is None:
+            return ()
+        return (_command(view, f"store tube {held.tube_id} here", "store_tube", slot=slot),)
+    entries: list[Entry] = [
+        _command(view, f"retrieve tube {tube.tube_id}", "retrieve_tube", slot=slot)
+    ]
+    if view.held is None and tube.seal_state == SealState.NONE and not tube.sample_height_m:
+        kinds = (
+            ["witness"]
+            if tube.kind == TubeKind.WITNESS
+            else ["rock core", "regolith", "atmospheric"]
+        )
+        entries.append(
+            Menu(
+                "cache a sample here",
+                tuple(
+                    _command(view, kind, "cache_sample", kind=CACHE_KINDS[kind], slot=slot)
+                    for kind in kinds
+                ),
+            )
+        )
+    return tuple(entries)
+
+
+def dispenser_menu(view: WorldView, dispenser_id: int) -> tuple[Entry, ...]:
+    """A seal dispenser's menu: dispense a seal from it into the held tube."""
+    dispenser = next((d for d in view.dispensers if d.dispenser_id == dispenser_id), None)
+    if dispenser is None:
+        return ()
+    title = f"dispense seal from dispenser {dispenser_id} ({dispenser.seals_remaining} left)"
+    return (_command(view, title, "dispense_seal", tube_id=0, dispenser=dispenser_id),)
+
+
+def station_menu(view: WorldView, station: str) -> tuple[Entry, ...]:
+    """A station's menu: the step it performs on the held tube."""
+    if station == "station_volume_probe":
+        return (_command(view, "assess volume", "assess_volume", tube_id=0),)
+    if station == "station_cachecam":
+        return (_command(view, "capture image", "capture_image", tube_id=0),)
+    if station == "station_seal_dispenser":
+        return (_dispense(view),)
+    if station == "station_sealing":
+        return (_command(view, "activate seal", "activate_seal", tube_id=0),)
+    if station == "station_bst":
+        return (_sweeps(view),)
+    if station == "station_bitcar_port":
+        return (
+            _command(view, "hand tube to bit carousel", "transfer_tube_to_bit", bit_slot=0),
+            _command(view, "receive tube from bit", "receive_tube_from_bit", bit_slot=0),
+        )
+    if station == "station_drop":
+        return (_command(view, "drop at depot", "drop_tube", tube_id=0, allow_unsealed=False),)
+    raise ValueError(f"no station {station!r} (known: {', '.join(STATIONS)})")
+
+
+def commands(entries: Iterable[Entry]) -> list[Command]:
+    """Every command in a menu tree, depth first."""
+    found: list[Command] = []
+    for entry in entries:
+        found.extend(commands(entry.entries) if isinstance(entry, Menu) else [entry])
+    return found
+
+
+def busy_devices(running: Collection[str]) -> frozenset[str]:
+    """The devices held by goals of these actions (each action's STEP_DEVICES)."""
+    held: set[str] = set()
+    for action in running:
+        held |= STEP_DEVICES.get(action, frozenset())
+    return frozenset(held)

@@ -1,0 +1,89 @@
+"""What each thing offers an operator follows the world (aca_sim.teleop.menus), and the
+rviz2 configuration shows what the nodes publish."""
+
+import yaml
+
+from aca_sim.model.kinds import Contents, SealState, TubeKind
+from aca_sim.model.locations import Location, Place
+from aca_sim.model.records import Dispenser, Tube
+from aca_sim.paths import share_path
+from aca_sim.teleop import menus
+from aca_sim.teleop.menus import Menu, WorldView
+
+
+def tube(tube_id, slot, where=None, kind=TubeKind.SAMPLE, **fields):
+    return Tube(tube_id, kind, slot, where or Location.storage(slot), **fields)
+
+
+def titles(entries):
+    return [e.title for e in entries]
+
+
+def test_a_slot_offers_its_tube_or_a_place_for_the_held_one():
+    view = WorldView((tube(201, 1), tube(202, 2, Location(Place.GRIPPER))), ())
+    assert titles(menus.slot_menu(view, 1)) == ["retrieve tube 201"]  # the arm is busy holding
+    assert titles(menus.slot_menu(view, 2)) == ["store tube 202 here"]
+    free = WorldView((tube(201, 1), tube(240, 40, kind=TubeKind.WITNESS)), ())
+    entries = menus.slot_menu(free, 1)
+    assert titles(entries) == ["retrieve tube 201", "cache a sample here"]
+    assert isinstance(entries[1], Menu)
+    assert titles(entries[1].entries) == ["rock core", "regolith", "atmospheric"]
+    assert entries[1].entries[0].goal == {"kind": 1, "slot": 1}
+    assert titles(menus.slot_menu(free, 40)[1].entries) == ["witness"]
+    sealed = WorldView((tube(201, 1, seal_state=SealState.ACTIVATED),), ())
+    assert titles(menus.slot_menu(sealed, 1)) == ["retrieve tube 201"]
+    assert menus.slot_menu(WorldView(), 3) == ()
+
+
+def test_the_fork_menu_follows_what_it_holds_and_busy_devices_mark_entries():
+    dispensers = (Dispenser(1, 2, 200.0), Dispenser(2, 0, 200.0))
+    held = tube(201, 1, Location(Place.GRIPPER), contents=Contents.ROCK_CORE)
+    view = WorldView((held,), dispensers, busy=frozenset({"seal_carousel"}))
+    entries = menus.fork_menu(view)
+    assert "store in home slot 1" in titles(entries)
+    dispense = next(e for e in entries if e.title == "dispense seal")
+    assert titles(dispense.entries) == ["from dispenser 1 (2 left)", "from dispenser 2 (0 left)"]
+    assert all(c.busy for c in dispense.entries)  # the seal carousel is held by a goal
+    assert not any(c.busy for c in menus.commands(entries) if c.action != "dispense_seal")
+    in_bit = WorldView((tube(203, 3, Location.bit(2)),), dispensers)
+    assert [(c.action, c.goal) for c in menus.commands(menus.fork_menu(in_bit))] == [
+        ("receive_tube_from_bit", {"bit_slot": 2})
+    ]
+
+
+def test_every_station_has_its_step_and_an_unknown_one_is_named():
+    view = WorldView((), (Dispenser(1, 3, 200.0),))
+    actions = {s: {c.action for c in menus.commands(menus.station_menu(view, s))}
+               for s in menus.STATIONS}  # fmt: skip
+    assert actions["station_bst"] == {"sweep_bore"}
+    assert actions["station_drop"] == {"drop_tube"}
+    assert actions["station_bitcar_port"] == {"transfer_tube_to_bit", "receive_tube_from_bit"}
+    try:
+        menus.station_menu(view, "station_mars")
+    except ValueError as error:
+        assert "station_mars" in str(error)
+    else:
+        raise AssertionError("an unknown station was accepted")
+
+
+def test_busy_devices_are_the_running_actions_devices():
+    assert menus.busy_devices(["sweep_bore"]) == {"sha"}
+    assert menus.busy_devices(["core_sample", "dispense_seal"]) == {
+        "bit_carousel", "sha", "seal_carousel"
+    }  # fmt: skip
+    assert menus.busy_devices(["cache_sample"]) == {"sha", "seal_carousel", "bit_carousel"}
+
+
+def test_the_rviz_config_shows_what_the_nodes_publish():
+    config = yaml.safe_load(share_path("rviz", "aca.rviz").read_text())
+    manager = config["Visualization Manager"]
+    assert manager["Global Options"]["Fixed Frame"] == "aca_frame"
+    displays = {d["Class"].split("/")[-1]: d for d in manager["Displays"]}
+    assert displays["RobotModel"]["Description Topic"]["Value"] == "/robot_description"
+    assert displays["RobotModel"]["Description Topic"]["Durability Policy"] == "Transient Local"
+    assert displays["MarkerArray"]["Topic"]["Value"] == "/aca/markers"
+    assert set(displays["MarkerArray"]["Namespaces"]) == {"tubes", "tube_labels", "seals",
+                                                          "depot"}  # fmt: skip
+    assert displays["InteractiveMarkers"]["Interactive Markers Namespace"] == "/aca/teleop"
+    assert displays["Image"]["Topic"]["Value"] == "/aca/cachecam/image_raw"
+    assert "TF" in displays
