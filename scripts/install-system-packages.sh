@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the set-up needs (compiler, cmake, Python venv and headers; Xvfb
-# for the test of the PyBullet window), only when something is missing. Runs apt-get as root,
+# for the test of the PyBullet window; Node.js and npm for the teleop page's three.js and
+# urdf-loader; chromium-headless-shell for the page's browser tests, which Playwright drives
+# with executable_path because it cannot download a browser here), only when something is
+# missing. Runs apt-get as root,
 # or through sudo.
 set -euo pipefail
 
@@ -9,6 +12,8 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v Xvfb >/dev/null || missing+=(xvfb)
+command -v npm >/dev/null || missing+=(nodejs npm)
+[ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
 python=${PYTHON:-python3}
 "$python" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 include=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')

@@ -153,7 +153,8 @@ def test_the_client_gets_every_marker_with_menus_that_fit_the_world(teleop):
 
     def world_known():
         markers = client.initial().markers
-        return len(markers) == 1 + 43 + 7 + 7 and client.titles("slot_01")
+        known = client.titles("slot_01") and client.titles("dispenser_3")
+        return len(markers) == 1 + 43 + 7 + 7 and known
 
     wait_until(world_known, what="every marker, with the world's menus")
     names = set(client.markers)
@@ -223,7 +224,7 @@ def test_a_menu_entry_runs_its_step_and_the_markers_follow_the_world(teleop):
     fork = client.titles("fork_target")
     assert "assess volume" in fork and "store in home slot 1" in fork
     assert not any(t.endswith("[busy]") for t in client.titles("slot_02"))
-    assert client.target()[1].startswith("retrieve_tube: done")
+    wait_until(lambda: client.target()[1].startswith("retrieve_tube: done"), what="result")
     client.send("fork_target", InteractiveMarkerFeedback.MENU_SELECT,
                 entry=client.entry("fork_target", "store in home slot"))  # fmt: skip
     wait_until(lambda: client.tubes[201].location == "slot_01", what="tube 201 stored")
@@ -232,8 +233,14 @@ def test_a_menu_entry_runs_its_step_and_the_markers_follow_the_world(teleop):
 
 def test_seq_num_never_skips_and_the_service_agrees(teleop):
     _sim, node, client = teleop
+
+    def service_caught_up():
+        with client.lock:
+            last = client.updates[-1].seq_num
+        return client.initial().sequence_number == last == node.server.seq_num
+
+    wait_until(service_caught_up, what="the service's sequence number = the last update's")
     with client.lock:
         numbers = [u.seq_num for u in client.updates]
     assert len(numbers) > 10
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-    assert client.initial().sequence_number == node.server.seq_num == numbers[-1]

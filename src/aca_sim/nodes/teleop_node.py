@@ -24,8 +24,6 @@ import sys
 import time
 from typing import Any
 
-from aca_interfaces.msg import DispenserStateArray, TubeStateArray
-from action_msgs.msg import GoalStatus, GoalStatusArray
 from geometry_msgs.msg import Pose
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
@@ -36,18 +34,17 @@ from visualization_msgs.msg import InteractiveMarkerFeedback
 from aca_sim.model.config import load_model_config
 from aca_sim.model.kinds import TubeKind
 from aca_sim.model.locations import Location
-from aca_sim.model.records import Dispenser, Tube
+from aca_sim.model.records import Tube
 from aca_sim.model.steps import StepOutcome
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
-from aca_sim.ros.conversions import tube_of
 from aca_sim.ros.interactive_markers import InteractiveMarkerServer, menu_entries
-from aca_sim.ros.interfaces import ALL_ACTIONS
 from aca_sim.ros.markers import dispenser_xy
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
 from aca_sim.ros.step_client import GoalError, StepClient
 from aca_sim.ros.teleop_markers import clickable, fork_target, pose_yaw, yaw_pose
+from aca_sim.ros.world_watch import WorldWatch
 from aca_sim.teleop import menus
 from aca_sim.teleop.menus import Command, Entry, Menu, WorldView
 
@@ -55,10 +52,8 @@ NAMESPACE = "/aca/teleop"
 FORK_TARGET = "fork_target"
 FORK_LINK = "sha_tool"
 MOVERS = {"move_xy", "move_z", "rotate_yaw"}  # the fork target's controls that move it
-ACTIVE = (GoalStatus.STATUS_ACCEPTED, GoalStatus.STATUS_EXECUTING, GoalStatus.STATUS_CANCELING)
 FOLLOW_PERIOD_S = 0.1  # wall s between fork-target pose updates while it follows the fork
 FOLLOW_TOLERANCE = (5e-4, 0.01)  # m, rad: smaller fork motions do not move the target
-STATUS_QOS = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
 def tree_of(entries: tuple[Entry, ...]) -> list[tuple[str, Any]]:
@@ -84,8 +79,6 @@ class TeleopNode(Node):
         self.server = InteractiveMarkerServer(self, NAMESPACE)
         self.steps = StepClient(self)
         self.urdf: UrdfModel | None = None
-        self.view = WorldView()
-        self.running: dict[str, set[bytes]] = {name: set() for name in ALL_ACTIONS}
         self.menus: dict[str, tuple[Entry, ...]] = {}
         self.payloads: dict[str, dict[int, Any]] = {}
         self.target_state, self.status = "idle", "drag me, or right-click for steps"
@@ -94,15 +87,7 @@ class TeleopNode(Node):
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.create_subscription(String, "/robot_description", self._on_description, latched)
         self.create_subscription(JointState, "/joint_states", self._on_joint_states, 10)
-        self.create_subscription(TubeStateArray, "tubes", self._on_tubes, latched)
-        self.create_subscription(DispenserStateArray, "dispensers", self._on_dispensers, latched)
-        for name in ALL_ACTIONS:
-            self.create_subscription(
-                GoalStatusArray,
-                f"/aca/{name}/_action/status",
-                lambda message, name=name: self._on_status(name, message),
-                STATUS_QOS,
-            )
+        self.world = WorldWatch(self, lambda _view: self._refresh())
         self._refresh()
 
     # ------------------------------------------------------------------ the world
@@ -112,27 +97,9 @@ class TeleopNode(Node):
         except UrdfError as error:
             self.get_logger().error(f"/robot_description: {error}")
 
-    def _on_tubes(self, message: TubeStateArray) -> None:
-        tubes = tuple(tube_of(state) for state in message.tubes)
-        self.view = WorldView(tubes, self.view.dispensers, self.view.busy)
-        self._refresh()
-
-    def _on_dispensers(self, message: DispenserStateArray) -> None:
-        dispensers = tuple(
-            Dispenser(d.dispenser_id, d.seals_remaining, d.release_limit_n)
-            for d in message.dispensers
-        )
-        self.view = WorldView(self.view.tubes, dispensers, self.view.busy)
-        self._refresh()
-
-    def _on_status(self, action: str, message: GoalStatusArray) -> None:
-        self.running[action] = {
-            bytes(s.goal_info.goal_id.uuid) for s in message.status_list if s.status in ACTIVE
-        }
-        busy = menus.busy_devices([a for a, goals in self.running.items() if goals])
-        if busy != self.view.busy:
-            self.view = WorldView(self.view.tubes, self.view.dispensers, busy)
-            self._refresh()
+    @property
+    def view(self) -> WorldView:
+        return self.world.view
 
     def _on_joint_states(self, message: JointState) -> None:
         if self.urdf is None or self.target_state != "idle":
@@ -154,21 +121,12 @@ class TeleopNode(Node):
         return yaw_pose(x, y, z, float(_yaw_of(tool)))
 
     # ------------------------------------------------------------------ markers
-    def _things(self) -> dict[str, tuple[Entry, ...]]:
-        """Every clickable thing's menu in the current world."""
-        view = self.view
-        things: dict[str, tuple[Entry, ...]] = {FORK_TARGET: menus.fork_menu(view)}
-        for slot in range(1, self.model.storage.slot_count + 1):
-            things[f"slot_{slot:02d}"] = menus.slot_menu(view, slot)
-        for dispenser in range(1, self.model.seal_carousel.dispensers + 1):
-            things[f"dispenser_{dispenser}"] = menus.dispenser_menu(view, dispenser)
-        for station in menus.STATIONS:
-            things[station] = menus.station_menu(view, station)
-        return things
-
     def _refresh(self) -> None:
         """Re-send the markers whose menus changed; one update for all of them."""
-        for name, entries in self._things().items():
+        things = menus.all_menus(
+            self.view, self.model.storage.slot_count, self.model.seal_carousel.dispensers
+        )
+        for name, entries in things.items():
             if self.menus.get(name) != entries:
                 self.menus[name] = entries
                 self._insert(name)

@@ -133,6 +133,13 @@ class StepClient:
             name: ActionClient(node, kind, f"{namespace}/{name}")
             for name, kind in ALL_ACTIONS.items()
         }
+        self._running: dict[bytes, Any] = {}  # goal id -> handle, sent here, not yet ended
+
+    def cancel_all(self) -> int:
+        """Ask the servers to cancel every goal sent here that has not ended; how many."""
+        for handle in self._running.values():
+            handle.cancel_goal_async()
+        return len(self._running)
 
     def send(
         self,
@@ -160,9 +167,14 @@ class StepClient:
         if handle is None or not handle.accepted:
             on_done(StepOutcome(action, Code.BUSY, "goal rejected: a device it needs is busy"))
             return
-        handle.get_result_async().add_done_callback(
-            lambda result: on_done(outcome_from(action, result.result().result))
-        )
+        key = bytes(handle.goal_id.uuid)
+        self._running[key] = handle
+
+        def ended(result: Future) -> None:
+            self._running.pop(key, None)
+            on_done(outcome_from(action, result.result().result))
+
+        handle.get_result_async().add_done_callback(ended)
 
 
 def outcome_from(action: str, result: Any) -> StepOutcome:

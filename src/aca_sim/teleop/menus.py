@@ -197,6 +197,18 @@ def station_menu(view: WorldView, station: str) -> tuple[Entry, ...]:
     raise ValueError(f"no station {station!r} (known: {', '.join(STATIONS)})")
 
 
+def all_menus(view: WorldView, slots: int, dispensers: int) -> dict[str, tuple[Entry, ...]]:
+    """Every clickable thing's menu by name: fork_target, slot_NN, dispenser_N, stations."""
+    things: dict[str, tuple[Entry, ...]] = {"fork_target": fork_menu(view)}
+    for slot in range(1, slots + 1):
+        things[f"slot_{slot:02d}"] = slot_menu(view, slot)
+    for dispenser in range(1, dispensers + 1):
+        things[f"dispenser_{dispenser}"] = dispenser_menu(view, dispenser)
+    for station in STATIONS:
+        things[station] = station_menu(view, station)
+    return things
+
+
 def commands(entries: Iterable[Entry]) -> list[Command]:
     """Every command in a menu tree, depth first."""
     found: list[Command] = []
@@ -211,3 +223,13 @@ def busy_devices(running: Collection[str]) -> frozenset[str]:
     for action in running:
         held |= STEP_DEVICES.get(action, frozenset())
     return frozenset(held)
+
+
+def as_json(entries: Iterable[Entry]) -> list[dict[str, Any]]:
+    """A menu as JSON-able objects: {title, action, goal, busy} or {title, entries}."""
+    return [
+        {"title": e.title, "entries": as_json(e.entries)}
+        if isinstance(e, Menu)
+        else {"title": e.title, "action": e.action, "goal": dict(e.goal), "busy": e.busy}
+        for e in entries
+    ]
