@@ -21,6 +21,7 @@ STAMP_IFACE  := $(VENV)/.stamp-aca-interfaces
 STAMP_CTRL   := $(VENV)/.stamp-control-msgs
 STAMP_TF     := $(VENV)/.stamp-tf2-msgs
 STAMP_PKG    := $(VENV)/.stamp-aca-sim
+STAMP_WEB    := web/node_modules/.package-lock.json
 
 .PHONY: help setup demo test lint bench clean
 help:
@@ -30,7 +31,7 @@ help:
 	@echo "make setup  only set up .venv (done by demo and test when needed)"
 	@echo "make clean  remove .venv, build/ and run outputs"
 
-setup: $(STAMP_PKG)
+setup: $(STAMP_PKG) $(STAMP_WEB)
 
 $(STAMP_SYSTEM): scripts/install-system-packages.sh
 	@mkdir -p $(BUILD)
@@ -73,13 +74,18 @@ $(STAMP_PKG): $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF) setup.py setup.cfg packag
 	$(PY) scripts/install_ament_layout.py
 	@touch $@
 
+# The teleop page's three.js and urdf-loader, exactly as web/package-lock.json pins them.
+$(STAMP_WEB): web/package.json web/package-lock.json | $(STAMP_SYSTEM)
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 demo: $(STAMP_PKG)
 	$(VENV)/bin/aca-sim run
 
 # PYTEST_ARGS: extra pytest options, e.g. PYTEST_ARGS=--junitxml=results/junit.xml (the CI image).
 PYTEST_ARGS ?=
 # Lint first: a style error fails the run in seconds, not after the whole suite.
-test: lint
+test: lint $(STAMP_WEB)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP_PKG)
@@ -90,4 +96,4 @@ lint: $(STAMP_PKG)
 	$(VENV)/bin/ruff format --check src tests bench examples
 
 clean:
-	rm -rf $(VENV) $(BUILD) runs .pytest_cache .ruff_cache src/*.egg-info
+	rm -rf $(VENV) $(BUILD) runs .pytest_cache .ruff_cache src/*.egg-info web/node_modules

@@ -22,6 +22,8 @@ setup(
         (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.xml"))),
         (f"share/{PACKAGE}/urdf", sorted(glob("urdf/*.xacro"))),
         (f"share/{PACKAGE}/rviz", sorted(glob("rviz/*.rviz"))),
+        (f"share/{PACKAGE}/web", ["web/package.json", "web/package-lock.json"]),
+        (f"share/{PACKAGE}/web/teleop", sorted(glob("web/teleop/*"))),
         (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml") + glob("config/*.srdf"))),
         (f"share/{PACKAGE}/config/faults", sorted(glob("config/faults/*.yaml"))),
         (f"share/{PACKAGE}/config/campaigns", sorted(glob("config/campaigns/*.yaml"))),
@@ -35,6 +37,7 @@ setup(
             "campaign_node = aca_sim.nodes.campaign_node:main",
             "state_publisher_node = aca_sim.nodes.state_publisher_node:main",
             "teleop_node = aca_sim.nodes.teleop_node:main",
+            "teleop_web_node = aca_sim.nodes.teleop_web_node:main",
         ],
     },
 )

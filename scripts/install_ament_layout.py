@@ -1,7 +1,7 @@
 """Give an editable install of aca_sim the ament layout `colcon build --symlink-install` makes.
 
 pip's editable install skips data_files, so this adds, under the venv prefix:
-share/ament_index/resource_index/packages/aca_sim, share/aca_sim/{package.xml,launch,urdf,config,rviz}
+share/ament_index/resource_index/packages/aca_sim, share/aca_sim/{package.xml,launch,urdf,config,rviz,web}
 (symlinks into the source tree) and lib/aca_sim/<executable> for every console script.
 Run with the venv's interpreter from the repository root.
 """
@@ -13,7 +13,7 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 PACKAGE = "aca_sim"
-SHARED = ("package.xml", "launch", "urdf", "config", "rviz")
+SHARED = ("package.xml", "launch", "urdf", "config", "rviz", "web")
 
 
 def link(target: Path, link_path: Path) -> None:

@@ -59,6 +59,27 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument(
         "--log-dir", type=Path, default=None, help="where output='log' files go (a temp dir)"
     )
+    teleop = sub.add_parser(
+        "teleop",
+        help="drive the ACA from a browser (and rviz2): teleop.launch.xml with the page",
+        description="Start the simulation in real time, the sequencer, /tf and markers, the "
+        "interactive markers and the browser teleop page (teleop.launch.xml), and print the "
+        "page's address. Ctrl-C stops everything.",
+    )
+    teleop.add_argument("--host", default="127.0.0.1", help="bind address (127.0.0.1)")
+    teleop.add_argument("--port", type=int, default=8080, help="HTTP port of the page (8080)")
+    teleop.add_argument("--ws-port", type=int, default=8765, help="WebSocket port (8765)")
+    teleop.add_argument(
+        "--token", default="", help="token for the page (made up when bound beyond loopback)"
+    )
+    teleop.add_argument(
+        "--real-time-factor", type=float, default=5.0, help="sim s per wall s (5.0)"
+    )
+    teleop.add_argument("--seed", type=int, default=0, help="random seed of the world (0)")
+    teleop.add_argument("--rviz", action="store_true", help="also start rviz2 (if installed)")
+    teleop.add_argument(
+        "--run-dir", type=Path, default=Path("aca_teleop"), help="inventory folder (aca_teleop)"
+    )
     report = sub.add_parser(
         "report",
         help="(re)make a run folder's plots and CacheCam images",
@@ -188,6 +209,47 @@ def run_main_job(args: argparse.Namespace) -> int:
     return 0 if all(o.sealed for o in outcomes) else 1
 
 
+def run_teleop(args: argparse.Namespace) -> int:
+    """`aca-sim teleop`: teleop.launch.xml with the page, after checking the options."""
+    import secrets
+
+    from aca_sim.nodes.teleop_web_node import is_loopback
+
+    for name in ("port", "ws_port"):
+        if not 0 <= getattr(args, name) <= 65535:
+            flag = "--" + name.replace("_", "-")
+            print(f"aca-sim teleop: {flag} {getattr(args, name)} is not a port", file=sys.stderr)
+            return 2
+    if args.real_time_factor <= 0:
+        print(f"aca-sim teleop: --real-time-factor {args.real_time_factor} must be > 0",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.seed < 0:
+        print(f"aca-sim teleop: --seed {args.seed} must be >= 0", file=sys.stderr)
+        return 2
+    token = args.token or ("" if is_loopback(args.host) else secrets.token_urlsafe(16))
+    query = f"?token={token}" if token else ""
+    print(f"aca-sim teleop: the page will be at http://{args.host}:{args.port}/{query}")
+    arguments = {
+        "web_host": args.host,
+        "web_port": args.port,
+        "ws_port": args.ws_port,
+        "token": token,
+        "real_time_factor": args.real_time_factor,
+        "seed": args.seed,
+        "rviz": str(args.rviz).lower(),
+        "run_dir": args.run_dir,
+    }
+    launch = argparse.Namespace(
+        file="teleop.launch.xml",
+        arguments=[f"{name}:={value}" for name, value in arguments.items()],
+        show_args=False,
+        shutdown_timeout=10.0,
+        log_dir=None,
+    )
+    return run_launch(launch)
+
+
 def print_srdf(args: argparse.Namespace) -> int:
     """`aca-sim srdf`: the SRDF text of a model configuration on stdout."""
     from aca_sim.model.config import load_model_config
@@ -211,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_launch(args)
     if args.command == "report":
         return run_report(args)
+    if args.command == "teleop":
+        return run_teleop(args)
     if args.command == "srdf":
         return print_srdf(args)
     parser.print_help()

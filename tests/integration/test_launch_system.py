@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -106,10 +107,11 @@ def send(node: Node, action: ActionClient, feedback: list, **goal) -> object:
 
 @pytest.mark.parametrize("launch_file", ["sim.launch.xml", "teleop.launch.xml"])
 def test_each_launch_file_comes_up_and_shuts_down_cleanly(launch_file, client, tmp_path):
+    teleop = launch_file == "teleop.launch.xml"
     launch = Launch(
         launch_file,
         "seed:=1",
-        *(["run_dir:=" + str(tmp_path)] * (launch_file != "sim.launch.xml")),
+        *(["run_dir:=" + str(tmp_path), "web_port:=0", "ws_port:=0"] * teleop),
     )
     try:
         state = client.create_client(GetWorldState, "/aca/sim/get_state")
@@ -126,12 +128,15 @@ def test_each_launch_file_comes_up_and_shuts_down_cleanly(launch_file, client, t
                 ).markers
             }
             assert {"fork_target", "slot_01", "station_cachecam"} <= names
+            page = launch.wait_for_line(r"teleop page: (http://127\.0\.0\.1:\d+/)")
+            with urllib.request.urlopen(page.group(1), timeout=10) as response:
+                assert b'<canvas id="view"' in response.read()
     finally:
         code = launch.stop()
     assert code == 0, launch.output
     assert "sim stopped (SIGINT), exit code 0" in launch.output
     if launch_file == "teleop.launch.xml":
-        for name in ("sequencer", "state_publisher", "teleop"):
+        for name in ("sequencer", "state_publisher", "teleop", "teleop_web"):
             assert f"{name} stopped (SIGINT), exit code 0" in launch.output, name
 
 

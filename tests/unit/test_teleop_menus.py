@@ -1,6 +1,7 @@
 """What each thing offers an operator follows the world (aca_sim.teleop.menus), and the
 rviz2 configuration shows what the nodes publish."""
 
+import pytest
 import yaml
 
 from aca_sim.model.kinds import Contents, SealState, TubeKind
@@ -87,3 +88,25 @@ def test_the_rviz_config_shows_what_the_nodes_publish():
     assert displays["InteractiveMarkers"]["Interactive Markers Namespace"] == "/aca/teleop"
     assert displays["Image"]["Topic"]["Value"] == "/aca/cachecam/image_raw"
     assert "TF" in displays
+
+
+def test_page_commands_are_checked_and_name_the_bad_value():
+    from aca_sim.teleop.web_commands import CommandError, code_words, parse_command
+
+    with pytest.raises(CommandError, match="joint='sha_wrist'"):
+        parse_command({"op": "jog_joint", "joint": "sha_wrist", "delta": 0.1})
+    with pytest.raises(CommandError, match=r"delta=0\.9"):
+        parse_command({"op": "jog_fork", "axis": "x", "delta": 0.9})
+    with pytest.raises(CommandError, match="delta=nan"):
+        parse_command({"op": "jog_fork", "axis": "z", "delta": float("nan")})
+    with pytest.raises(CommandError, match="op='fly'"):
+        parse_command({"op": "fly"})
+    with pytest.raises(CommandError, match="token"):
+        parse_command({"op": "cancel", "token": "nope"}, token="secret")
+    with pytest.raises(CommandError, match="goal="):
+        parse_command({"op": "step", "action": "sweep_bore", "goal": [5]})
+    step = parse_command({"op": "step", "action": "sweep_bore", "goal": {"sweeps": 2}, "id": 3})
+    assert (step.command_id, step.action, dict(step.goal)) == (3, "sweep_bore", {"sweeps": 2})
+    assert parse_command({"op": "cancel", "token": "secret"}, token="secret").op == "cancel"
+    assert code_words("GOAL_IN_COLLISION") == "the target would touch something"
+    assert code_words("SOMETHING_NEW") == "something new"

@@ -227,7 +227,7 @@ def _node(element: Element, context: _Context, plan: LaunchPlan) -> None:
                 files += ["--params-file", _value(child, "from", context)]
             else:
                 child.check_attrs({"name", "value"})
-                value = _value(child, "value", context)
+                value = _value(child, "value", context) or "''"  # rcl reads it as YAML
                 params += ["-p", f"{_value(child, 'name', context)}:={value}"]
         elif child.tag == "remap":
             child.check_attrs({"from", "to"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
+
+IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ class SimNode(Node):
             TrajectoryServer(self, self.bridge, self.runner, book, self.aca.controller_config)
         )
         self._publish_state(self.aca)
+        self._publish_joints(self.aca)
+        self.create_timer(IDLE_JOINTS_PERIOD_S, self._repeat_joints)
         self.runner.start()
         self.get_logger().info(
             f"ACA simulation up: mode {self.params.mode}, seed {self.params.seed}, "
@@ -175,21 +180,33 @@ class SimNode(Node):
     # ------------------------------------------------------------------ physics thread
     def _on_tick(self, aca: Aca) -> None:
         """Physics thread, every publish period of sim time."""
-        stamp = conversions.sim_time(aca.time_s)
-        self.clock_pub.publish(Clock(clock=stamp))
-        states = aca.world.mech.joint_states()
-        self.joint_pub.publish(
-            JointState(
-                header=Header(stamp=stamp),
-                name=list(ACA_JOINTS),
-                position=[q for q, _, _ in states],
-                velocity=[v for _, v, _ in states],
-                effort=[e for _, _, e in states],
-            )
-        )
+        self.clock_pub.publish(Clock(clock=conversions.sim_time(aca.time_s)))
+        self._publish_joints(aca)
         self._ticks += 1
         if self._ticks % self._state_every == 0:
             self._publish_state(aca)
+
+    def _publish_joints(self, aca: Aca) -> None:
+        """Physics thread (or before it starts): /joint_states now."""
+        states = aca.world.mech.joint_states()
+        message = JointState(
+            header=Header(stamp=conversions.sim_time(aca.time_s)),
+            name=list(ACA_JOINTS),
+            position=[q for q, _, _ in states],
+            velocity=[v for _, v, _ in states],
+            effort=[e for _, _, e in states],
+        )
+        self.joint_pub.publish(message)
+        self._last_joints, self._last_joints_wall = message, time.monotonic()
+
+    def _repeat_joints(self) -> None:
+        """Executor thread: while the world stands still (fast mode between goals), repeat the
+        last joint states a few times a second, as a robot's joint-state broadcaster does, so
+        that a node started later (a tf publisher, a teleop page) learns where the arm is."""
+        idle = not self.runner.busy and self.params.mode == "fast"
+        if idle and time.monotonic() - self._last_joints_wall >= IDLE_JOINTS_PERIOD_S:
+            self.joint_pub.publish(self._last_joints)
+            self._last_joints_wall = time.monotonic()
 
     def _publish_state(self, aca: Aca) -> None:
         world = aca.world
@@ -232,6 +249,7 @@ class SimNode(Node):
         def reset(aca: Aca) -> None:
             aca.restore(initial_description(aca.config, seed))
             self._publish_state(aca)
+            self._publish_joints(aca)
 
         await self._on_physics(reset)
         response.success, response.message = True, f"world rebuilt with seed {seed}"
@@ -264,7 +282,13 @@ class SimNode(Node):
                 "a device action is running; cancel it first",
             )
             return response
-        await self._on_physics(lambda aca: (aca.restore(description), self._publish_state(aca)))
+        await self._on_physics(
+            lambda aca: (
+                aca.restore(description),
+                self._publish_state(aca),
+                self._publish_joints(aca),
+            )
+        )
         response.success, response.message = True, f"restored {request.name!r}"
         return response
 

@@ -1,7 +1,8 @@
 """The WebSocket side of the teleop page: a foxglove-sdk server (subprotocol foxglove.sdk.v1),
 so that the page and the Foxglove app can both connect to the same port.
 
-Channels (server -> clients):
+Channels (server -> clients); the latest state message of a topic is sent again when a
+client subscribes to it (on_subscribe tells the owner, which calls resend):
 - /joint_states, /aca/tubes, /aca/teleop/menus, /aca/teleop/events, /aca/cachecam/png: JSON,
   what the page shows (joint positions, the tube table, the step buttons and their busy state,
   what became of each command, the latest CacheCam image as base64 PNG);
@@ -13,7 +14,7 @@ with fetchAsset by the page and by the Foxglove app's URDF layer.
 Client publish: a client advertises /aca/teleop/command (encoding json) and publishes
 commands (aca_sim.teleop.web_commands); they are handed to on_command as decoded JSON.
 
-Thread rule: on_command, urdf and on_tf_subscribe are called on the server's threads; the
+Thread rule: on_command, urdf and on_subscribe are called on the server's threads; the
 publish methods may be called from any thread.
 """
 
@@ -88,8 +89,7 @@ class _Listener(ServerListener):
         self.owner.on_command(decoded, client.id)
 
     def on_subscribe(self, client: Any, channel: Any) -> None:
-        if channel.topic == "/tf":
-            self.owner.on_tf_subscribe()
+        self.owner.on_subscribe(channel.topic)
 
 
 class TeleopWebSocket:
@@ -101,9 +101,11 @@ class TeleopWebSocket:
         port: int,
         urdf: Callable[[], str | None],
         on_command: OnCommand,
-        on_tf_subscribe: Callable[[], None] = lambda: None,
+        on_subscribe: Callable[[str], None] = lambda _topic: None,
     ) -> None:
-        self.urdf, self.on_command, self.on_tf_subscribe = urdf, on_command, on_tf_subscribe
+        self.urdf, self.on_command, self.on_subscribe = urdf, on_command, on_subscribe
+        self.latest: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
         self.context = foxglove.Context()
         self.json = {
             topic: Channel(
@@ -141,8 +143,18 @@ class TeleopWebSocket:
         return text.encode() if text is not None else None
 
     def publish(self, topic: str, message: dict[str, Any]) -> None:
-        """Send a JSON message on one of JSON_TOPICS."""
+        """Send a JSON message on one of JSON_TOPICS (the latest is kept for resend)."""
+        with self.lock:
+            self.latest[topic] = message
         self.json[topic].log(message)
+
+    def resend(self, topic: str) -> None:
+        """Send a JSON topic's latest message again (a client just subscribed: WebSocket
+        channels do not latch, and the state may not change for a long time)."""
+        with self.lock:
+            message = self.latest.get(topic)
+        if message is not None and topic != "/aca/teleop/events":
+            self.json[topic].log(message)
 
     def publish_transforms(self, transforms: Iterable[Transform], stamp_s: float) -> None:
         """Send frames (parent, child, translation m, rotation xyzw) on /tf."""
