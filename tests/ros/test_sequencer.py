@@ -10,10 +10,13 @@ from aca_interfaces.action import CacheSample, CoreSample, RecoverSeal
 from action_msgs.msg import GoalStatus
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from visualization_msgs.msg import MarkerArray
 
 from aca_sim.caching.inventory import Inventory
 from aca_sim.nodes.sequencer_node import SequencerNode
 from aca_sim.nodes.sim_node import SimNode
+from aca_sim.nodes.state_publisher_node import StatePublisherNode
 from aca_sim.ros import blocking
 from aca_sim.ros.blocking import cancel_goal
 from aca_sim.ros.spinning import BackgroundSpinner
@@ -56,11 +59,29 @@ def inventory_matches_hardware(client, path):
         inventory.close()
 
 
-def test_a_rock_core_is_cached_and_catalogued(cell):
+def test_a_rock_core_is_cached_and_catalogued(cell, ros_context):
     client, path = cell
+    publisher = StatePublisherNode(context=ros_context)
+    labels = {}
+    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    client.node.create_subscription(
+        MarkerArray,
+        "/aca/markers",
+        lambda m: labels.update({x.id: x.text for x in m.markers if x.ns == "tube_labels"}),
+        latched,
+    )
+    extra = BackgroundSpinner([publisher], context=ros_context).start()
     run, result = cache(
         client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Montdenier", slot=1
     )
+    try:  # the sequencer's /aca/inventory names the sample on the tube's label
+        deadline = time.monotonic() + 30
+        while "Montdenier" not in labels.get(201, "") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert labels[201].startswith("201 Montdenier"), labels.get(201)
+    finally:
+        extra.stop()
+        publisher.destroy_node()
     assert result.error_code == CacheSample.Result.NONE, result.error_msg
     assert (result.tube_id, result.sealed, result.catalogued_kind) == (201, True, "rock_core")
     assert 0.02 < result.sample_height_m < 0.09 and result.duration_s > 300

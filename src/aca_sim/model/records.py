@@ -7,8 +7,8 @@ change a record with dataclasses.replace().
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from aca_sim.model.kinds import BitType, Catalogue, Contents, SealState, TubeKind
 from aca_sim.model.locations import Location
@@ -100,3 +100,10 @@ class HardwareState:
     def tube_in_any_bit(self) -> int:
         """Id of the first tube latched in a bit, in bit order (0 when there is none)."""
         return next((b.tube_id for _, b in sorted(self.bit_slots.items()) if b.tube_id), 0)
+
+
+def with_sample_names(tubes: Iterable[Tube], names: Mapping[int, str]) -> tuple[Tube, ...]:
+    """The tubes with the catalogue's sample names (by tube id) where it has one."""
+    return tuple(
+        replace(t, sample_name=names[t.tube_id]) if names.get(t.tube_id) else t for t in tubes
+    )

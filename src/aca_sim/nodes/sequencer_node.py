@@ -8,6 +8,8 @@ Goal policy: one sequence at a time; a goal of either action while one runs is r
 Cancel: accepted for the running goal; the device step in progress is canceled, the step and
 the sequence are recorded as canceled, the inventory still equals the hardware, and the goal
 ends CANCELED (see caching.sequencer). Parameters: inventory_path, step_timeout_s.
+Publishes /aca/inventory (latched TubeStateArray, sample names included) at start-up and
+after each sequence, so that markers and the teleop page can label tubes with their samples.
 Thread rule: everything runs on the node's executor (async callbacks), never on pybullet.
 """
 
@@ -18,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from aca_interfaces import action as actions
+from aca_interfaces.msg import TubeStateArray
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from std_msgs.msg import Header
 
 from aca_sim.caching.inventory import Inventory
 from aca_sim.caching.sequence_types import (
@@ -31,6 +36,7 @@ from aca_sim.caching.sequence_types import (
 )
 from aca_sim.caching.sequencer import Sequencer
 from aca_sim.model.codes import Code
+from aca_sim.ros.conversions import tube_msg
 from aca_sim.ros.device_link import DeviceLink
 from aca_sim.ros.interfaces import EMPTY_POLICIES, SAMPLE_KINDS
 from aca_sim.ros.parameters import read_only_parameter
@@ -56,6 +62,9 @@ class SequencerNode(Node):
         self.link = DeviceLink(self, step_timeout_s, group)
         self.sequencer = Sequencer(self.inventory, self.link, self.get_logger().info)
         self._running: bytes | None = None  # goal id of the sequence being run
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.inventory_pub = self.create_publisher(TubeStateArray, "inventory", latched)
+        self._publish_inventory()
         self.servers = [
             ActionServer(
                 self,
@@ -77,6 +86,15 @@ class SequencerNode(Node):
         """Close the inventory and destroy the node."""
         self.inventory.close()
         super().destroy_node()
+
+    def _publish_inventory(self) -> None:
+        """/aca/inventory (latched): the inventory's records, catalogue names included (the
+        sim's /aca/tubes leaves sample_name empty); after start-up and each sequence."""
+        tubes = self.inventory.tubes()
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id="aca_frame")
+        self.inventory_pub.publish(
+            TubeStateArray(header=header, tubes=[tube_msg(tubes[t]) for t in sorted(tubes)])
+        )
 
     # ------------------------------------------------------------------ goal policy
     def _on_goal_for(self, name: str) -> Any:
@@ -129,6 +147,7 @@ class SequencerNode(Node):
                 result = SequenceResult(Code.INTERNAL_ERROR, f"{type(error).__name__}: {error}")
             finally:
                 self._running = None
+                self._publish_inventory()
             return self._finish(goal_handle, action.Result(), result)
 
         return execute

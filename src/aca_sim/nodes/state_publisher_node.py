@@ -4,8 +4,8 @@ the joint states' stamps: sim time), plus one frame per tube (`tube_<id>`, from 
 under its storage slot, on the fork, on the bit carousel, or on the ground under the drop
 port), so that rviz2 can follow a tube. The same job as ROS's robot_state_publisher, which a
 user with a ROS install may run instead (the tube frames are ours). It also publishes
-/aca/markers (transient local) whenever the tubes or dispensers change: see
-aca_sim.ros.markers.
+/aca/markers (transient local) whenever the tubes, the dispensers or the sequencer's sample
+names (/aca/inventory) change: see aca_sim.ros.markers.
 
 Thread rule: all callbacks on the node's executor thread.
 """
@@ -24,7 +24,7 @@ from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
 from aca_sim.model.config import load_model_config
-from aca_sim.model.records import Dispenser, Tube
+from aca_sim.model.records import Dispenser, Tube, with_sample_names
 from aca_sim.motion.frames import FrameTransform, RobotFrames, frame_transform
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
@@ -61,6 +61,9 @@ class StatePublisherNode(Node):
         self.dispensers: list[Dispenser] = []
         self.create_subscription(TubeStateArray, "tubes", self._on_tubes, latched)
         self.create_subscription(DispenserStateArray, "dispensers", self._on_dispensers, latched)
+        self.names: dict[int, str] = {}  # tube id -> sample name, from the inventory
+        self.create_subscription(TubeStateArray, "inventory", self._on_inventory, latched)
+        self._shown: tuple[Any, ...] | None = None  # what the last MarkerArray showed
 
     def _on_description(self, message: String) -> None:
         try:
@@ -73,6 +76,10 @@ class StatePublisherNode(Node):
     @property
     def root(self) -> str:
         return self.frames.root if self.frames is not None else "aca_frame"
+
+    def _on_inventory(self, message: TubeStateArray) -> None:
+        self.names = {t.tube_id: t.sample_name for t in message.tubes if t.sample_name}
+        self._publish_markers(message.header.stamp)
 
     def _on_tubes(self, message: TubeStateArray) -> None:
         self.tubes = [tube_of(state) for state in message.tubes]
@@ -91,8 +98,15 @@ class StatePublisherNode(Node):
         self._publish_markers(message.header.stamp)
 
     def _publish_markers(self, stamp: Any) -> None:
+        """Publish the markers when what they show changed (the sim republishes the same
+        tubes and dispensers at its state rate)."""
+        tubes = with_sample_names(self.tubes, self.names)
+        shown = (tubes, tuple(self.dispensers), self.root)
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.markers_pub.publish(
-            marker_array(self.tubes, self.dispensers, self.model, self.root, stamp)
+            marker_array(tubes, self.dispensers, self.model, self.root, stamp)
         )
 
     def _on_joint_states(self, message: JointState) -> None:

@@ -1,7 +1,8 @@
-"""What the teleop tools know of the world, kept from topics: the tubes (/aca/tubes), the
-seal dispensers (/aca/dispensers) and the devices held by running goals (from every aca
-action server's goal status topic, /aca/<action>/_action/status: a goal accepted, executing
-or canceling holds its action's devices, aca_sim.model.steps.STEP_DEVICES).
+"""What the teleop tools know of the world, kept from topics: the tubes (/aca/tubes, with the
+sample names of the sequencer's /aca/inventory where it has them), the seal dispensers
+(/aca/dispensers) and the devices held by running goals (from every aca action server's
+goal status topic, /aca/<action>/_action/status: a goal accepted, executing or canceling
+holds its action's devices, aca_sim.model.steps.STEP_DEVICES).
 
 Thread rule: callbacks (and on_change) run on the node's executor thread.
 """
@@ -15,7 +16,7 @@ from action_msgs.msg import GoalStatus, GoalStatusArray
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 
-from aca_sim.model.records import Dispenser
+from aca_sim.model.records import Dispenser, Tube, with_sample_names
 from aca_sim.ros.conversions import tube_of
 from aca_sim.ros.interfaces import ALL_ACTIONS
 from aca_sim.teleop.menus import WorldView, busy_devices
@@ -31,7 +32,10 @@ class WorldWatch:
         self.view = WorldView()
         self.on_change = on_change
         self.running: dict[str, set[bytes]] = {name: set() for name in ALL_ACTIONS}
+        self.names: dict[int, str] = {}  # tube id -> sample name, from the inventory
+        self._hardware: tuple[Tube, ...] = ()
         node.create_subscription(TubeStateArray, "/aca/tubes", self._on_tubes, LATCHED)
+        node.create_subscription(TubeStateArray, "/aca/inventory", self._on_inventory, LATCHED)
         node.create_subscription(
             DispenserStateArray, "/aca/dispensers", self._on_dispensers, LATCHED
         )
@@ -49,7 +53,13 @@ class WorldWatch:
             self.on_change(view)
 
     def _on_tubes(self, message: TubeStateArray) -> None:
-        tubes = tuple(tube_of(state) for state in message.tubes)
+        self._hardware = tuple(tube_of(state) for state in message.tubes)
+        tubes = with_sample_names(self._hardware, self.names)
+        self._set(WorldView(tubes, self.view.dispensers, self.view.busy))
+
+    def _on_inventory(self, message: TubeStateArray) -> None:
+        self.names = {t.tube_id: t.sample_name for t in message.tubes if t.sample_name}
+        tubes = with_sample_names(self._hardware, self.names)
         self._set(WorldView(tubes, self.view.dispensers, self.view.busy))
 
     def _on_dispensers(self, message: DispenserStateArray) -> None:
