@@ -3,7 +3,8 @@
 Prints the tables: raw PyBullet stepping of this world against Aca.step() (idle and
 while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
-(inventory_bench), and motion planning against bare OMPL and PyBullet (motion_bench).
+(inventory_bench), motion planning against bare OMPL and PyBullet (motion_bench), and the
+teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 import inventory_bench
 import motion_bench
 import ros_bench
+import teleop_bench
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.aca import Aca
 
@@ -92,6 +94,7 @@ def main() -> None:
     print_rows("ROS (one process, SingleThreadedExecutor)", ros_bench.measure(args.goals))
     print_rows("inventory per step (WAL, synchronous=FULL)", inventory_bench.measure())
     print_rows("motion planning and tracking (no ROS)", motion_bench.measure(args.plans))
+    print_rows("teleop: frames, markers, page (real DDS)", teleop_bench.measure())
 
 
 def print_rows(title: str, rows: list[tuple[str, float, str, float | None]]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from transforms3d.quaternions import mat2quat
+from transforms3d.quaternions import axangle2quat, mat2quat, qmult
 
 from aca_sim.motion.urdf_model import MOVABLE, UrdfModel
 
@@ -43,6 +43,12 @@ class RobotFrames:
         self.urdf = urdf
         self._movable = [j for j in urdf.joints.values() if j.type in MOVABLE]
         self._fixed = [j for j in urdf.joints.values() if j.type not in MOVABLE]
+        # Per movable joint, its origin as translation + quaternion (w, x, y, z), computed
+        # once: a joint's motion then composes as quaternions, with no matrix to convert.
+        self._origins = [
+            (j.origin[:3, 3].copy(), mat2quat(j.origin[:3, :3]), j.origin[:3, :3].copy())
+            for j in self._movable
+        ]
 
     @property
     def root(self) -> str:
@@ -60,7 +66,22 @@ class RobotFrames:
     def moving(self, positions: Mapping[str, float]) -> list[FrameTransform]:
         """Every movable joint's transform at the given positions (m or rad; a joint not
         given is at 0)."""
-        return [
-            frame_transform(j.parent, j.child, j.origin @ j.motion(positions.get(j.name, 0.0)))
-            for j in self._movable
-        ]
+        frames = []
+        for joint, (t0, q0, r0) in zip(self._movable, self._origins, strict=True):
+            value = positions.get(joint.name, 0.0)
+            if joint.type == "prismatic":
+                translation, (w, x, y, z) = t0 + r0 @ (joint.axis * value), q0
+            else:
+                translation, (w, x, y, z) = t0, qmult(q0, axangle2quat(joint.axis, value))
+            if w < 0:
+                w, x, y, z = -w, -x, -y, -z
+            tx, ty, tz = (float(v) for v in translation)
+            frames.append(
+                FrameTransform(
+                    joint.parent,
+                    joint.child,
+                    (tx, ty, tz),
+                    (float(x), float(y), float(z), float(w)),
+                )
+            )
+        return frames

@@ -1,13 +1,18 @@
 """The robot state publisher of the ACA: /robot_description + /joint_states -> /tf_static
-(fixed joints, once, transient local) and /tf (movable joints, at the joint-state rate, with
-the joint states' stamps: sim time), plus one frame per tube (`tube_<id>`, from /aca/tubes:
-under its storage slot, on the fork, on the bit carousel, or on the ground under the drop
-port), so that rviz2 can follow a tube. The same job as ROS's robot_state_publisher, which a
-user with a ROS install may run instead (the tube frames are ours). It also publishes
-/aca/markers (transient local) whenever the tubes, the dispensers or the sequencer's sample
-names (/aca/inventory) change: see aca_sim.ros.markers.
+(fixed joints, transient local) and /tf (movable joints, at the joint-state rate, with the
+joint states' stamps: sim time), plus one frame per tube (`tube_<id>`, from /aca/tubes: under
+its storage slot, on the fork, on the bit carousel, or on the ground under the drop port), so
+that rviz2 can follow a tube. The same job as ROS's robot_state_publisher, which a user with a
+ROS install may run instead (the tube frames are ours).
 
-Thread rule: all callbacks on the node's executor thread.
+A tube frame is fixed to its parent link until the tube changes place, so the tube frames go
+on /tf_static with the fixed joints, republished (the whole set, as the topic keeps one
+message) when a tube changes place: tf2 takes static frames as valid at every stamp, and a
+held tube still moves with the fork, whose frames come on /tf. Publishing them on /tf at the
+joint-state rate would cost 43 transforms a tick for frames that do not change.
+
+It also publishes /aca/markers (transient local) whenever the tubes, the dispensers or the
+sequencer's sample names (/aca/inventory) change: see aca_sim.ros.markers.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from aca_sim.ros.conversions import tube_of
 from aca_sim.ros.markers import marker_array
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
-from aca_sim.ros.tf_codec import tf_message
+from aca_sim.ros.tf_codec import TfMessageCache, tf_message
 
 
 def tube_frame_name(tube_id: int) -> str:
@@ -52,6 +57,7 @@ class StatePublisherNode(Node):
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.static_pub = self.create_publisher(TFMessage, "/tf_static", latched)
         self.tf_pub = self.create_publisher(TFMessage, "/tf", 100)
+        self._tf_cache = TfMessageCache()
         self.frames: RobotFrames | None = None
         self.tube_frames: list[FrameTransform] = []
         self.create_subscription(String, "/robot_description", self._on_description, latched)
@@ -71,7 +77,15 @@ class StatePublisherNode(Node):
         except UrdfError as error:
             self.get_logger().error(f"/robot_description: {error}")
             return
-        self.static_pub.publish(tf_message(self.frames.fixed(), self.get_clock().now().to_msg()))
+        self._publish_static()
+
+    def _publish_static(self) -> None:
+        """/tf_static: the URDF's fixed joints and the tube frames, all in one message (the
+        topic keeps only the last one for late joiners)."""
+        if self.frames is None:
+            return
+        frames = [*self.frames.fixed(), *self.tube_frames]
+        self.static_pub.publish(tf_message(frames, self.get_clock().now().to_msg()))
 
     @property
     def root(self) -> str:
@@ -87,7 +101,9 @@ class StatePublisherNode(Node):
         for tube in self.tubes:
             parent, pose = tube_frame(tube, self.model, self.root)
             frames.append(frame_transform(parent, tube_frame_name(tube.tube_id), pose))
-        self.tube_frames = frames
+        if frames != self.tube_frames:
+            self.tube_frames = frames
+            self._publish_static()
         self._publish_markers(message.header.stamp)
 
     def _on_dispensers(self, message: DispenserStateArray) -> None:
@@ -114,7 +130,7 @@ class StatePublisherNode(Node):
             return
         positions = dict(zip(message.name, message.position, strict=False))
         moving = self.frames.moving(positions)
-        self.tf_pub.publish(tf_message([*moving, *self.tube_frames], message.header.stamp))
+        self.tf_pub.publish(self._tf_cache.message(moving, message.header.stamp))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ from aca_sim.motion.urdf_model import UrdfError, UrdfModel
 from aca_sim.ros.interactive_markers import InteractiveMarkerServer, menu_entries
 from aca_sim.ros.markers import dispenser_xy
 from aca_sim.ros.parameters import read_only_parameter
+from aca_sim.ros.sampling import Samplers
 from aca_sim.ros.spinning import run_node
 from aca_sim.ros.step_client import GoalError, StepClient
 from aca_sim.ros.teleop_markers import clickable, fork_target, pose_yaw, yaw_pose
@@ -52,7 +53,7 @@ NAMESPACE = "/aca/teleop"
 FORK_TARGET = "fork_target"
 FORK_LINK = "sha_tool"
 MOVERS = {"move_xy", "move_z", "rotate_yaw"}  # the fork target's controls that move it
-FOLLOW_PERIOD_S = 0.1  # wall s between fork-target pose updates while it follows the fork
+FOLLOW_PERIOD_S = 0.1  # wall s between looks at the fork while the target follows it
 FOLLOW_TOLERANCE = (5e-4, 0.01)  # m, rad: smaller fork motions do not move the target
 
 
@@ -83,10 +84,11 @@ class TeleopNode(Node):
         self.payloads: dict[str, dict[int, Any]] = {}
         self.target_state, self.status = "idle", "drag me, or right-click for steps"
         self.target_pose = yaw_pose(0.0, 0.0, 0.0, 0.0)
-        self._last_follow_s = 0.0
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.create_subscription(String, "/robot_description", self._on_description, latched)
-        self.create_subscription(JointState, "/joint_states", self._on_joint_states, 10)
+        self.samplers = Samplers(self)
+        self.joint_states = self.samplers.sampler(JointState, "/joint_states")
+        self.create_timer(FOLLOW_PERIOD_S, self._follow_fork)
         self.world = WorldWatch(self, lambda _view: self._refresh())
         self._refresh()
 
@@ -97,19 +99,22 @@ class TeleopNode(Node):
         except UrdfError as error:
             self.get_logger().error(f"/robot_description: {error}")
 
+    def destroy_node(self) -> None:
+        """Destroy the sampler's helper node too."""
+        self.samplers.destroy()
+        super().destroy_node()
+
     @property
     def view(self) -> WorldView:
         return self.world.view
 
-    def _on_joint_states(self, message: JointState) -> None:
-        if self.urdf is None or self.target_state != "idle":
-            return
-        now = time.monotonic()
-        if now - self._last_follow_s < FOLLOW_PERIOD_S:
+    def _follow_fork(self) -> None:
+        """Timer: keep the idle fork target on the fork (sampled joint states)."""
+        message = self.joint_states.latest()
+        if self.urdf is None or self.target_state != "idle" or message is None:
             return
         pose = self._fork_pose(dict(zip(message.name, message.position, strict=False)))
         if _moved(self.target_pose, pose):
-            self._last_follow_s = now
             self.target_pose = pose
             if self.server.set_pose(FORK_TARGET, pose):
                 self.server.apply_changes()

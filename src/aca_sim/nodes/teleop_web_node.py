@@ -1,7 +1,7 @@
 """The browser teleop page's node: serves the page over HTTP and talks to it (and to the
 Foxglove app) over a foxglove-sdk WebSocket, bridging both to ROS.
 
-To the page: joint positions (at most 20 per wall second), the tube table, the step menus
+To the page: joint positions (sampled 20 times per wall second), the tube table, the step menus
 with busy devices, the CacheCam image, and events about each command (accepted, feedback with
 phase/progress/force, result with the error code in words). To the Foxglove app also /tf and
 the URDF (as an asset). From the page: jogs of one SHA joint or of the fork in Cartesian
@@ -42,6 +42,7 @@ from aca_sim.motion.urdf_model import UrdfError, UrdfModel
 from aca_sim.ros.conversions import seconds
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.parameters import read_only_parameter
+from aca_sim.ros.sampling import Samplers
 from aca_sim.ros.spinning import run_node
 from aca_sim.ros.step_client import GoalError, StepClient
 from aca_sim.ros.world_watch import WorldWatch
@@ -94,7 +95,13 @@ class TeleopWebNode(Node):
         self.joints: dict[str, float] = {}
         self.static: dict[str, Transform] = {}
         self.moving: dict[str, Transform] = {}
-        self._sent_joints_s = self._sent_tf_s = 0.0
+        self.samplers = Samplers(self)
+        self.joint_states = self.samplers.sampler(JointState, "/joint_states")
+        self.tf = self.samplers.sampler(TFMessage, "/tf")
+        self._sent_joints: JointState | None = None
+        self._sent_tf: TFMessage | None = None
+        self.create_timer(JOINT_PERIOD_S, self._send_joints)
+        self.create_timer(TF_PERIOD_S, self._send_tf)
         self._names = 0
         self.ws = TeleopWebSocket(
             host,
@@ -111,9 +118,7 @@ class TeleopWebNode(Node):
         ).start()
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.create_subscription(String, "/robot_description", self._on_description, latched)
-        self.create_subscription(JointState, "/joint_states", self._on_joint_states, 10)
         self.create_subscription(TFMessage, "/tf_static", self._on_tf_static, latched)
-        self.create_subscription(TFMessage, "/tf", self._on_tf, 100)
         self.create_subscription(Image, "/aca/cachecam/image_raw", self._on_image, 2)
         self.world = WorldWatch(self, self._on_world)
         query = f"?token={self.token}" if self.token else ""
@@ -124,6 +129,7 @@ class TeleopWebNode(Node):
         """Stop the servers, then destroy the node."""
         self.page.stop()
         self.ws.stop()
+        self.samplers.destroy()
         super().destroy_node()
 
     # ------------------------------------------------------------------ to the page
@@ -135,12 +141,13 @@ class TeleopWebNode(Node):
             return
         self.urdf_text = message.data
 
-    def _on_joint_states(self, message: JointState) -> None:
-        self.joints = dict(zip(message.name, message.position, strict=False))
-        now = time.monotonic()
-        if now - self._sent_joints_s < JOINT_PERIOD_S:
+    def _send_joints(self) -> None:
+        """Timer: the newest joint states to the page, when they changed."""
+        message = self.joint_states.latest()
+        if message is None or message is self._sent_joints:
             return
-        self._sent_joints_s = now
+        self._sent_joints = message
+        self.joints = dict(zip(message.name, message.position, strict=False))
         self.ws.publish(
             "/joint_states",
             {
@@ -168,24 +175,28 @@ class TeleopWebNode(Node):
         self._send_static()
 
     def _on_subscribe(self, topic: str) -> None:
+        """A client subscribed to (or left) a WebSocket channel."""
         if topic == "/tf":
-            self._send_static()
-        else:
+            if self.ws.subscribed("/tf"):
+                self._send_static()
+        elif self.ws.subscribed(topic):
             self.ws.resend(topic)
 
     def _send_static(self) -> None:
         if self.static:
             self.ws.publish_transforms(self.static.values(), 0.0)
 
-    def _on_tf(self, message: TFMessage) -> None:
-        self.moving.update(self._transforms(message))
-        now = time.monotonic()
-        if now - self._sent_tf_s < TF_PERIOD_S or not message.transforms:
+    def _send_tf(self) -> None:
+        """Timer: the newest /tf to the WebSocket, while a client wants it (the Foxglove
+        app); every moving frame comes in each message of the state publisher."""
+        message = self.tf.latest()
+        if message is None or message is self._sent_tf or not message.transforms:
             return
-        self._sent_tf_s = now
-        self.ws.publish_transforms(
-            self.moving.values(), seconds(message.transforms[0].header.stamp)
-        )
+        self._sent_tf = message
+        if self.ws.subscribed("/tf"):
+            self.moving.update(self._transforms(message))
+            stamp = seconds(message.transforms[0].header.stamp)
+            self.ws.publish_transforms(self.moving.values(), stamp)
 
     def _on_image(self, message: Image) -> None:
         if message.encoding != "rgb8":
@@ -276,6 +287,9 @@ class TeleopWebNode(Node):
                 self._names += 1
                 goal["sample_name"] = f"web_{time.strftime('%Y%m%dT%H%M%S')}_{self._names}"
             return command.action, goal
+        latest = self.joint_states.latest()
+        if latest is not None:
+            self.joints = dict(zip(latest.name, latest.position, strict=False))
         if not self.joints or self.urdf is None:
             raise CommandError(f"{command.op}: no joint states from the sim yet")
         q = [self.joints.get(j, 0.0) for j in ("sha_z", "sha_shoulder", "sha_elbow")]

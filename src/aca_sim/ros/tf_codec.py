@@ -27,3 +27,27 @@ def transform_msg(frame: FrameTransform, stamp: Time) -> TransformStamped:
 def tf_message(frames: Sequence[FrameTransform], stamp: Time) -> TFMessage:
     """A TFMessage of frames, all with one stamp."""
     return TFMessage(transforms=[transform_msg(frame, stamp) for frame in frames])
+
+
+class TfMessageCache:
+    """A TFMessage kept between publishes for frames that keep their parent and child (the
+    movable joints): only the numbers and the stamp change, so no message is built per tick.
+    Thread rule: one thread (the publisher's)."""
+
+    def __init__(self) -> None:
+        self._message = TFMessage()
+        self._names: list[tuple[str, str]] = []
+
+    def message(self, frames: Sequence[FrameTransform], stamp: Time) -> TFMessage:
+        """The TFMessage of frames at stamp (the same object each call: publish it before
+        the next call)."""
+        names = [(f.parent, f.child) for f in frames]
+        if names != self._names:
+            self._message = tf_message(frames, stamp)
+            self._names = names
+            return self._message
+        for transform, frame in zip(self._message.transforms, frames, strict=True):
+            transform.header.stamp = stamp
+            t, r = transform.transform.translation, transform.transform.rotation
+            (t.x, t.y, t.z), (r.x, r.y, r.z, r.w) = frame.translation, frame.rotation
+        return self._message

@@ -2,7 +2,8 @@
 so that the page and the Foxglove app can both connect to the same port.
 
 Channels (server -> clients); the latest state message of a topic is sent again when a
-client subscribes to it (on_subscribe tells the owner, which calls resend):
+client subscribes to it (on_subscribe tells the owner, which calls resend; it is called on
+unsubscribing too, and `subscribed(topic)` says whether anyone listens):
 - /joint_states, /aca/tubes, /aca/teleop/menus, /aca/teleop/events, /aca/cachecam/png: JSON,
   what the page shows (joint positions, the tube table, the step buttons and their busy state,
   what became of each command, the latest CacheCam image as base64 PNG);
@@ -89,6 +90,16 @@ class _Listener(ServerListener):
         self.owner.on_command(decoded, client.id)
 
     def on_subscribe(self, client: Any, channel: Any) -> None:
+        with self.lock:
+            self.owner.subscribers[channel.topic] = (
+                self.owner.subscribers.get(channel.topic, 0) + 1
+            )
+        self.owner.on_subscribe(channel.topic)
+
+    def on_unsubscribe(self, client: Any, channel: Any) -> None:
+        with self.lock:
+            count = max(0, self.owner.subscribers.get(channel.topic, 0) - 1)
+            self.owner.subscribers[channel.topic] = count
         self.owner.on_subscribe(channel.topic)
 
 
@@ -105,6 +116,7 @@ class TeleopWebSocket:
     ) -> None:
         self.urdf, self.on_command, self.on_subscribe = urdf, on_command, on_subscribe
         self.latest: dict[str, dict[str, Any]] = {}
+        self.subscribers: dict[str, int] = {}  # topic -> subscribed clients
         self.lock = threading.Lock()
         self.context = foxglove.Context()
         self.json = {
@@ -128,6 +140,10 @@ class TeleopWebSocket:
             asset_handler=self._asset,
             context=self.context,
         )
+
+    def subscribed(self, topic: str) -> bool:
+        """Whether a client is subscribed to a topic now."""
+        return self.subscribers.get(topic, 0) > 0
 
     @property
     def port(self) -> int:
