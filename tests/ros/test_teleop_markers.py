@@ -204,7 +204,7 @@ def test_a_target_in_collision_says_why_and_moves_nothing(teleop):
 
 
 def test_a_menu_entry_runs_its_step_and_the_markers_follow_the_world(teleop):
-    _sim, _node, client = teleop
+    sim, _node, client = teleop
     client.send("slot_01", InteractiveMarkerFeedback.MENU_SELECT,
                 entry=client.entry("slot_01", "retrieve tube 201"))  # fmt: skip
 
@@ -225,6 +225,15 @@ def test_a_menu_entry_runs_its_step_and_the_markers_follow_the_world(teleop):
     assert "assess volume" in fork and "store in home slot 1" in fork
     assert not any(t.endswith("[busy]") for t in client.titles("slot_02"))
     wait_until(lambda: client.target()[1].startswith("retrieve_tube: done"), what="result")
+    urdf = UrdfModel(aca_urdf_text(sim.model))
+
+    def target_on_fork():  # the idle target follows the fork the step moved
+        fork = fork_pose_of(urdf, client.joints).position
+        with client.lock:
+            p = client.markers["fork_target"].pose.position
+        return math.dist((p.x, p.y, p.z), (fork.x, fork.y, fork.z)) < 1e-3
+
+    wait_until(target_on_fork, timeout_s=10, what="the target on the fork after the step")
     client.send("fork_target", InteractiveMarkerFeedback.MENU_SELECT,
                 entry=client.entry("fork_target", "store in home slot"))  # fmt: skip
     wait_until(lambda: client.tubes[201].location == "slot_01", what="tube 201 stored")
