@@ -1,10 +1,37 @@
 """ament_python package aca_sim: installs the ament layout (resource marker, share/, lib/)."""
 
 from glob import glob
+from pathlib import Path
 
 from setuptools import find_packages, setup
 
 PACKAGE = "aca_sim"
+# The files of the teleop page's npm packages that it loads (web/node_modules, put there by
+# `npm ci` in the set-up); a colcon install copies them so that its page works too.
+WEB_VENDOR = [
+    "three/LICENSE",
+    "three/build/three.module.js",
+    "three/examples/jsm/controls/OrbitControls.js",
+    "three/examples/jsm/loaders/STLLoader.js",
+    "three/examples/jsm/loaders/ColladaLoader.js",
+    "three/examples/jsm/loaders/TGALoader.js",
+    "urdf-loader/package.json",
+    "urdf-loader/src/URDFClasses.js",
+    "urdf-loader/src/URDFLoader.js",
+]
+
+
+def web_vendor_files() -> list[tuple[str, list[str]]]:
+    """data_files entries for WEB_VENDOR, when `npm ci` has fetched them."""
+    found: dict[str, list[str]] = {}
+    for name in WEB_VENDOR:
+        path = Path("web/node_modules") / name
+        if path.is_file():
+            found.setdefault(f"share/{PACKAGE}/web/node_modules/{Path(name).parent}", []).append(
+                str(path)
+            )
+    return sorted(found.items())
+
 
 setup(
     name=PACKAGE,
@@ -24,6 +51,7 @@ setup(
         (f"share/{PACKAGE}/rviz", sorted(glob("rviz/*.rviz"))),
         (f"share/{PACKAGE}/web", ["web/package.json", "web/package-lock.json"]),
         (f"share/{PACKAGE}/web/teleop", sorted(glob("web/teleop/*"))),
+        *web_vendor_files(),
         (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml") + glob("config/*.srdf"))),
         (f"share/{PACKAGE}/config/faults", sorted(glob("config/faults/*.yaml"))),
         (f"share/{PACKAGE}/config/campaigns", sorted(glob("config/campaigns/*.yaml"))),

@@ -124,13 +124,14 @@ def run_launch(args: argparse.Namespace) -> int:
         values[name] = value
     try:
         if args.show_args:
-            print(show_args(declared_args(path)))
+            print(show_args(declared_args(path, values)))
             return 0
-        declared = {a.name for a in declared_args(path)}
+        declared = {a.name for a in declared_args(path, values)}
         unknown = sorted(set(values) - declared)
         if unknown:
             print(
-                f"aca-sim launch: {path.name} declares no argument(s) {unknown}; "
+                f"aca-sim launch: {path.name} (with the files it includes) declares no "
+                f"argument(s) {unknown}; "
                 f"it has {sorted(declared)}",
                 file=sys.stderr,
             )
@@ -265,6 +266,9 @@ def print_srdf(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `aca-sim` with argv (default: sys.argv[1:]) and return the exit code."""
+    from aca_sim.ros_env import check_message_fields
+
+    check_message_fields()  # the commands below are ROS clients: no field may wrap silently
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "run":

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 DISCOVERY_VAR = "ROS_AUTOMATIC_DISCOVERY_RANGE"
+CHECK_FIELDS_VAR = "ROS_PYTHON_CHECK_FIELDS"
 DOMAIN_VAR = "ROS_DOMAIN_ID"
 # Domain IDs 1..100 are valid on Linux with the default port mapping; 0 stays for the user.
 _DOMAIN_RANGE = range(1, 101)
@@ -31,6 +32,14 @@ def ensure_local_discovery(single_process: bool = False) -> str:
     """
     value = "OFF" if single_process else "LOCALHOST"
     return os.environ.setdefault(DISCOVERY_VAR, value)
+
+
+def check_message_fields() -> None:
+    """Have rclpy check every message field set in this process (type and range: an
+    out-of-range unsigned value would otherwise wrap silently, CacheSample.kind=257 arriving
+    as 1), unless the user chose otherwise. Call before any message module is imported: the
+    generated modules read the variable when they load."""
+    os.environ.setdefault(CHECK_FIELDS_VAR, "1")
 
 
 def _lock_free_domain(lock_dir: str | os.PathLike[str] | None) -> tuple[int, int]:
@@ -81,9 +90,11 @@ def prepare_test_environment(log_dir: str | os.PathLike[str] | None = None) -> i
     """Set up an isolated ROS environment for a test run; return the domain ID it uses.
 
     Always claims a fresh domain (a user's ROS_DOMAIN_ID may belong to a live system), keeps
-    discovery local, and sends ROS logs to log_dir (default: a new temp folder).
+    discovery local, checks message fields, and sends ROS logs to log_dir (default: a new
+    temp folder).
     """
     ensure_local_discovery()
+    check_message_fields()
     domain = claim_domain_id()
     os.environ[DOMAIN_VAR] = str(domain)
     os.environ["ROS_LOG_DIR"] = str(log_dir or tempfile.mkdtemp(prefix="aca_sim_roslog_"))

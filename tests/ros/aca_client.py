@@ -95,10 +95,12 @@ class AcaClient:
         finally:
             self.node.destroy_client(client)
 
-    def inject(self, kind: str, value: float = 1.0, scenario: str = "") -> InjectFault.Response:
+    def inject(self, kind: str, value: float | None = None, scenario: str = "") -> Any:
         client = self.node.create_client(InjectFault, "/aca/sim/inject_fault")
         assert client.wait_for_service(timeout_sec=10.0)
         try:
+            if value is None:
+                value = 0.0 if kind == "scenario" else 1.0
             request = InjectFault.Request(kind=kind, value=value, scenario=scenario)
             return wait(client.call_async(request))
         finally:

@@ -97,7 +97,7 @@ def test_include_args_group_scope_let_env_and_remap(tmp_path):
     assert a.name == "a2" and a.command[1:3] == ["--flag", "from-env"]
     assert a.command[-2:] == ["-r", "/in:=/out"] and a.env == {"FOO": "fallback"}
     assert b.name == "b1", "the let stayed inside its group"
-    assert [(d.name, d.default) for d in plan.args] == [("x", "1")], "top-level args only"
+    assert [(d.name, d.default) for d in plan.args] == [("x", "1")], "who: set by the include"
     assert (
         load(top, x="9").processes[0].name == "a2" and load(top, x="9").processes[1].name == "b9"
     )
@@ -145,3 +145,23 @@ def test_cli_show_args_and_bad_arguments(capsys):
     assert "no launch file 'nosuch.launch.xml'" in capsys.readouterr().err
     assert main(["launch", "sim.launch.xml", "mode=fast"]) == 2
     assert "'mode=fast' is not name:=value" in capsys.readouterr().err
+
+
+def test_arguments_of_included_files_are_listed_and_reach_them(capsys):
+    assert main(["launch", "caching.launch.xml", "--show-args"]) == 0
+    out = capsys.readouterr().out
+    assert "'model_config':" in out and "'run_campaign':" in out  # sim.launch.xml's, its own
+    plan = load(LAUNCH / "caching.launch.xml", model_config="/tmp/my_model.yaml", seed="3")
+    sim = plan.processes[0]
+    assert "model_config:=/tmp/my_model.yaml" in sim.command  # not set by the include
+    assert "seed:=3" in sim.command  # set by the include from the top file's argument
+    names = [a.name for a in declared_args(LAUNCH / "caching.launch.xml")]
+    assert len(names) == len(set(names)) and names[0] == "mode"  # the top file's come first
+
+
+def test_a_required_argument_is_listed_not_demanded(tmp_path, capsys):
+    path = write(tmp_path, '  <arg name="robot" description="which robot"/>\n')
+    assert main(["launch", str(path), "--show-args"]) == 0
+    assert "(default: required)" in capsys.readouterr().out
+    with pytest.raises(LaunchError, match="argument 'robot' is required"):
+        load_launch_file(path, {})

@@ -8,8 +8,9 @@ Anything else fails with a LaunchError naming the tag (or attribute) and its lin
 file is never run with a part silently ignored. No ROS import beyond the ament index.
 
 Scopes: a <group> (scoped by default) and an <include> see the launch configurations around
-them, and what they set stays inside. Command-line name:=value arguments set the top file's
-configurations before its <arg> defaults apply.
+them, and what they set stays inside. Command-line name:=value arguments set the launch
+configurations before any <arg> default applies, so they reach the arguments of included
+files too (unless the <include> sets that argument itself), as with `ros2 launch`.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ class ProcessSpec:
 
 @dataclass
 class LaunchPlan:
-    """What a launch file declares (its own arguments) and starts, in order."""
+    """What a launch file declares (its arguments and those of the files it includes that
+    the <include> does not set itself, first declaration of a name wins) and starts, in
+    order."""
 
     args: list[ArgDecl] = field(default_factory=list)
     processes: list[ProcessSpec] = field(default_factory=list)
@@ -64,6 +67,8 @@ class _Context:
     top: bool
     executable: Callable[[str, str], Path]
     share: Callable[[str], Path]
+    listing: bool = False  # only collecting the arguments: a missing required one is fine
+    fixed: frozenset[str] = frozenset()  # arguments an enclosing <include> sets itself
 
 
 def load_launch_file(
@@ -79,27 +84,24 @@ def load_launch_file(
     return plan
 
 
-def declared_args(path: Path) -> list[ArgDecl]:
-    """The <arg> declarations of a file (top level and in groups), without running it."""
-    root = parse_file(Path(path).resolve())
-    found = []
+REQUIRED = "<required>"  # the value a required argument gets while only listing arguments
 
-    def walk(element: Element) -> None:
-        for child in element.children:
-            if child.tag == "arg":
-                found.append(
-                    ArgDecl(
-                        child.require("name"),
-                        child.attrs.get("default"),
-                        child.attrs.get("description", ""),
-                        child.where(),
-                    )
-                )
-            elif child.tag == "group":
-                walk(child)
 
-    walk(root)
-    return found
+def declared_args(path: Path, arguments: dict[str, str] | None = None) -> list[ArgDecl]:
+    """The arguments a launch file declares, with those of the files it includes (with these
+    command-line arguments; a required one not given counts as given), without starting
+    anything or looking up executables."""
+    plan = LaunchPlan()
+    context = _Context(
+        dict(arguments or {}),
+        Path(path).resolve(),
+        True,
+        lambda _package, executable: Path(executable),
+        package_share,
+        listing=True,
+    )
+    _run_file(context, plan)
+    return plan.args
 
 
 def _run_file(context: _Context, plan: LaunchPlan) -> None:
@@ -149,14 +151,14 @@ def _arg(element: Element, context: _Context, plan: LaunchPlan) -> None:
     element.check_attrs({"name", "default", "description"})
     name = element.require("name")
     default = _value(element, "default", context) if "default" in element.attrs else None
-    if context.top:
+    if name not in context.fixed and name not in {a.name for a in plan.args}:
         plan.args.append(
             ArgDecl(name, default, element.attrs.get("description", ""), element.where())
         )
     if name not in context.configurations:
-        if default is None:
+        if default is None and not context.listing:
             raise element.error(f"argument '{name}' is required: pass {name}:=<value>")
-        context.configurations[name] = default
+        context.configurations[name] = REQUIRED if default is None else default
 
 
 def _let(element: Element, context: _Context, _plan: LaunchPlan) -> None:
@@ -173,7 +175,7 @@ def _group(element: Element, context: _Context, plan: LaunchPlan) -> None:
     if scoped:
         inner = _Context(
             dict(context.configurations), context.file, context.top, context.executable,
-            context.share,
+            context.share, context.listing, context.fixed,
         )  # fmt: skip
     _run_children(element, inner, plan)
 
@@ -186,14 +188,24 @@ def _include(element: Element, context: _Context, plan: LaunchPlan) -> None:
     if not path.is_absolute():
         path = context.file.parent / path
     configurations = dict(context.configurations)
+    fixed = set(context.fixed)
     for child in element.children:
         if child.tag != "arg":
             raise child.error("only <arg name value> may be inside <include>")
         child.check_attrs({"name", "value"})
         configurations[child.require("name")] = _value(child, "value", context)
+        fixed.add(child.require("name"))
     if not path.is_file():
         raise element.error(f"included file {path} does not exist")
-    inner = _Context(configurations, path.resolve(), False, context.executable, context.share)
+    inner = _Context(
+        configurations,
+        path.resolve(),
+        False,
+        context.executable,
+        context.share,
+        context.listing,
+        frozenset(fixed),
+    )
     _run_file(inner, plan)
 
 

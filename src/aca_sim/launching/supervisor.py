@@ -2,25 +2,31 @@
 
 - Output: every line a process prints is echoed prefixed with `[name] ` (output="screen"), or
   written to <log_dir>/<name>.log (output="log"), or both.
-- Each process runs in its own session, so a terminal Ctrl-C reaches only the supervisor,
-  which then stops the processes one by one in reverse start order: SIGINT, then after
-  `shutdown_timeout_s` SIGTERM, then after 5 s more SIGKILL. A second Ctrl-C skips to SIGKILL.
+- Each process runs in its own session (its own process group), so a terminal Ctrl-C reaches
+  only the supervisor, which then stops the processes one by one in reverse start order:
+  SIGINT, then after `shutdown_timeout_s` SIGTERM, then after 5 s more SIGKILL, each sent to
+  the process's whole group (so what a node started stops with it). SIGTERM and SIGHUP (the
+  terminal closed) are handled like Ctrl-C. A second signal kills every remaining group at
+  once. Should the supervisor itself die without a chance to act (SIGKILL), the kernel sends
+  each child SIGTERM (PR_SET_PDEATHSIG), so no node outlives it.
 - A process with on_exit="shutdown" that exits stops the launch; the launch exits with its
   exit code. Another process that exits is reported and the rest go on.
 - Exit code: that of the required process that ended the launch; otherwise 0 when every
   process stopped cleanly (exit 0 or on SIGINT), 1 when one had to be killed or failed.
 
-Thread rule: run() on the main thread (it installs SIGINT/SIGTERM handlers); one reader
-thread per process copies its output.
+Thread rule: run() on the main thread (it installs SIGINT/SIGTERM/SIGHUP handlers); one
+reader thread per process copies its output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -28,6 +34,18 @@ from typing import IO
 from aca_sim.launching.description import ProcessSpec
 
 KILL_GRACE_S = 5.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the supervisor dies (Linux; best effort)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 class Supervisor:
@@ -79,6 +97,7 @@ class Supervisor:
                 stdin=subprocess.DEVNULL,
                 env={**os.environ, **spec.env, "PYTHONUNBUFFERED": "1"},
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
             self.processes[spec.name] = process
             reader = threading.Thread(
@@ -91,12 +110,16 @@ class Supervisor:
     def _on_signal(self, signum: int, _frame: object) -> None:
         if self._stop.is_set():
             self._force = True
+            self.say(f"{signal.Signals(signum).name} again: killing every process now")
+            for process in self.processes.values():
+                _signal_group(process, signal.SIGKILL)
+            return
         self._stop.set()
         self.say(f"{signal.Signals(signum).name}: shutting down")
 
     def run(self) -> int:
         """Start, supervise, shut down; return the launch's exit code."""
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        previous = {s: signal.signal(s, self._on_signal) for s in STOP_SIGNALS}
         try:
             self.start()
             code = self._supervise()
@@ -144,15 +167,32 @@ class Supervisor:
         for signum, wait_s in steps:
             if self._force:
                 break
-            process.send_signal(signum)
-            try:
-                code = process.wait(wait_s)
-            except subprocess.TimeoutExpired:
-                self.say(f"{name} did not stop {wait_s:g} s after {signum.name}")
+            _signal_group(process, signum)
+            code = self._wait(process, wait_s)
+            if code is None:
+                if not self._force:
+                    self.say(f"{name} did not stop {wait_s:g} s after {signum.name}")
                 continue
             self.say(f"{name} stopped ({signum.name}), exit code {code}")
+            _signal_group(process, signal.SIGKILL)  # what it started and left behind
             return code if signum == signal.SIGINT else 1
-        process.kill()
+        _signal_group(process, signal.SIGKILL)
         process.wait()
         self.say(f"{name} killed")
         return 1
+
+    def _wait(self, process: subprocess.Popen, wait_s: float) -> int | None:
+        """The process's exit code within wait_s, or None; returns at once when forced."""
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and not self._force:
+            try:
+                return process.wait(min(0.05, max(0.0, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                continue
+        return process.poll()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    """Send a signal to a process's group (it leads one: start_new_session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)

@@ -9,6 +9,7 @@ Parameters are read once at start (see config/sim_node.yaml).
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from aca_sim.paths import share_path
 from aca_sim.ros import conversions
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.guard import answered
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
 from aca_sim.ros.trajectory_server import TrajectoryServer
@@ -43,6 +45,7 @@ from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
 
+MAX_SCENARIO_CHARS = 255
 IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
 
 
@@ -106,16 +109,16 @@ class SimNode(Node):
         )
 
         services = ReentrantCallbackGroup()  # async callbacks that wait on the physics thread
-        self.create_service(ResetWorld, "~/reset", self._reset, callback_group=services)
-        self.create_service(Snapshot, "~/snapshot", self._snapshot, callback_group=services)
-        self.create_service(Snapshot, "~/restore", self._restore, callback_group=services)
-        self.create_service(GetWorldState, "~/get_state", self._get_state, callback_group=services)
-        self.create_service(
-            InjectFault, "~/inject_fault", self._inject_fault, callback_group=services
-        )
-        self.create_service(
-            SetObstacle, "~/set_obstacle", self._set_obstacle, callback_group=services
-        )
+        for kind, name, callback in (
+            (ResetWorld, "~/reset", self._reset),
+            (Snapshot, "~/snapshot", self._snapshot),
+            (Snapshot, "~/restore", self._restore),
+            (GetWorldState, "~/get_state", self._get_state),
+            (InjectFault, "~/inject_fault", self._inject_fault),
+            (SetObstacle, "~/set_obstacle", self._set_obstacle),
+        ):
+            guarded = answered(self, name.removeprefix("~/"), callback)
+            self.create_service(kind, name, guarded, callback_group=services)
 
         self.runner = PhysicsRunner(
             self.aca,
@@ -303,14 +306,23 @@ class SimNode(Node):
     ) -> InjectFault.Response:
         try:
             if request.kind == "scenario":
+                if request.value != 0.0:
+                    raise StepError(
+                        Code.INVALID_GOAL, f"value must be 0 with a scenario, got {request.value}"
+                    )
                 path = self._scenario_path(request.scenario)
                 kinds = await self._on_physics(lambda aca: aca.faults.arm_scenario(path))
                 armed = f"scenario {request.scenario}: {', '.join(kinds)}"
             else:
-                await self._on_physics(
-                    lambda aca: aca.faults.arm(request.kind, request.value or 1.0)
-                )
-                armed = f"fault {request.kind}"
+                if request.scenario:
+                    raise StepError(
+                        Code.INVALID_GOAL,
+                        f"scenario={request.scenario[:40]!r} is only for kind 'scenario'",
+                    )
+                if not math.isfinite(request.value):
+                    raise StepError(Code.INVALID_GOAL, f"value {request.value} is not finite")
+                await self._on_physics(lambda aca: aca.faults.arm(request.kind, request.value))
+                armed = f"fault {request.kind} ({request.value:g})"
         except StepError as error:
             response.success, response.message = False, error.message
             return response
@@ -341,12 +353,22 @@ class SimNode(Node):
 
     @staticmethod
     def _scenario_path(name: str) -> Path:
-        """A scenario file: a path, or a name under config/faults/ (without .yaml)."""
+        """A scenario file: a .yaml path, or a name under config/faults/ (without .yaml);
+        StepError INVALID_GOAL for anything else."""
+        if not name or len(name) > MAX_SCENARIO_CHARS or "\0" in name:
+            raise StepError(
+                Code.INVALID_GOAL,
+                f"scenario must be 1..{MAX_SCENARIO_CHARS} characters (got {len(name)})",
+            )
         path = Path(name)
-        if path.suffix == ".yaml" and path.is_file():
-            return path
-        candidate = share_path("config", "faults", f"{name}.yaml")
-        if not candidate.is_file():
+        try:
+            if path.suffix == ".yaml" and path.is_file():
+                return path
+            candidate = share_path("config", "faults", f"{name}.yaml")
+            found = candidate.is_file()
+        except OSError as error:  # e.g. a path component longer than the file system allows
+            raise StepError(Code.INVALID_GOAL, f"scenario {name[:40]!r}...: {error}") from None
+        if not found:
             known = ", ".join(sorted(p.stem for p in candidate.parent.glob("*.yaml")))
             raise StepError(Code.INVALID_GOAL, f"no fault scenario {name!r} (known: {known})")
         return candidate

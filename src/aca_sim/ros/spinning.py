@@ -3,19 +3,48 @@
 rclpy's MultiThreadedExecutor can fall into a busy loop that starves callbacks on this stack
 (see ../shared/design/ros-from-pypi.md), so every aca_sim process uses one
 SingleThreadedExecutor and writes long work as async callbacks.
+
+No callback can end a node: rclpy's spin() ends at the first exception a callback raises
+(taking every service and action server of the node with it), so spin_resiliently() logs it
+with its traceback and goes on. Service callbacks also answer such a request (see
+aca_sim.ros.guard), so that the caller hears of it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 
 import rclpy
 from rclpy.context import Context
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import (
+    Executor,
+    ExternalShutdownException,
+    ShutdownException,
+    SingleThreadedExecutor,
+)
 from rclpy.node import Node
+
+Log = Callable[[str], None]
+
+
+def spin_resiliently(
+    executor: Executor, log: Log, stopped: Callable[[], bool] = lambda: False
+) -> None:
+    """Spin until stopped() or the context shuts down; an exception a callback raises is
+    logged (log gets one line plus the traceback) and spinning goes on."""
+    while executor.context.ok() and not stopped():
+        try:
+            executor.spin_once(timeout_sec=0.25)
+        except (ShutdownException, ExternalShutdownException):
+            return
+        except Exception as error:  # the point: no callback ends the node
+            log(
+                f"a callback raised {type(error).__name__}: {error}; still serving\n"
+                + traceback.format_exc()
+            )
 
 
 class BackgroundSpinner:
@@ -29,11 +58,12 @@ class BackgroundSpinner:
         self.executor = SingleThreadedExecutor(context=context)
         for node in nodes:
             self.executor.add_node(node)
+        self._log = nodes[0].get_logger().error if nodes else print
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._spin, name="ros-executor", daemon=True)
 
     def _spin(self) -> None:
-        with contextlib.suppress(ExternalShutdownException):
-            self.executor.spin()
+        spin_resiliently(self.executor, self._log, self._stopping.is_set)
 
     def start(self) -> BackgroundSpinner:
         """Start spinning; return self."""
@@ -42,6 +72,7 @@ class BackgroundSpinner:
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Shut the executor down and wait up to timeout_s for the thread to end."""
+        self._stopping.set()
         self.executor.shutdown(timeout_sec=timeout_s)
         if self._thread.is_alive():
             self._thread.join(timeout_s)
@@ -66,7 +97,7 @@ def run_node(make_node: Callable[[], Node], name: str, argv: list[str] | None = 
         node = make_node()
         executor = SingleThreadedExecutor()
         executor.add_node(node)
-        executor.spin()
+        spin_resiliently(executor, node.get_logger().error)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except ValueError as error:

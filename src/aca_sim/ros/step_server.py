@@ -107,10 +107,18 @@ class StepServer(BookedActionServer):
             if goal_handle.is_cancel_requested:
                 self.runner.cancel(goal.job)
             ended: Outcome = await done
+            return self._finish(goal_handle, goal, ended)
+        except Exception as error:  # a bug: the goal still ends, with a code that says so
+            self.node.get_logger().error(f"{self.name}: {type(error).__name__}: {error}")
+            if goal_handle.is_active:
+                goal_handle.abort()
+            return self.action_type.Result(
+                error_code=Code.INTERNAL_ERROR.number,
+                error_msg=f"internal error: {type(error).__name__}: {error}",
+            )
         finally:
             self._active.pop(key, None)
             self.book.release(key)
-        return self._finish(goal_handle, goal, ended)
 
     def _busy(self, goal_handle: Any) -> Any:
         result = self.action_type.Result(

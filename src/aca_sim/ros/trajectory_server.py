@@ -114,10 +114,16 @@ class TrajectoryServer(BookedActionServer):
                 if goal_handle.is_cancel_requested:
                     self.runner.cancel(goal.job)
             ended: Outcome | FollowResult = await goal.done
+            return self._finish(goal_handle, ended)
+        except Exception as error:  # a bug: the goal still ends and says so
+            self.node.get_logger().error(f"{self.name}: {type(error).__name__}: {error}")
+            if goal_handle.is_active:
+                goal_handle.abort()
+            message = f"internal error: {type(error).__name__}: {error}"
+            return result_msg(FollowResult(FollowCode.INVALID_GOAL, message))
         finally:
             self._active.pop(key, None)
             self.book.release(key)
-        return self._finish(goal_handle, ended)
 
     def _feedback(self, goal: _Goal, goal_handle: Any, feedback: Any) -> None:
         """Physics thread: one message per feedback period of sim time."""

@@ -16,6 +16,7 @@ from aca_sim.model.codes import Code
 from aca_sim.sim.errors import StepError
 
 FAULT_KINDS = ("empty_core", "rim_dust", "carousel_debris")
+MAX_PEBBLES = 20  # more pebbles than the bit carousel's pockets hold is not a fault we model
 
 
 class FaultArming:
@@ -29,18 +30,23 @@ class FaultArming:
         return dict(sorted(self.pending.items()))
 
     def arm(self, kind: str, value: float = 1.0) -> None:
-        """Arm one fault; StepError INVALID_GOAL naming a bad kind or value."""
+        """Arm one fault; StepError INVALID_GOAL naming a bad kind or value (see
+        InjectFault.srv for the ranges)."""
         if kind not in FAULT_KINDS:
             raise StepError(
                 Code.INVALID_GOAL, f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}"
             )
+        value = float(value)
         if kind == "rim_dust" and not 0.0 <= value <= 1.0:
-            raise StepError(Code.INVALID_GOAL, f"rim_dust must be in 0..1, got {value}")
-        if kind == "carousel_debris" and not (value >= 1 and float(value).is_integer()):
+            raise StepError(Code.INVALID_GOAL, f"rim_dust value must be in 0..1, got {value}")
+        if kind == "empty_core" and value not in (0.0, 1.0):
+            raise StepError(Code.INVALID_GOAL, f"empty_core value must be 0 or 1, got {value}")
+        if kind == "carousel_debris" and not (1 <= value <= MAX_PEBBLES and value.is_integer()):
             raise StepError(
-                Code.INVALID_GOAL, f"carousel_debris needs a whole pebble count >= 1, got {value}"
+                Code.INVALID_GOAL,
+                f"carousel_debris value is a whole pebble count in 1..{MAX_PEBBLES}, got {value}",
             )
-        self.pending[kind] = float(value)
+        self.pending[kind] = 1.0 if kind == "empty_core" else value
 
     def arm_scenario(self, path: str | Path) -> list[str]:
         """Arm every fault of a scenario file; return their kinds. All faults are checked
