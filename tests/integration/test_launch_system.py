@@ -21,6 +21,9 @@ from rclpy.action import ActionClient
 from rclpy.node import Node
 from visualization_msgs.srv import GetInteractiveMarkers
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
+from aca_client import assert_inventory_matches
+
 from aca_sim.caching.inventory import Inventory
 from aca_sim.ros.blocking import get_result, send_goal
 from aca_sim.ros.matching import call_idempotent, wait_action_matched
@@ -179,8 +182,16 @@ def test_caching_launch_caches_a_sample_and_every_process_exits_cleanly(client, 
     assert [p["durability"] for p in offered["/aca/tubes"]] == ["transient_local"]
 
 
-def test_killing_the_sim_mid_sequence_gives_the_client_an_error_not_a_hang(client, tmp_path):
+def test_a_sim_killed_mid_sequence_and_restarted_on_its_world_file_lets_the_goal_resume(
+    client, tmp_path
+):
+    """SIGKILL the sim during a step: the goal ends STEP_FAILED, not a hang. A sim restarted
+    on the world file (caching.launch.xml keeps run_dir/world.json) continues from the last
+    finished step; the same goal sent again resumes the sequence (the cut-off step, which the
+    new sim never heard of, is done again) and seals, with the inventory equal to the
+    hardware."""
     launch = Launch("caching.launch.xml", f"run_dir:={tmp_path}", "record:=false")
+    restarted = None
     try:
         sim_pid = launch.pid_of("sim")
         action = cache_client(client)
@@ -198,20 +209,48 @@ def test_killing_the_sim_mid_sequence_gives_the_client_an_error_not_a_hang(clien
         assert result.error_code == CacheSample.Result.STEP_FAILED
         assert "the hardware stopped answering" in result.error_msg
         launch.wait_for_line(r"\[launch\] sim exited with code -9")
+        inventory = Inventory(tmp_path / "inventory.db")
+        try:
+            running = inventory.running_sequence()
+            assert running is not None and running.next_index == 1, "kept for a restart"
+            # The kill lands inside transfer_tube_to_bit (its start row stays open) or just
+            # before the sequencer had recorded that start (it reads the hardware first).
+            open_step = inventory.open_step()
+            assert open_step is None or open_step.step == "transfer_tube_to_bit"
+        finally:
+            inventory.close()
+
+        world = tmp_path / "world.json"
+        assert world.is_file()
+        restarted = subprocess.Popen(
+            [str(Path(sys.prefix) / "bin" / "sim_node"), "--ros-args", "-r", "__ns:=/aca",
+             "-p", f"state_file:={world}"],
+            stdout=(tmp_path / "sim2.log").open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_action_matched(client, CacheSample, "/aca/cache_sample", 60)
+        state = client.create_client(GetWorldState, "/aca/sim/get_state")
+        hardware = call_idempotent(state, GetWorldState.Request(), 60, "get_state")
+        assert hardware.held_tube_id == 201, "the world as the last finished step left it"
+        handle = send(client, action, [], kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="R1")
+        resumed = get_result(client, handle, 600, "the resumed cache_sample").result
+        assert resumed.error_code == CacheSample.Result.NONE, resumed.error_msg
+        assert (resumed.tube_id, resumed.sealed) == (201, True)
+        hardware = call_idempotent(state, GetWorldState.Request(), 60, "get_state")
+        inventory = Inventory(tmp_path / "inventory.db")
+        try:
+            assert_inventory_matches(inventory.tubes(), hardware.tubes)
+            assert inventory.running_sequence() is None and inventory.open_step() is None
+        finally:
+            inventory.close()
+        log = (tmp_path / "sim2.log").read_text()
+        assert f"continuing the world of {world}" in log
     finally:
+        if restarted is not None:
+            restarted.send_signal(signal.SIGINT)
+            restarted.wait(30)
         code = launch.stop()
     assert code == 1, "a process of the launch failed"
     assert "sequencer stopped (SIGINT), exit code 0" in launch.output
-    inventory = Inventory(tmp_path / "inventory.db")
-    try:
-        running = inventory.running_sequence()
-        assert running is not None and running.next_index == 1, "kept for a restart to settle"
-        # The kill lands either inside transfer_tube_to_bit (its start row stays open) or just
-        # before the sequencer had recorded that start (it reads the hardware first).
-        open_step = inventory.open_step()
-        assert open_step is None or open_step.step == "transfer_tube_to_bit"
-    finally:
-        inventory.close()
 
 
 def test_a_required_node_that_dies_stops_the_launch_with_its_exit_code(tmp_path):

@@ -6,7 +6,15 @@ import time
 
 import pytest
 from aca_client import AcaClient, assert_inventory_matches
-from aca_interfaces.action import CacheSample, CoreSample, RecoverSeal
+from aca_interfaces.action import (
+    CacheSample,
+    CoreSample,
+    DispenseSeal,
+    RecoverSeal,
+    RetrieveTube,
+    StoreTube,
+)
+from aca_interfaces.srv import Reconcile
 from action_msgs.msg import GoalStatus
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -310,3 +318,47 @@ def device_result(client, action_type, name, goal_id):
         return blocking.wait_future(service.call_async(request), 30, "device result")
     finally:
         client.node.destroy_client(service)
+
+
+def reconcile(client, adopt=False, reason=""):
+    service = client.node.create_client(Reconcile, "/aca/sequencer/reconcile")
+    assert service.wait_for_service(timeout_sec=10)
+    try:
+        request = Reconcile.Request(adopt=adopt, reason=reason)
+        return blocking.wait_future(service.call_async(request), 60, "reconcile")
+    finally:
+        client.node.destroy_client(service)
+
+
+def test_a_by_hand_change_is_listed_then_adopted_with_a_reason_and_caching_goes_on(cell):
+    client, path = cell
+    assert reconcile(client).message == "no difference"  # (seeds the inventory)
+    # An operator seals tube 201 by hand with the device actions, outside any sequence.
+    for action, name, goal in (
+        (RetrieveTube, "retrieve_tube", {"slot": 1}),
+        (DispenseSeal, "dispense_seal", {"dispenser": 2}),
+        (StoreTube, "store_tube", {"slot": 0}),
+    ):
+        run = client.send(action, name, **goal)
+        assert run.result.error_code == 0, (name, run.result.error_msg)
+    _, refused = cache(client, kind=CacheSample.Goal.KIND_WITNESS, sample_name="W1")
+    assert refused.error_code == CacheSample.Result.INVENTORY_MISMATCH
+    listed = reconcile(client)
+    assert listed.success and listed.message == "2 difference(s)"
+    assert list(listed.differences) == [
+        "tube 201 seal_state: inventory 0, hardware 1",
+        "dispenser 2: inventory 7 seals, hardware 6",
+    ]
+    no_reason = reconcile(client, adopt=True, reason=" ")
+    assert not no_reason.success and "reason" in no_reason.message
+    adopted = reconcile(client, adopt=True, reason="seal inserted by hand, ticket 42")
+    assert adopted.success and list(adopted.differences) == list(listed.differences)
+    assert reconcile(client).message == "no difference"
+    history = inventory_matches_hardware(client, path)
+    rows = [h for h in history if h.step == "operator_adopt"]
+    assert len(rows) == 2 and all(
+        h.measurement["reason"] == "seal inserted by hand, ticket 42" for h in rows
+    )
+    _, result = cache(client, kind=CacheSample.Goal.KIND_WITNESS, sample_name="W1")
+    assert result.error_code == CacheSample.Result.NONE, result.error_msg
+    assert result.sealed and result.tube_id != 201

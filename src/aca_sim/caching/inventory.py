@@ -315,6 +315,50 @@ class Inventory:
     def _next_step_id(self) -> int:
         return self._db.execute("SELECT COALESCE(MAX(step_id), 0) + 1 FROM history").fetchone()[0]
 
+    def operator_adopt(
+        self,
+        tube_changes: Mapping[int, Mapping[str, Any]],
+        seal_counts: Mapping[int, int],
+        sim_time_s: float,
+        reason: str,
+        notes: Mapping[int, str],
+    ) -> None:
+        """The operator adopts what the hardware shows, in one transaction: an open step is
+        closed as interrupted, an unfinished sequence is closed, and each changed tube
+        (notes[tube_id] says from what to what) and each dispenser count gets an
+        'operator_adopt' history row carrying the reason."""
+        if not reason.strip():
+            raise ValueError("adopting the hardware needs a reason (it is recorded)")
+        with self._transaction():
+            open_step = self.open_step()
+            if open_step is not None:
+                self._insert_history(
+                    open_step.step_id, "interrupted", open_step.step, open_step.tube_id,
+                    open_step.sample_name, sim_time_s, "OPERATOR",
+                    f"closed by the operator's reconciliation: {reason}", None,
+                )  # fmt: skip
+            running = self.running_sequence()
+            if running is not None:
+                state = {**running.state, "closed_by_operator": reason}
+                self._save_progress(
+                    Progress(running.sequence_id, running.steps, running.next_index, state, True)
+                )
+            for tube_id, changes in sorted(tube_changes.items()):
+                self._insert_history(
+                    self._next_step_id(), "succeeded", "operator_adopt", tube_id, "",
+                    sim_time_s, "", "", {"reason": reason, "change": notes.get(tube_id, "")},
+                )  # fmt: skip
+                self._apply({tube_id: changes}, {})
+            for dispenser, count in sorted(seal_counts.items()):
+                self._insert_history(
+                    self._next_step_id(), "succeeded", "operator_adopt", 0, "", sim_time_s,
+                    "", "", {"reason": reason, "dispenser": dispenser, "seals_remaining": count},
+                )  # fmt: skip
+                self._db.execute(
+                    "UPDATE dispensers SET seals_remaining=? WHERE dispenser_id=?",
+                    (count, dispenser),
+                )
+
     # ------------------------------------------------------------------ sequences
     def start_sequence(
         self, action: str, goal: Mapping[str, Any], steps: list[dict[str, Any]]

@@ -4,6 +4,10 @@ A difference on the tube of the open (cut-off) step, and one seal less when that
 dispense, is what that step did: check() returns it, reconcile() records it and closes the
 step as interrupted. Any other difference raises InventoryMismatch naming every difference
 (tube, field, both values), so nothing moves on an inventory that is wrong.
+
+What an operator did by hand (device actions outside any sequence) is never adopted on its
+own: differences() lists it, and adopt_hardware() records it, on the operator's explicit
+request with a reason, as 'operator_adopt' history rows (nothing silent, nothing lost).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from aca_sim.caching.inventory import Inventory, InventoryMismatch
 from aca_sim.caching.inventory_schema import shown
-from aca_sim.model.records import OBSERVED_FIELDS, Tube
+from aca_sim.model.records import OBSERVED_FIELDS, PHYSICAL_FIELDS, HardwareState, Tube
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,51 @@ def reconcile(
         measurement={"adopted": list(found.adopted)},
     )
     return Reconciliation(open_step.step_id, found.adopted)
+
+
+def differences(inventory: Inventory, hardware: HardwareState) -> list[str]:
+    """Every difference between the inventory and the hardware, one line each: a tube's
+    location, contents or seal state, a dispenser's seal count, a missing record."""
+    known, observed = inventory.tubes(), hardware.tubes
+    lines = []
+    for tube_id in sorted(set(known) | set(observed)):
+        if tube_id not in known or tube_id not in observed:
+            where = "the inventory" if tube_id not in known else "the hardware"
+            lines.append(f"tube {tube_id} is missing from {where}")
+            continue
+        for name in OBSERVED_FIELDS:
+            ours, theirs = getattr(known[tube_id], name), getattr(observed[tube_id], name)
+            if ours != theirs:
+                lines.append(
+                    f"tube {tube_id} {name}: inventory {shown(ours)}, hardware {shown(theirs)}"
+                )
+    hardware_seals = {d: s.seals_remaining for d, s in hardware.dispensers.items()}
+    for dispenser, ours in inventory.seals().items():
+        theirs = hardware_seals.get(dispenser)
+        if theirs != ours:
+            lines.append(f"dispenser {dispenser}: inventory {ours} seals, hardware {theirs}")
+    return lines
+
+
+def adopt_hardware(inventory: Inventory, hardware: HardwareState, reason: str) -> list[str]:
+    """Make the inventory say what the hardware shows, on an operator's request: for each
+    tube that differs, its physical fields (the catalogue fields stay); each dispenser's
+    count; an open step and an unfinished sequence are closed. Returns the differences it
+    adopted; ValueError when a tube is missing on one side (that is not a by-hand change)."""
+    found = differences(inventory, hardware)
+    missing = [line for line in found if "is missing from" in line]
+    if missing:
+        raise ValueError("cannot adopt: " + "; ".join(missing))
+    known = inventory.tubes()
+    changes, notes = {}, {}
+    for tube_id, seen in hardware.tubes.items():
+        record = known[tube_id]
+        if all(getattr(record, f) == getattr(seen, f) for f in OBSERVED_FIELDS):
+            continue
+        changes[tube_id] = {f: getattr(seen, f) for f in PHYSICAL_FIELDS}
+        notes[tube_id] = "; ".join(line for line in found if line.startswith(f"tube {tube_id} "))
+    hardware_seals = {d: s.seals_remaining for d, s in hardware.dispensers.items()}
+    counts = {d: hardware_seals[d] for d, ours in inventory.seals().items()
+              if hardware_seals.get(d) != ours}  # fmt: skip
+    inventory.operator_adopt(changes, counts, hardware.sim_time_s, reason, notes)
+    return found

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aca_sim.caching.inventory import Inventory, InventoryMismatch, Progress, SequenceRecord
+from aca_sim.caching.reconciliation import adopt_hardware, differences
 from aca_sim.caching.selection import next_slot
 from aca_sim.caching.sequence_types import (
     CacheRequest,
@@ -183,6 +184,24 @@ class Sequencer:
         summary = await self._run_steps(run, tube.sample_name, policy, on_feedback)
         catalogued = catalogue_for(tube.contents) if summary.sealed else Catalogue.NONE
         return self._finish(run, tube.sample_name, catalogued)
+
+    # ------------------------------------------------------------------ operator
+    async def reconcile(self, adopt: bool, reason: str) -> list[str]:
+        """The differences between the inventory and the hardware; with adopt, also make the
+        inventory say what the hardware shows (recorded with the reason; ValueError when
+        there is no reason or a tube is missing on one side). Call only between sequences.
+        An empty inventory is seeded from the hardware first."""
+        if self.inventory.is_empty:
+            await self._ensure_ready()
+        hardware = await self.port.hardware()
+        if not adopt:
+            return differences(self.inventory, hardware)
+        if not reason.strip():
+            raise ValueError("adopt needs a reason: it is recorded with every change")
+        adopted = adopt_hardware(self.inventory, hardware, reason)
+        self._cut_off, self._ready = None, False  # settle afresh before the next sequence
+        self.log(f"operator adopted the hardware ({len(adopted)} differences): {reason}")
+        return adopted
 
     # ------------------------------------------------------------------ start and resume
     async def _ensure_ready(self) -> None:

@@ -72,7 +72,13 @@ def run_campaign(
     wall0 = time.perf_counter()
     context = rclpy.Context()
     rclpy.init(context=context)
-    sim = SimNode(context=context, parameter_overrides=[Parameter("seed", value=seed)])
+    sim = SimNode(
+        context=context,
+        parameter_overrides=[
+            Parameter("seed", value=seed),
+            Parameter("state_file", value=str(run_dir / "world.json")),
+        ],
+    )
     sequencer = SequencerNode(
         context=context,
         parameter_overrides=[Parameter("inventory_path", value=str(run_dir / "inventory.db"))],

@@ -8,6 +8,8 @@ Goal policy: one sequence at a time; a goal of either action while one runs is r
 Cancel: accepted for the running goal; the device step in progress is canceled, the step and
 the sequence are recorded as canceled, the inventory still equals the hardware, and the goal
 ends CANCELED (see caching.sequencer). Parameters: inventory_path, step_timeout_s.
+Service ~/reconcile (Reconcile.srv): the operator lists the differences between inventory and
+hardware and, with a reason, adopts the hardware (after a by-hand recovery).
 Publishes /aca/inventory (latched TubeStateArray, sample names included) at start-up and
 after each sequence, so that markers and the teleop page can label tubes with their samples.
 Thread rule: everything runs on the node's executor (async callbacks), never on pybullet.
@@ -21,6 +23,7 @@ from typing import Any
 
 from aca_interfaces import action as actions
 from aca_interfaces.msg import TubeStateArray
+from aca_interfaces.srv import Reconcile
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -30,6 +33,7 @@ from std_msgs.msg import Header
 from aca_sim.caching.inventory import Inventory
 from aca_sim.caching.sequence_types import (
     CacheRequest,
+    HardwareLost,
     RecoverRequest,
     SequenceFeedback,
     SequenceResult,
@@ -38,6 +42,7 @@ from aca_sim.caching.sequencer import Sequencer
 from aca_sim.model.codes import Code
 from aca_sim.ros.conversions import tube_msg
 from aca_sim.ros.device_link import DeviceLink
+from aca_sim.ros.guard import answered
 from aca_sim.ros.interfaces import EMPTY_POLICIES, SAMPLE_KINDS
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
@@ -62,6 +67,12 @@ class SequencerNode(Node):
         self.link = DeviceLink(self, step_timeout_s, group)
         self.sequencer = Sequencer(self.inventory, self.link, self.get_logger().info)
         self._running: bytes | None = None  # goal id of the sequence being run
+        self.create_service(
+            Reconcile,
+            "~/reconcile",
+            answered(self, "reconcile", self._reconcile),
+            callback_group=group,
+        )
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.inventory_pub = self.create_publisher(TubeStateArray, "inventory", latched)
         self._publish_inventory()
@@ -95,6 +106,26 @@ class SequencerNode(Node):
         self.inventory_pub.publish(
             TubeStateArray(header=header, tubes=[tube_msg(tubes[t]) for t in sorted(tubes)])
         )
+
+    async def _reconcile(
+        self, request: Reconcile.Request, response: Reconcile.Response
+    ) -> Reconcile.Response:
+        """The operator service: list (and on request adopt) the hardware's differences."""
+        if self._running is not None:
+            response.success, response.message = False, "a sequence is running; try after it"
+            return response
+        try:
+            found = await self.sequencer.reconcile(request.adopt, request.reason)
+        except (ValueError, HardwareLost) as error:
+            response.success, response.message = False, str(error)
+            return response
+        response.success, response.differences = True, found
+        if request.adopt:
+            response.message = f"adopted {len(found)} difference(s) from the hardware"
+            self._publish_inventory()
+        else:
+            response.message = f"{len(found)} difference(s)" if found else "no difference"
+        return response
 
     # ------------------------------------------------------------------ goal policy
     def _on_goal_for(self, name: str) -> Any:

@@ -4,7 +4,7 @@ the ROS-only parts: which action type, what the feedback carries, which server p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rclpy.node import Node
@@ -72,9 +72,11 @@ def device_servers(
     book: DeviceBook,
     feedback_period_s: float,
     publish_image: Callable[[Any], None],
+    after_goal: Callable[[], Awaitable[None]] | None = None,
 ) -> list[StepServer]:
     """One StepServer per device step, sharing the device book (with the trajectory
-    controller); publish_image(msg) is called with each CacheCam image (executor thread)."""
+    controller); publish_image(msg) is called with each CacheCam image, after_goal() when a
+    goal ends, before its result goes out (executor thread)."""
 
     def with_image(result: Any, image: Any, ended: Outcome) -> None:
         if ended.status == "succeeded":
@@ -95,6 +97,7 @@ def device_servers(
             with_image if action == "capture_image" else None,
             preempt=action in PREEMPTING,
             feedback_period_s=feedback_period_s,
+            after_goal=after_goal,
         )
         for action in STEPS
     ]

@@ -44,6 +44,7 @@ from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
+from aca_sim.sim.world_file import load_world, save_world
 
 MAX_SCENARIO_CHARS = 255
 IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
@@ -62,6 +63,7 @@ class SimParams:
     state_rate_hz: float
     feedback_period_s: float
     model_config: str
+    state_file: str
 
 
 PARAMETERS: dict[str, tuple[Any, str]] = {
@@ -81,6 +83,11 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
         "action feedback period in sim time, s (and on every phase change)",
     ),
     "model_config": ("", "model configuration YAML; empty = config/aca_model.yaml"),
+    "state_file": (
+        "",
+        "keep the world in this JSON file, written after every goal and world change; a sim "
+        "started on an existing file continues from it; empty = a fresh world, kept nowhere",
+    ),
 }
 
 
@@ -93,6 +100,8 @@ class SimNode(Node):
         self.model = self._model_config(self.params)
         self.bridge = ExecutorBridge(self)
         self.aca = Aca.create(gui=self.params.gui, config=self.model, seed=self.params.seed)
+        self.state_file = Path(self.params.state_file) if self.params.state_file else None
+        self._continue_world()
         self._snapshots: dict[str, dict[str, Any]] = {}
         self._state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
         self._ticks = 0
@@ -110,12 +119,12 @@ class SimNode(Node):
 
         services = ReentrantCallbackGroup()  # async callbacks that wait on the physics thread
         for kind, name, callback in (
-            (ResetWorld, "~/reset", self._reset),
+            (ResetWorld, "~/reset", self._persisting(self._reset)),
             (Snapshot, "~/snapshot", self._snapshot),
-            (Snapshot, "~/restore", self._restore),
+            (Snapshot, "~/restore", self._persisting(self._restore)),
             (GetWorldState, "~/get_state", self._get_state),
-            (InjectFault, "~/inject_fault", self._inject_fault),
-            (SetObstacle, "~/set_obstacle", self._set_obstacle),
+            (InjectFault, "~/inject_fault", self._persisting(self._inject_fault)),
+            (SetObstacle, "~/set_obstacle", self._persisting(self._set_obstacle)),
         ):
             guarded = answered(self, name.removeprefix("~/"), callback)
             self.create_service(kind, name, guarded, callback_group=services)
@@ -135,9 +144,17 @@ class SimNode(Node):
             book,
             self.params.feedback_period_s,
             self.image_pub.publish,
+            after_goal=self.persist,
         )
         self.servers.append(
-            TrajectoryServer(self, self.bridge, self.runner, book, self.aca.controller_config)
+            TrajectoryServer(
+                self,
+                self.bridge,
+                self.runner,
+                book,
+                self.aca.controller_config,
+                after_goal=self.persist,
+            )
         )
         self._publish_state(self.aca)
         self._publish_joints(self.aca)
@@ -147,6 +164,47 @@ class SimNode(Node):
             f"ACA simulation up: mode {self.params.mode}, seed {self.params.seed}, "
             f"dt {self.aca.dt * 1000:.3f} ms, {len(self.servers)} action servers"
         )
+
+    # ------------------------------------------------------------------ the state file
+    def _continue_world(self) -> None:
+        """At start: the world of the state file when it exists (ValueError naming the file
+        when it cannot be used), else write the fresh world there."""
+        if self.state_file is None:
+            return
+        description = load_world(self.state_file)
+        if description is None:
+            save_world(self.state_file, self.aca.describe())
+            self.get_logger().info(f"new world, kept in {self.state_file}")
+            return
+        try:
+            self.aca.restore(description)
+        except (KeyError, TypeError, ValueError, StepError) as error:
+            raise ValueError(
+                f"state file {self.state_file}: cannot restore it ({error})"
+            ) from None
+        self.get_logger().info(
+            f"continuing the world of {self.state_file} at sim t = {self.aca.time_s:.1f} s"
+        )
+
+    async def persist(self) -> None:
+        """Executor thread: write the world to the state file (if any) as it is now, read on
+        the physics thread between steps. Called when a goal ends (before its result goes
+        out) and after every service that changes the world."""
+        if self.state_file is None:
+            return
+        description = await self._on_physics(lambda aca: aca.describe())
+        save_world(self.state_file, description)
+
+    def _persisting(self, callback: Any) -> Any:
+        """A service callback that changes the world, followed by persist() on success."""
+
+        async def changed(request: Any, response: Any) -> Any:
+            response = await callback(request, response)
+            if response.success:
+                await self.persist()
+            return response
+
+        return changed
 
     # ------------------------------------------------------------------ set-up
     def _read_parameters(self) -> SimParams:

@@ -7,6 +7,7 @@ Thread rules: everything here runs on the node's executor thread.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
@@ -47,7 +48,8 @@ class DeviceBook:
 class BookedActionServer:
     """An rclpy ActionServer wired to a subclass's _execute, _blocked and _on_accepted: a
     goal is rejected while _blocked() (saying busy_reason); goals in self._active (objects
-    with a `job`) are canceled on the physics thread."""
+    with a `job`) are canceled on the physics thread; subclasses await _goal_ended() before
+    returning a result that ran on the physics thread."""
 
     busy_reason = "busy"
 
@@ -59,9 +61,10 @@ class BookedActionServer:
         book: DeviceBook,
         action_type: Any,
         name: str,
+        after_goal: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.node, self.bridge, self.runner, self.book = node, bridge, runner, book
-        self.name = name
+        self.name, self.after_goal = name, after_goal
         self._active: dict[bytes, Any] = {}
         self.server = ActionServer(
             node,
@@ -86,6 +89,16 @@ class BookedActionServer:
 
     async def _execute(self, goal_handle: Any) -> Any:
         raise NotImplementedError
+
+    async def _goal_ended(self) -> None:
+        """Run after_goal (the sim keeps its world file) before a goal's result goes out; a
+        failure there is logged, and the result still goes out."""
+        if self.after_goal is None:
+            return
+        try:
+            await self.after_goal()
+        except Exception as error:  # the goal's own outcome stands
+            self.node.get_logger().error(f"{self.name}: after the goal: {error}")
 
     def _on_goal(self, _request: Any) -> GoalResponse:
         if self._blocked():

@@ -37,7 +37,7 @@ def spin_resiliently(
     logged (log gets one line plus the traceback) and spinning goes on."""
     while executor.context.ok() and not stopped():
         try:
-            executor.spin_once(timeout_sec=0.25)
+            executor.spin_once()  # no timeout: a timeout makes an rcl timer on every call
         except (ShutdownException, ExternalShutdownException):
             return
         except Exception as error:  # the point: no callback ends the node

@@ -17,7 +17,7 @@ thread; feedback and completion come back through the ExecutorBridge.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rclpy.node import Node
@@ -62,12 +62,13 @@ class StepServer(BookedActionServer):
         on_result: Callable[[Any, Any, Outcome], None] | None = None,
         preempt: bool = False,
         feedback_period_s: float = 0.5,
+        after_goal: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.action_type, self.make_operation = action_type, make_operation
         self.needs, self.fill_feedback, self.on_result = needs, fill_feedback, on_result
         self.preempt, self.feedback_period_s = preempt, feedback_period_s
         self.busy_reason = f"devices {sorted(needs)} busy"
-        super().__init__(node, bridge, runner, book, action_type, name)
+        super().__init__(node, bridge, runner, book, action_type, name, after_goal)
 
     # ------------------------------------------------------------------ goal policy
     def _blocked(self) -> bool:
@@ -107,6 +108,7 @@ class StepServer(BookedActionServer):
             if goal_handle.is_cancel_requested:
                 self.runner.cancel(goal.job)
             ended: Outcome = await done
+            await self._goal_ended()
             return self._finish(goal_handle, goal, ended)
         except Exception as error:  # a bug: the goal still ends, with a code that says so
             self.node.get_logger().error(f"{self.name}: {type(error).__name__}: {error}")

@@ -20,6 +20,7 @@ feedback and completion come back through the ExecutorBridge.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from control_msgs.action import FollowJointTrajectory
@@ -60,10 +61,11 @@ class TrajectoryServer(BookedActionServer):
         book: DeviceBook,
         config: ControllerConfig,
         name: str = ACTION_NAME,
+        after_goal: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
         self._feedback_period_s = 1.0 / config.feedback_rate_hz
-        super().__init__(node, bridge, runner, book, FollowJointTrajectory, name)
+        super().__init__(node, bridge, runner, book, FollowJointTrajectory, name, after_goal)
 
     # ------------------------------------------------------------------ goal policy
     busy_reason = "a caching step holds the arm"
@@ -114,6 +116,7 @@ class TrajectoryServer(BookedActionServer):
                 if goal_handle.is_cancel_requested:
                     self.runner.cancel(goal.job)
             ended: Outcome | FollowResult = await goal.done
+            await self._goal_ended()
             return self._finish(goal_handle, ended)
         except Exception as error:  # a bug: the goal still ends and says so
             self.node.get_logger().error(f"{self.name}: {type(error).__name__}: {error}")
