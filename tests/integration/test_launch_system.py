@@ -277,8 +277,17 @@ def test_a_required_node_that_dies_stops_the_launch_with_its_exit_code(tmp_path)
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
+    """campaign_node over a launch: the short campaign plus a Mageik-like sample recovered by
+    the ground in one round, whose catalogue cell must be filled as `aca-sim run` fills it."""
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text(
+        "samples:\n"
+        "  - {name: Montdenier, kind: rock_core}\n"
+        "  - {name: Witness 1, kind: witness}\n"
+        "  - {name: Mageik, kind: rock_core, scenario: mageik, recover_sweeps: 30}\n"
+    )
     launch = Launch(
-        "caching.launch.xml", f"run_dir:={tmp_path}", "run_campaign:=true", "campaign:=short"
+        "caching.launch.xml", f"run_dir:={tmp_path}", "run_campaign:=true", f"campaign:={campaign}"
     )
     code = launch.process.wait(600)
     launch._reader.join(10)
@@ -287,9 +296,10 @@ def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
     summary = (tmp_path / "summary.md").read_text()
     assert "| Montdenier | 201 | rock_core | True |" in summary
     assert "| Witness 1 | 239 | witness | True |" in summary
+    assert "| Mageik | 202 | rock_core | True |" in summary, summary
     assert (tmp_path / "plots" / "step_timeline.png").is_file()
     report = subprocess.run(
         [str(ACA_SIM), "report", str(tmp_path)], capture_output=True, text=True, timeout=120
     )
     assert report.returncode == 0, report.stderr
-    assert len(list((tmp_path / "images").iterdir())) == 2
+    assert len(list((tmp_path / "images").iterdir())) == 3

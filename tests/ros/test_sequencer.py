@@ -8,8 +8,10 @@ import pytest
 from aca_client import AcaClient, assert_inventory_matches
 from aca_interfaces.action import (
     CacheSample,
+    ClearDebris,
     CoreSample,
     DispenseSeal,
+    ReceiveTubeFromBit,
     RecoverSeal,
     RetrieveTube,
     StoreTube,
@@ -191,6 +193,28 @@ def test_pebbles_halt_caching_with_the_documented_code(cell):
     assert story[-2:] == [("core_sample", "started"), ("core_sample", "failed")]
     failed_row = next(h for h in history if h.step == "core_sample" and h.event == "failed")
     assert failed_row.error_code == "EARLY_DRAG"
+
+    # The ground clears it as the Issole team did, then caching goes on.
+    before = client.state().state_hash
+    _, halted = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Halted")
+    assert halted.error_code == CacheSample.Result.INVALID_GOAL
+    assert "clear_debris" in halted.error_msg and client.state().state_hash == before
+    cleared = client.send(ClearDebris, "clear_debris", bit_slot=0, dump_core=True).result
+    assert cleared.error_code == ClearDebris.Result.NONE, cleared.error_msg
+    assert (cleared.pebbles_removed, cleared.core_dumped) == (4, True)
+    assert not client.state().caching_halted
+    for action, name in ((ReceiveTubeFromBit, "receive_tube_from_bit"), (StoreTube, "store_tube")):
+        assert client.send(action, name).result.error_code == 0, name
+    listed = reconcile(client)
+    assert [line.split(":")[0] for line in listed.differences] == [
+        "tube 206 location",
+        "tube 206 contents",
+    ]  # what the ground did: the tube is back home, empty
+    assert reconcile(client, adopt=True, reason="Issole: core dumped, pebbles shed").success
+    assert client.tube(206).location == "slot_06" and client.tube(206).contents == "empty"
+    _, again = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Malay")
+    assert again.error_code == CacheSample.Result.NONE, again.error_msg
+    assert again.sealed
 
 
 def test_unknown_scenario_is_named(cell):

@@ -48,7 +48,7 @@ def result_fields(path: Path) -> dict[str, str]:
 
 def test_the_action_files_are_found_and_parsed():
     files = sorted(ACTIONS.glob("*.action"))
-    assert len(files) == 14
+    assert len(files) == 15
     assert constants(action_file("dispense_seal"))["SEAL_NOT_RELEASED"] == 10
     assert result_fields(action_file("dispense_seal"))["peak_force_n"] == "float64"
 

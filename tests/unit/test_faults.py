@@ -95,13 +95,37 @@ def test_pebbles_give_drag_a_centimetre_early_and_halt_caching(aca):
         aca.run(steps.receive_tube_from_bit(aca))
     assert refused.value.code == "CAROUSEL_HALTED"
 
+    # The ground's recovery (Issole, January 2022): dump the core, shed the pebbles with a
+    # turn of the carousel and back, redo the drop-off; then caching goes on.
+    tube = aca.world.bit_slots[1].tube_id or next(
+        s.tube_id for s in aca.world.bit_slots.values() if s.tube_id
+    )
+    started = aca.world.time_s
+    cleared = aca.run(steps.clear_debris(aca, dump_core=True))
+    assert (cleared.pebbles_removed, cleared.core_dumped) == (4, True)
+    assert cleared.contact_travel_m == pytest.approx(nominal, abs=0.002)
+    assert aca.world.time_s - started > aca.config.bit_carousel.dump_percussion_s
+    assert not aca.world.caching_halted and not aca.world.holds.pebbles
+    assert all(s.debris_count == 0 for s in aca.world.bit_slots.values())
+    emptied = aca.world.tubes[tube]
+    assert (emptied.contents.value, emptied.sample_height_m) == ("empty", 0.0)
+    with pytest.raises(StepError) as nothing:
+        aca.run(steps.clear_debris(aca))
+    assert nothing.value.code == "NOTHING_TO_CLEAR"
+    assert aca.run(steps.receive_tube_from_bit(aca)).tube_id == tube
+    aca.run(steps.store_tube(aca))
+    aca.run(steps.retrieve_tube(aca, 3))
+    aca.run(steps.transfer_tube_to_bit(aca))
+    cored = aca.run(steps.core_sample(aca))
+    assert not cored.early_drag
+
 
 def test_unknown_fault_is_refused_with_its_name():
     aca = Aca.create(seed=1)
     try:
         with pytest.raises(StepError, match="unknown fault 'gremlins'"):
             aca.faults.arm("gremlins")
-        with pytest.raises(StepError, match=r"rim_dust must be in 0\.\.1"):
+        with pytest.raises(StepError, match=r"rim_dust value must be in 0\.\.1"):
             aca.faults.arm("rim_dust", 1.5)
         assert aca.faults.pending == {}
     finally:

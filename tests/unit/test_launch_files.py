@@ -42,7 +42,7 @@ def test_caching_launch_starts_sim_sequencer_and_recorder_with_their_parameters(
     assert "inventory_path:=/tmp/r/inventory.db" in sequencer.command
     assert "output:=/tmp/r/recording.mcap" in recorder.command
     assert not any(p.required for p in plan.processes)
-    assert sim.where.endswith("sim.launch.xml:15")
+    assert sim.where.endswith("sim.launch.xml:18")
 
 
 def test_conditions_add_the_campaign_and_drop_the_recorder():

@@ -229,6 +229,11 @@ class Sequencer:
         self.journal.verify(hardware)  # nothing moves on an inventory that is wrong
         running = self.inventory.running_sequence()
         if running is None:
+            if hardware.caching_halted:
+                raise InvalidGoal(
+                    "caching is halted after an early drag at bit drop-off: the ground clears "
+                    "the bit carousel (clear_debris) first"
+                )
             if hardware.held_tube_id:
                 raise InvalidGoal(
                     f"the arm holds tube {hardware.held_tube_id} (left by a canceled sequence "

@@ -57,6 +57,7 @@ class Code(str, Enum):
     START_IN_COLLISION = "START_IN_COLLISION"
     GOAL_IN_COLLISION = "GOAL_IN_COLLISION"
     NO_PATH = "NO_PATH"
+    NOTHING_TO_CLEAR = "NOTHING_TO_CLEAR"
 
     @property
     def number(self) -> int:
@@ -118,5 +119,6 @@ NUMBERS: dict[Code, int] = {
     Code.START_IN_COLLISION: 40,
     Code.GOAL_IN_COLLISION: 41,
     Code.NO_PATH: 42,
+    Code.NOTHING_TO_CLEAR: 43,
 }
 BY_NUMBER: dict[int, Code] = {n: code for code, n in NUMBERS.items()}

@@ -190,6 +190,8 @@ class BitCarouselConfig:
     pebble_mass_kg: float
     coring_duration_s: float
     percuss_to_ingest: tuple[int, float]
+    dump_percussion_s: float
+    clearing_rotation_deg: float
 
 
 @dataclass(frozen=True)

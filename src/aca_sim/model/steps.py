@@ -27,6 +27,7 @@ DEVICE_STEPS = (
     "sweep_bore",
     "store_tube",
     "drop_tube",
+    "clear_debris",
 )
 
 DEVICES = ("sha", "seal_carousel", "bit_carousel")
@@ -46,6 +47,7 @@ STEP_DEVICES: dict[str, frozenset[str]] = {
     "sweep_bore": _SHA,
     "store_tube": _SHA,
     "drop_tube": _SHA,
+    "clear_debris": frozenset({"bit_carousel"}),
     "cache_sample": frozenset(DEVICES),
     "recover_seal": frozenset(DEVICES),
 }
@@ -117,4 +119,10 @@ RESULT_VALUES: dict[str, dict[str, Any]] = {
     },
     "store_tube": {"slot": 0, "tube_id": 0},
     "drop_tube": {"dropped": False, "landed_on_end": False},
+    "clear_debris": {
+        "bit_slot": 0,
+        "pebbles_removed": 0,
+        "core_dumped": False,
+        "contact_travel_m": 0.0,
+    },
 }

@@ -55,6 +55,7 @@ FEEDBACK: dict[str, Callable[[Any, Feedback], None] | None] = {
     "sweep_bore": _sweep,
     "store_tube": _force,
     "drop_tube": None,
+    "clear_debris": None,
 }
 
 

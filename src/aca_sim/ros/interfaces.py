@@ -22,6 +22,7 @@ DEVICE_ACTIONS: dict[str, Any] = {
     "sweep_bore": actions.SweepBore,
     "store_tube": actions.StoreTube,
     "drop_tube": actions.DropTube,
+    "clear_debris": actions.ClearDebris,
 }
 _CACHE = actions.CacheSample.Goal
 SAMPLE_KINDS: dict[int, SampleKind] = {

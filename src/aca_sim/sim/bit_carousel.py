@@ -38,6 +38,17 @@ class CoringResult:
     early_drag: bool
 
 
+@dataclass(frozen=True)
+class DebrisResult:
+    """What clearing the bit carousel did: pebbles removed, whether the core was dumped, and
+    the drop-off travel at first contact afterwards (m)."""
+
+    bit_slot: int
+    pebbles_removed: int
+    core_dumped: bool
+    contact_travel_m: float
+
+
 class BitCarousel(Device):
     """The bit carousel and, on its drill side, the simulated drill."""
 
@@ -114,6 +125,53 @@ class BitCarousel(Device):
                 )
             yield from self.rotate_to(bit_slot, Port.HAND_OFF)
         return result
+
+    def clear_debris(self, bit_slot: int, dump_core: bool) -> Operation[DebrisResult]:
+        """The ground's recovery after an early drag at drop-off (Issole, January 2022): dump
+        the core of the tube in bit_slot if asked (percussion with its open end down), turn
+        the carousel by clearing_rotation_deg and back so the pebbles fall out, then redo
+        the drop-off (now nominal) and bring the bit to the hand-off port, where the arm can
+        take the tube. Caching is no longer halted."""
+        world, cfg, mech = self.world, self.cfg, self.mech
+        slot = world.bit_slots[bit_slot]
+        if not slot.tube_id:
+            raise StepError(Code.NO_TUBE_IN_BIT, f"bit slot {bit_slot} holds no tube")
+        with self.operating():
+            yield from self.rotate_to(bit_slot, Port.DRILL)
+            dumped = False
+            if dump_core and world.tubes[slot.tube_id].sample_height_m > 0:
+                yield from world.wait(cfg.dump_percussion_s, "dump_core")
+                dumped = world.dump_core(slot.tube_id)
+            start = mech.joint_position("bit_carousel_rot")
+            turn = math.radians(cfg.clearing_rotation_deg)
+            yield from self._turn_to(start + turn, "shed_pebbles")
+            removed = world.clear_debris()
+            yield from self._turn_to(start, "shed_pebbles_back")
+            travel, _peak = yield from self._dropoff()
+            early = travel < cfg.dropoff_contact_travel_m - cfg.early_drag_margin_m
+            if early:  # something is still in the way: halted again, and say so
+                world.halt_caching()
+                raise StepError(
+                    Code.EARLY_DRAG,
+                    f"drag still at {travel * 100:.1f} cm of drop-off travel after clearing",
+                )
+            yield from self.rotate_to(bit_slot, Port.HAND_OFF)
+        return DebrisResult(bit_slot, removed, dumped, travel)
+
+    def _turn_to(self, target: float, phase: str) -> Operation[None]:
+        """Turn the carousel to an angle (rad) and hold it there."""
+        mech, cfg = self.mech, self.cfg
+        span = abs(target - mech.joint_position("bit_carousel_rot")) or 1e-9
+        mech.command_joint(
+            "bit_carousel_rot", "position", target, cfg.velocity_radps, cfg.effort_nm
+        )
+        for _ in range(int((span / cfg.velocity_radps * 3 + 2) / self.world.dt)):
+            q, v, _ = mech.joint_state("bit_carousel_rot")
+            if abs(q - target) < 2e-4 and abs(v) < 1e-3:
+                mech.hold_joint("bit_carousel_rot", target)
+                return
+            yield Feedback(phase, min(1.0, 1 - abs(target - q) / span))
+        raise StepError(Code.TIMEOUT, f"the bit carousel did not reach {target:.3f} rad")
 
     def _fill(self, tube_id: int, contents: Contents, rim_dust: float | None) -> None:
         world, core = self.world, self.world.config.core

@@ -265,6 +265,11 @@ class Holds:
     def has_core(self, tube_id: int) -> bool:
         return tube_id in self._cores
 
+    def remove_core(self, tube_id: int) -> None:
+        """Take a tube's sample column out of the world (it was dumped)."""
+        self._p.removeConstraint(self._core_holds.pop(tube_id))
+        self._p.removeBody(self._cores.pop(tube_id))
+
     def move_core(self, tube_id: int, offset_z: float) -> None:
         """Slide a tube's sample column so its centre is offset_z above the tube origin."""
         self._p.removeConstraint(self._core_holds[tube_id])
@@ -315,3 +320,10 @@ class Holds:
     def add_pebble(self, bit_slot: int, pose: bodies.Pose) -> None:
         """Create a pebble (debris) counted against a bit slot."""
         self.pebbles.append((bit_slot, bodies.create_pebble(self._p, self.config, pose)))
+
+    def remove_pebbles(self) -> int:
+        """Take every pebble out of the world (shed from the carousel); how many."""
+        for _slot, body in self.pebbles:
+            self._p.removeBody(body)
+        count, self.pebbles = len(self.pebbles), []
+        return count

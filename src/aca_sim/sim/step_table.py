@@ -96,6 +96,15 @@ STEPS: dict[str, StepProcedure] = {
         procedures.store_tube,
         lambda r: {"tube_id": r.tube_id, "slot": r.location.index},
     ),
+    "clear_debris": StepProcedure(
+        procedures.clear_debris,
+        lambda r: {
+            "bit_slot": r.bit_slot,
+            "pebbles_removed": r.pebbles_removed,
+            "core_dumped": r.core_dumped,
+            "contact_travel_m": float(r.contact_travel_m),
+        },
+    ),
     "drop_tube": StepProcedure(
         procedures.drop_tube, lambda r: {"dropped": True, "landed_on_end": r.landed_on_end}
     ),

@@ -303,6 +303,26 @@ class World:
         )
         self._add_core(tube_id)
 
+    def dump_core(self, tube_id: int) -> bool:
+        """Empty a tube of its sample (percussion with the open end down); False when it
+        held none."""
+        if not self.holds.has_core(tube_id):
+            return False
+        self.holds.remove_core(tube_id)
+        self.update_tube(
+            tube_id, contents=Contents.EMPTY, sample_height_m=0.0, core_top_depth_m=0.0
+        )
+        return True
+
+    def clear_debris(self) -> int:
+        """The pebbles leave the bit carousel, the debris counts go to 0 and caching is no
+        longer halted; how many pebbles there were."""
+        removed = self.holds.remove_pebbles()
+        for slot, state in list(self._bit_slots.items()):
+            self._bit_slots[slot] = replace(state, debris_count=0)
+        self.caching_halted = False
+        return removed
+
     def move_core(self, tube_id: int, top_depth_m: float) -> None:
         """Slide a tube's sample column so its top is top_depth_m below the rim."""
         self.update_tube(tube_id, core_top_depth_m=top_depth_m)

@@ -6,7 +6,12 @@ are. Thread rule: run on the thread that owns the Aca.
 """
 
 from aca_sim.sim.procedures.arm import drop_tube, move_arm, retrieve_tube, store_tube
-from aca_sim.sim.procedures.bits import core_sample, receive_tube_from_bit, transfer_tube_to_bit
+from aca_sim.sim.procedures.bits import (
+    clear_debris,
+    core_sample,
+    receive_tube_from_bit,
+    transfer_tube_to_bit,
+)
 from aca_sim.sim.procedures.stations import (
     activate_seal,
     assess_volume,
@@ -19,6 +24,7 @@ __all__ = [
     "activate_seal",
     "assess_volume",
     "capture_image",
+    "clear_debris",
     "core_sample",
     "dispense_seal",
     "drop_tube",

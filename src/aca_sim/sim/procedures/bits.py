@@ -9,7 +9,7 @@ from typing import Any
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import BitType, Contents, SealState
 from aca_sim.sim.aca import Aca
-from aca_sim.sim.bit_carousel import CoringResult, Port
+from aca_sim.sim.bit_carousel import CoringResult, DebrisResult, Port
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Feedback, Operation, with_progress
@@ -123,3 +123,21 @@ def receive_tube_from_bit(aca: Aca, bit_slot: int = 0) -> Operation[TubeResult]:
         return TubeResult(tube_id, world.tubes[tube_id].location)
 
     return (yield from safely(aca, steps(), ACA_JOINTS))
+
+
+def clear_debris(aca: Aca, bit_slot: int = 0, dump_core: bool = True) -> Operation[DebrisResult]:
+    """The ground's recovery of a halted caching (EARLY_DRAG): see BitCarousel.clear_debris.
+    bit_slot 0 = the bit with debris counted against it; NOTHING_TO_CLEAR when caching is not
+    halted and no debris is counted."""
+    world = aca.world
+    if not world.caching_halted and not any(s.debris_count for s in world.bit_slots.values()):
+        raise StepError(
+            Code.NOTHING_TO_CLEAR,
+            "caching is not halted and no debris is counted: nothing to clear",
+        )
+    if not bit_slot:
+        debris = [s for s, state in sorted(world.bit_slots.items()) if state.debris_count]
+        bit_slot = debris[0] if debris else _first_bit_with_tube(aca)
+    check_bit_slot(aca, bit_slot)
+    operation = aca.devices.bit_carousel.clear_debris(bit_slot, dump_core)
+    return (yield from safely(aca, operation, BIT_JOINTS))
