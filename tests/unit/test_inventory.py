@@ -204,7 +204,8 @@ def test_a_schema_2_file_is_migrated_in_place(tmp_path):
             0.0,
             0,
         )
-        assert inventory.meta()["schema_version"] == "3"
+        assert inventory.meta()["schema_version"] == "4"
+        assert inventory.depot() == []  # schema 4's depot table, empty after the migration
         running = inventory.running_sequence()
         assert running.goal == {"kind": "rock_core", "sample_name": "Mageik"}
         (step,) = running.steps
@@ -220,5 +221,5 @@ def test_a_file_of_an_unknown_schema_is_refused(tmp_path):
     raw.execute("INSERT INTO meta VALUES ('schema_version', '9')")
     raw.commit()
     raw.close()
-    with pytest.raises(InventoryMismatch, match="schema version 9, expected 3"):
+    with pytest.raises(InventoryMismatch, match="schema version 9, expected 4"):
         Inventory(path)

@@ -77,7 +77,7 @@ def load_campaign(name_or_path: str = "default") -> list[CampaignItem]:
         if scenario and not share_path("config", "faults", f"{scenario}.yaml").is_file():
             raise ValueError(f"{where}: scenario {scenario!r} is not in config/faults")
         items.append(CampaignItem(name, kind, scenario, **numbers))
-    names = [i.sample_name for i in items]
+    names = [i.sample_name for i in items if i.kind != SampleKind.DEPOT_DROP]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"{path}: sample names must be unique, repeated: {duplicates}")

@@ -55,6 +55,19 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class DepotEntry:
+    """A tube left at the depot: the order it was dropped in, what it holds (as catalogued),
+    when (sim time, s), and whether it landed standing on its end."""
+
+    drop_order: int
+    tube_id: int
+    sample_name: str
+    catalogued_kind: str
+    sim_time_s: float
+    landed_on_end: bool
+
+
+@dataclass(frozen=True)
 class SequenceRecord:
     """A sequence as stored: its action and goal (JSON-able), the plan as a list of
     {"action", "goal"} dicts, the index of the next step to run, and its running state."""
@@ -358,6 +371,42 @@ class Inventory:
                     "UPDATE dispensers SET seals_remaining=? WHERE dispenser_id=?",
                     (count, dispenser),
                 )
+
+    def record_drop(
+        self, tube_id: int, sim_time_s: float, landed_on_end: bool, progress: Progress | None
+    ) -> DepotEntry:
+        """Put a dropped tube in the depot inventory with the next drop order, keeping its
+        catalogue (sample name and kind), in one transaction with its sequence's progress."""
+        with self._transaction():
+            tube = self.tube(tube_id)
+            order = self._db.execute("SELECT COALESCE(MAX(drop_order), 0) + 1 FROM depot")
+            entry = DepotEntry(
+                order.fetchone()[0], tube_id, tube.sample_name, tube.catalogued_kind.value,
+                sim_time_s, landed_on_end,
+            )  # fmt: skip
+            self._db.execute(
+                "INSERT INTO depot VALUES (?, ?, ?, ?, ?, ?)",
+                (entry.drop_order, tube_id, entry.sample_name, entry.catalogued_kind,
+                 sim_time_s, int(landed_on_end)),
+            )  # fmt: skip
+            step_id = self._next_step_id()
+            for event in ("started", "succeeded"):
+                self._insert_history(
+                    step_id, event, "depot", tube_id, tube.sample_name, sim_time_s, "", "",
+                    {"drop_order": entry.drop_order},
+                )  # fmt: skip
+            if progress is not None:
+                self._save_progress(progress)
+        return entry
+
+    def depot(self) -> list[DepotEntry]:
+        """The depot inventory in drop order."""
+        rows = self._db.execute("SELECT * FROM depot ORDER BY drop_order")
+        return [DepotEntry(*row[:-1], bool(row[-1])) for row in rows]
+
+    def tube_named(self, sample_name: str) -> Tube | None:
+        """The tube whose catalogued sample has this name, if any."""
+        return next((t for t in self.tubes().values() if t.sample_name == sample_name), None)
 
     # ------------------------------------------------------------------ sequences
     def start_sequence(

@@ -16,7 +16,7 @@ from aca_sim.model.kinds import Catalogue, Contents, SealState, TubeKind
 from aca_sim.model.locations import Location
 from aca_sim.model.records import Tube
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tubes (
@@ -61,6 +61,14 @@ CREATE TABLE IF NOT EXISTS sequences (
     next_index INTEGER NOT NULL CHECK (next_index >= 0),
     state TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS depot (
+    drop_order INTEGER PRIMARY KEY,
+    tube_id INTEGER NOT NULL UNIQUE,
+    sample_name TEXT NOT NULL,
+    catalogued_kind TEXT NOT NULL,
+    sim_time_s REAL NOT NULL,
+    landed_on_end INTEGER NOT NULL CHECK (landed_on_end IN (0, 1))
+);
 CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history
 BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS history_no_delete BEFORE DELETE ON history
@@ -93,6 +101,8 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
                 ),
             )
         version = 3
+    if version == 3:  # schema 4 adds the depot table (SCHEMA creates it)
+        version = 4
     if version != SCHEMA_VERSION:
         raise ValueError(f"schema version {version}, expected {SCHEMA_VERSION}")
 

@@ -138,6 +138,8 @@ class Sequencer:
     async def _cache_sample(self, request: CacheRequest, on_feedback: Feedback) -> SequenceResult:
         await self._ensure_ready()
         kind = request.kind
+        if kind == SampleKind.DEPOT_DROP:
+            return await self._drop_at_depot(request, on_feedback)
         running = self.inventory.running_sequence()
         slot = request.slot or (0 if running else next_slot(kind, self.inventory.tubes().values()))
         if not slot and not running:
@@ -156,10 +158,57 @@ class Sequencer:
             run, request.sample_name, request.empty_policy, on_feedback
         )
         catalogue = summary.catalogue or kind.catalogue
-        catalogued = (
-            catalogue if summary.sealed or kind == SampleKind.DEPOT_DROP else Catalogue.NONE
-        )
+        catalogued = catalogue if summary.sealed else Catalogue.NONE
         return self._finish(run, request.sample_name, catalogued)
+
+    async def _drop_at_depot(self, request: CacheRequest, on_feedback: Feedback) -> SequenceResult:
+        """Drop the tube of a named sample (or the tube in a named slot) at the depot: its
+        catalogue stays, and it joins the depot inventory with the next drop order."""
+        running = self.inventory.running_sequence()
+        tube = self._depot_tube(request) if running is None else None
+        slot = tube.location.index if tube is not None else request.slot
+        key = {
+            "kind": SampleKind.DEPOT_DROP.value,
+            "sample_name": request.sample_name,
+            "slot": slot,
+        }
+        run = await self._begin("cache_sample", key, plan(SampleKind.DEPOT_DROP, slot))
+        name = tube.sample_name if tube is not None else request.sample_name
+        summary = await self._run_steps(run, name, request.empty_policy, on_feedback)
+        dropped = summary.code == Code.NONE and summary.tube_id
+        if not dropped:
+            self.inventory.save_progress(run.progress(finished=True))
+            return self._result(summary, Catalogue.NONE)
+        entry = self.inventory.record_drop(
+            summary.tube_id, summary.end_s, summary.landed_on_end, run.progress(finished=True)
+        )
+        self.log(f"depot drop {entry.drop_order}: tube {entry.tube_id} ({entry.sample_name})")
+        return self._result(summary, Catalogue(entry.catalogued_kind))
+
+    def _depot_tube(self, request: CacheRequest) -> Any:
+        """The stored, sealed tube a depot drop names by its sample (or its slot)."""
+        if request.sample_name:
+            tube = self.inventory.tube_named(request.sample_name)
+            if tube is None:
+                raise InvalidGoal(f"no catalogued sample named {request.sample_name!r}")
+            if request.slot and request.slot != tube.home_slot:
+                raise InvalidGoal(
+                    f"sample {request.sample_name!r} is in tube {tube.tube_id} of slot "
+                    f"{tube.home_slot}, not slot {request.slot}"
+                )
+        elif request.slot:
+            tube = next(
+                (t for t in self.inventory.tubes().values() if t.home_slot == request.slot), None
+            )
+            if tube is None:
+                raise InvalidGoal(f"no tube has slot {request.slot}")
+        else:
+            raise InvalidGoal("a depot drop names its sample (sample_name) or its slot")
+        if not tube.location.in_storage:
+            raise InvalidGoal(f"tube {tube.tube_id} is at {tube.location}, not in storage")
+        if tube.seal_state != SealState.ACTIVATED:
+            raise InvalidGoal(f"tube {tube.tube_id} is not hermetically sealed: not dropped")
+        return tube
 
     async def _recover_seal(
         self, request: RecoverRequest, on_feedback: Feedback
@@ -326,6 +375,10 @@ class Sequencer:
             )
         else:
             self.inventory.save_progress(run.progress(finished=True))
+        return self._result(summary, catalogued)
+
+    @staticmethod
+    def _result(summary: RunSummary, catalogued: Catalogue) -> SequenceResult:
         return SequenceResult(
             summary.code,
             summary.message,

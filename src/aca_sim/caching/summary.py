@@ -47,6 +47,7 @@ class RunSummary:
     sweeps_done: int = 0
     peak_force_n: float = 0.0
     sealed: bool = False
+    landed_on_end: bool = False  # a depot drop: the tube stands on its end
     start_s: float | None = None
     end_s: float = 0.0
     duration_s: float = 0.0
@@ -87,6 +88,8 @@ def fold(
         response = after_volume(bool(outcome.value("contact_detected", False)), empty_policy)
     elif outcome.action == "sweep_bore":
         summary.sweeps_done += int(outcome.value("sweeps_done", 0))
+    elif outcome.action == "drop_tube":
+        summary.landed_on_end = bool(outcome.value("landed_on_end", False))
     if outcome.action == "dispense_seal":
         summary.peak_force_n = float(outcome.value("peak_force_n"))
     if response is not None:
