@@ -18,10 +18,15 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aca_sim.caching.inventory_records import (
+    DepotEntry,
+    HistoryRow,
+    Progress,
+    SequenceRecord,
+)
 from aca_sim.caching.inventory_schema import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -34,62 +39,18 @@ from aca_sim.caching.inventory_schema import (
 from aca_sim.model.records import Tube
 
 ENDINGS = ("succeeded", "failed", "canceled", "interrupted")
+__all__ = [
+    "DepotEntry",
+    "HistoryRow",
+    "Inventory",
+    "InventoryMismatch",
+    "Progress",
+    "SequenceRecord",
+]
 
 
 class InventoryMismatch(RuntimeError):  # noqa: N818 - the name says what it is
     """The inventory contradicts the hardware in a way no cut-off step explains."""
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    id: int
-    step_id: int
-    event: str
-    step: str
-    tube_id: int
-    sample_name: str
-    sim_time_s: float
-    error_code: str
-    error_msg: str
-    measurement: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DepotEntry:
-    """A tube left at the depot: the order it was dropped in, what it holds (as catalogued),
-    when (sim time, s), and whether it landed standing on its end."""
-
-    drop_order: int
-    tube_id: int
-    sample_name: str
-    catalogued_kind: str
-    sim_time_s: float
-    landed_on_end: bool
-
-
-@dataclass(frozen=True)
-class SequenceRecord:
-    """A sequence as stored: its action and goal (JSON-able), the plan as a list of
-    {"action", "goal"} dicts, the index of the next step to run, and its running state."""
-
-    sequence_id: int
-    action: str
-    goal: dict[str, Any]
-    status: str
-    steps: list[dict[str, Any]]
-    next_index: int
-    state: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A sequence's progress to commit with a step outcome; finished closes the sequence."""
-
-    sequence_id: int
-    steps: list[dict[str, Any]]
-    next_index: int
-    state: dict[str, Any]
-    finished: bool = False
 
 
 class Inventory:
