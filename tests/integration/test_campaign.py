@@ -110,6 +110,21 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
     assert f"| Mageik | {mageik.tube_id} | rock_core | True |" in summary_md
     assert "wall time" in summary_md
 
+    # The ground's recovery as the team saw it: the rim imaged before the first sweep round
+    # and after each round, the estimate falling in the captions (brief A9).
+    series = manifest["report"]["rim_series"]
+    rounds = mageik.seal_attempts - 1
+    captions = [entry["caption"] for entry in series]
+    assert len(series) == 2 + rounds and all(entry["image"] for entry in series), captions
+    assert captions[0].startswith("Mageik, at caching")
+    assert captions[1].startswith("Mageik, before sweeping")
+    assert captions[-1].startswith(f"Mageik, after round {rounds} ({mageik.sweeps} sweeps)")
+    dust = [float(caption.rsplit("~", 1)[1]) for caption in captions[1:]]
+    assert dust == sorted(dust, reverse=True) and dust[-1] < dust[0] - 0.3, dust
+    assert (tmp_path / "plots" / "rim_series_Mageik.png").read_bytes()[:4] == b"\x89PNG"
+    assert "## The rim through the ground's recovery (CacheCam)" in summary_md
+    assert f"- {captions[-1]} (images/{series[-1]['image']})" in summary_md
+
 
 @pytest.fixture(scope="module")
 def short_runs(tmp_path_factory):

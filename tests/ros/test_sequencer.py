@@ -30,6 +30,8 @@ from aca_sim.nodes.state_publisher_node import StatePublisherNode
 from aca_sim.ros import blocking
 from aca_sim.ros.blocking import cancel_goal
 from aca_sim.ros.spinning import BackgroundSpinner
+from aca_sim.ros.world_watch import WorldWatch
+from aca_sim.teleop import menus
 
 
 @pytest.fixture
@@ -178,8 +180,32 @@ def test_bad_kind_is_refused_with_its_value(cell):
     assert result.error_code == CacheSample.Result.INVALID_GOAL and "kind 9" in result.error_msg
 
 
-def test_pebbles_halt_caching_with_the_documented_code(cell):
+def until(condition, timeout_s=20.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def clearing_offered(view):
+    port = menus.station_menu(view, "station_bitcar_port")
+    return any(c.action == "clear_debris" for c in menus.commands(port))
+
+
+def test_pebbles_halt_caching_with_the_documented_code(cell, ros_context):
     client, path = cell
+    watcher = Node("teleop_watch", context=ros_context)  # what the teleop menus see
+    watch = WorldWatch(watcher, lambda _view: None)
+    spinner = BackgroundSpinner([watcher], context=ros_context)
+    spinner.start()
+    try:
+        halt_and_clear(client, path, watch)
+    finally:
+        spinner.stop()
+        watcher.destroy_node()
+
+
+def halt_and_clear(client, path, watch):
     armed = client.inject("scenario", scenario="issole_pebbles")
     assert armed.success and "carousel_debris" in armed.message
     _, result = cache(client, kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Issole", slot=6)
@@ -193,6 +219,7 @@ def test_pebbles_halt_caching_with_the_documented_code(cell):
     assert story[-2:] == [("core_sample", "started"), ("core_sample", "failed")]
     failed_row = next(h for h in history if h.step == "core_sample" and h.event == "failed")
     assert failed_row.error_code == "EARLY_DRAG"
+    until(lambda: watch.view.caching_halted and clearing_offered(watch.view))
 
     # The ground clears it as the Issole team did, then caching goes on.
     before = client.state().state_hash
@@ -203,6 +230,7 @@ def test_pebbles_halt_caching_with_the_documented_code(cell):
     assert cleared.error_code == ClearDebris.Result.NONE, cleared.error_msg
     assert (cleared.pebbles_removed, cleared.core_dumped) == (4, True)
     assert not client.state().caching_halted
+    until(lambda: not watch.view.caching_halted and not clearing_offered(watch.view))
     for action, name in ((ReceiveTubeFromBit, "receive_tube_from_bit"), (StoreTube, "store_tube")):
         assert client.send(action, name).result.error_code == 0, name
     listed = reconcile(client)

@@ -94,6 +94,8 @@ class FakeHardware:
         elif action == "activate_seal":
             self._set(held, seal_state=SealState.ACTIVATED)
             values.update(hermetic=True, peak_force_n=400.0)
+        elif action == "capture_image":
+            values["rim_dust_estimate"] = held.rim_dust
         elif action == "sweep_bore":
             for _ in range(goal["sweeps"]):
                 held = self._set(held, rim_dust=held.rim_dust * 0.9)

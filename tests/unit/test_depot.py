@@ -4,6 +4,7 @@ in-process on the same sequencer as over ROS (aca_sim.campaign.headless)."""
 
 import pytest
 
+from aca_sim.caching.campaign import summary_table
 from aca_sim.caching.campaign_file import load_campaign
 from aca_sim.caching.inventory import Inventory
 from aca_sim.campaign.headless import run_headless
@@ -31,6 +32,10 @@ def depot_run(tmp_path_factory):
 def test_three_cached_and_two_chosen_dropped_with_their_catalogue(depot_run):
     folder, outcomes, lines = depot_run
     assert [o.sealed for o in outcomes] == [True] * 5, "\n".join(lines)
+    table = summary_table(outcomes, 5)
+    assert "| Witness 1 | 239 | witness | True | 0.00 | 0 | 1 |" in table
+    assert [o.outcome for o in outcomes].count("dropped at the depot") == 2
+    assert table.count("| dropped at the depot |") == 2  # the drops read as drops
     inventory = Inventory(folder / "inventory.db")
     try:
         depot = inventory.depot()

@@ -20,6 +20,7 @@ from aca_sim.recording.message_definitions import (
     full_definition,
 )
 from aca_sim.recording.report import decoded_messages, extract_images, step_spans, write_report
+from aca_sim.recording.rim_series import series_markdown
 
 
 def test_a_definition_carries_every_dependency_once():
@@ -109,6 +110,7 @@ def test_report_plots_and_images_come_from_the_run_folder(tmp_path):
     for name in ("plots/insertion_force.png", "plots/step_timeline.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     (written,) = sorted((tmp_path / "images").iterdir())
+    assert not list((tmp_path / "plots").glob("rim_series_*"))  # no tube was swept
     assert written.name == "01_Mageik_000025.0s.png"
     import matplotlib.pyplot as plt
 
@@ -121,8 +123,50 @@ def test_images_outside_any_capture_are_marked_unassigned(tmp_path):
     image.header.stamp.sec = 999
     path = tmp_path / "r.mcap"
     path.write_bytes(record([("/aca/cachecam/image_raw", image, 1)]).getvalue())
-    (written,) = extract_images(path, [], tmp_path / "images")
-    assert "unassigned" in written.name
+    ((written, stamp),) = extract_images(path, [], tmp_path / "images")
+    assert "unassigned" in written.name and stamp == 999.0
+
+
+def test_a_swept_tube_gets_its_rim_series_with_falling_estimates_in_the_captions(tmp_path):
+    """Mageik's story in miniature: imaged at caching, the seal sticks, the ground images the
+    rim, sweeps twice and images it after each round."""
+    inventory = Inventory(tmp_path / "inventory.db")
+    inventory.initialise([Tube(201, TubeKind.SAMPLE, 1, Location.storage(1))], {1: 7}, {})
+    rows = [
+        ("capture_image", 10.0, 12.0, "succeeded", {"rim_dust_estimate": 0.81}),
+        ("dispense_seal", 20.0, 30.0, "failed", {"peak_force_n": 150.2}),
+        ("capture_image", 40.0, 42.0, "succeeded", {"rim_dust_estimate": 0.81}),
+        ("sweep_bore", 50.0, 60.0, "succeeded", {"sweeps_done": 12.0, "rim_dust_after": 0.5}),
+        ("capture_image", 70.0, 72.0, "succeeded", {"rim_dust_estimate": 0.52}),
+        ("sweep_bore", 80.0, 90.0, "succeeded", {"sweeps_done": 12.0, "rim_dust_after": 0.3}),
+        ("capture_image", 95.0, 97.0, "succeeded", {"rim_dust_estimate": 0.3}),
+    ]
+    for step, start, end, outcome, measurement in rows:
+        step_id = inventory.begin_step(step, 201, start, "Mageik")
+        inventory.end_step(step_id, outcome, end, measurement=measurement)
+    inventory.close()
+    frames = []
+    for stamp in (12, 42, 72, 97):
+        image = Image(height=2, width=2, encoding="mono8", step=2, data=bytes([stamp] * 4))
+        image.header.stamp.sec = stamp
+        frames.append(("/aca/cachecam/image_raw", image, stamp * 1_000_000_000))
+    (tmp_path / "recording.mcap").write_bytes(record(frames).getvalue())
+    report = write_report(tmp_path, release_limit_n=150.0)
+    assert [entry["caption"] for entry in report["rim_series"]] == [
+        "Mageik, at caching, sim 12 s: rim dust ~0.81",
+        "Mageik, before sweeping, sim 42 s: rim dust ~0.81",
+        "Mageik, after round 1 (12 sweeps), sim 72 s: rim dust ~0.52",
+        "Mageik, after round 2 (24 sweeps), sim 97 s: rim dust ~0.30",
+    ]
+    assert [entry["image"] for entry in report["rim_series"]] == [
+        "01_Mageik_000012.0s.png",
+        "02_Mageik_000042.0s.png",
+        "03_Mageik_000072.0s.png",
+        "04_Mageik_000097.0s.png",
+    ]
+    assert (tmp_path / "plots/rim_series_Mageik.png").read_bytes()[:4] == b"\x89PNG"
+    text = series_markdown(report["rim_series"])
+    assert "- Mageik, after round 2 (24 sweeps), sim 97 s: rim dust ~0.30 (images/04_" in text
 
 
 def test_offered_qos_metadata_is_rosbag2s_yaml():

@@ -75,16 +75,25 @@ def test_a_step_works_on_the_held_tube_or_the_one_in_its_slot_or_in_a_bit(hardwa
     assert tube_for_step(Step("core_sample", {"bit_slot": 0}), hardware.state()) == 203
 
 
-def test_the_recovery_plan_sweeps_only_when_asked():
+def test_the_recovery_plan_sweeps_only_when_asked_and_images_the_rim_around_the_sweeps():
     assert [s.action for s in recovery_plan(3, 12, 2)] == [
         "retrieve_tube",
+        "capture_image",
         "sweep_bore",
+        "capture_image",
         "dispense_seal",
         "activate_seal",
         "store_tube",
     ]
+    later_round = [s.action for s in recovery_plan(3, 12, 2, image_before=False)]
+    assert later_round[:3] == ["retrieve_tube", "sweep_bore", "capture_image"]
     assert recovery_plan(3, 0)[0] == Step("retrieve_tube", {"slot": 3})
-    assert "sweep_bore" not in [s.action for s in recovery_plan(3, 0)]
+    assert [s.action for s in recovery_plan(3, 0)] == [
+        "retrieve_tube",
+        "dispense_seal",
+        "activate_seal",
+        "store_tube",
+    ]
 
 
 def outcome(action, code=Code.NONE, message="", **values):
@@ -152,6 +161,17 @@ def test_a_stuck_seal_stores_the_tube_unsealed_and_recovery_seals_it(hardware, i
             break
         assert rounds[-1].code == Code.SEAL_NOT_RELEASED and len(rounds) < 5
     assert rounds[-1].sealed and rounds[-1].catalogued_kind == Catalogue.ROCK_CORE
+    # The rim imaged at caching, before the first sweep round and after every round, the
+    # estimate falling (kept in the history for the run folder's captions).
+    images = [
+        (h.sim_time_s, h.measurement["rim_dust_estimate"])
+        for h in inventory.history(201)
+        if h.step == "capture_image" and h.event == "succeeded"
+    ]
+    assert len(images) == 2 + len(rounds)
+    estimates = [dust for _, dust in images]
+    assert estimates[0] == estimates[1] == 0.95
+    assert estimates[1:] == sorted(estimates[1:], reverse=True) and estimates[-1] < 0.45
     assert inventory.tube(201).catalogued_kind == Catalogue.ROCK_CORE
     again = run_sync(sequencer.recover_seal(RecoverRequest(201, 1)))
     assert again.code == Code.TUBE_SEALED

@@ -52,6 +52,23 @@ def test_the_fork_menu_follows_what_it_holds_and_busy_devices_mark_entries():
     ]
 
 
+def test_clearing_debris_is_offered_only_while_caching_is_halted():
+    in_bit = (tube(203, 3, Location.bit(4)),)
+    running = WorldView(in_bit, ())
+    assert "clear_debris" not in {c.action for c in menus.commands(menus.fork_menu(running))}
+    port = menus.station_menu(running, "station_bitcar_port")
+    assert "clear_debris" not in {c.action for c in menus.commands(port)}
+    halted = WorldView(in_bit, (), caching_halted=True)
+    for entries in (menus.fork_menu(halted), menus.station_menu(halted, "station_bitcar_port")):
+        clearing = [c for c in menus.commands(entries) if c.action == "clear_debris"]
+        assert [c.goal for c in clearing] == [
+            {"bit_slot": 0, "dump_core": False},
+            {"bit_slot": 0, "dump_core": True},
+        ]
+    busy = WorldView(in_bit, (), frozenset({"bit_carousel"}), caching_halted=True)
+    assert all(c.busy for c in menus.commands(menus.fork_menu(busy)))
+
+
 def test_every_station_has_its_step_and_an_unknown_one_is_named():
     view = WorldView((), (Dispenser(1, 3, 200.0),))
     actions = {s: {c.action for c in menus.commands(menus.station_menu(view, s))}

@@ -19,7 +19,7 @@ from aca_sim.caching.sequence_types import (
     SequenceResult,
 )
 from aca_sim.model.codes import Code
-from aca_sim.model.kinds import Catalogue
+from aca_sim.model.kinds import Catalogue, SampleKind
 
 Say = Callable[[str], None]
 OnFeedback = Callable[[SequenceFeedback], None]
@@ -103,6 +103,8 @@ def cache_one(item: CampaignItem, port: SequencePort, say: Say = print) -> Sampl
             outcome = recovery.message
     if stuck and item.recover_sweeps:
         outcome = f"still unsealed after {attempts} attempts and {sweeps} sweeps"
+    if item.kind == SampleKind.DEPOT_DROP and code == Code.NONE:
+        outcome = "dropped at the depot"
     say(f"  -> tube {result.tube_id}: sealed={sealed}, {outcome}")
     return SampleOutcome(
         item.sample_name,

@@ -227,7 +227,11 @@ class Sequencer:
         if not 0 <= request.sweeps <= MAX_SWEEPS:
             raise InvalidGoal(f"sweeps must be in 0..{MAX_SWEEPS}, got {request.sweeps}")
         key = {"tube_id": request.tube_id, "sweeps": request.sweeps}
-        steps = recovery_plan(tube.home_slot, request.sweeps, request.dispenser)
+        swept = any(
+            row.step == "sweep_bore" and row.event == "succeeded"
+            for row in self.inventory.history(tube.tube_id)
+        )
+        steps = recovery_plan(tube.home_slot, request.sweeps, request.dispenser, not swept)
         run = await self._begin("recover_seal", key, steps)
         policy = EmptyTubePolicy.HOLD_UNSEALED
         summary = await self._run_steps(run, tube.sample_name, policy, on_feedback)

@@ -55,10 +55,16 @@ def plan(kind: SampleKind, slot: int, dispenser: int = 0) -> list[Step]:
     raise ValueError(f"unknown sample kind {kind!r}")
 
 
-def recovery_plan(home_slot: int, sweeps: int, dispenser: int = 0) -> list[Step]:
+def recovery_plan(
+    home_slot: int, sweeps: int, dispenser: int = 0, image_before: bool = True
+) -> list[Step]:
     """The ground's recovery of an unsealed tube (Mageik): take it out, sweep the bore
-    `sweeps` times (none when 0), retry the seal, store it home."""
+    `sweeps` times (none when 0), retry the seal, store it home. A round that sweeps images
+    the rim with CacheCam after sweeping, and before it too when `image_before` (the first
+    round), as the team watched the dust move (brief A9: 22, 26, 28 and 31 Oct 2022)."""
     steps = [Step("retrieve_tube", {"slot": home_slot})]
     if sweeps:
-        steps.append(Step("sweep_bore", {"sweeps": sweeps}))
+        if image_before:
+            steps.append(Step("capture_image"))
+        steps += [Step("sweep_bore", {"sweeps": sweeps}), Step("capture_image")]
     return [*steps, *_seal_and_store(dispenser)]

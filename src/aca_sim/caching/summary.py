@@ -14,7 +14,15 @@ from aca_sim.model.records import HardwareState
 from aca_sim.model.steps import StepOutcome
 
 # The result values kept with every step in the history (when the action's result has them).
-MEASURED_FIELDS = ("peak_force_n", "sample_height_m", "contact_travel_m", "peak_drag_n")
+MEASURED_FIELDS = (
+    "peak_force_n",
+    "sample_height_m",
+    "contact_travel_m",
+    "peak_drag_n",
+    "rim_dust_estimate",
+    "sweeps_done",
+    "rim_dust_after",
+)
 # What a result says, for the sequence feedback's last_measurement.
 _TEXTS: dict[str, Callable[[StepOutcome], str]] = {
     "core_sample": lambda o: (

@@ -9,7 +9,9 @@ through the sequencer's actions, and writes a run folder:
 - recording.mcap: every topic (profile ros2, CDR; rosbag2 and Foxglove read it), sim-time stamps
 - manifest.json: seed, campaign, model config and its sha256, package versions, times
 - summary.md: one row per sample, and the campaign's sim and wall time
-- plots/insertion_force.png, plots/step_timeline.png, images/*.png (aca_sim.recording.report)
+- plots/insertion_force.png, plots/step_timeline.png, images/*.png, and for a tube the ground
+  swept plots/rim_series_<sample>.png and a captioned list in summary.md
+  (aca_sim.recording.report)
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def run_campaign(
     from aca_sim.nodes.sequencer_node import SequencerNode
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.recording.report import write_report
+    from aca_sim.recording.rim_series import series_markdown
     from aca_sim.ros.sequencer_link import SequencerLink
     from aca_sim.ros.spinning import BackgroundSpinner
 
@@ -118,5 +121,6 @@ def run_campaign(
         report=report,
     )
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    (run_dir / "summary.md").write_text(summary_table(outcomes, seed, wall_s) + "\n")
+    series = series_markdown(report.get("rim_series", []))
+    (run_dir / "summary.md").write_text(summary_table(outcomes, seed, wall_s) + series + "\n")
     return outcomes

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from aca_sim.caching.campaign_file import load_campaign
     from aca_sim.model.config import load_model_config
     from aca_sim.recording.report import write_report
+    from aca_sim.recording.rim_series import series_markdown
     from aca_sim.ros.parameters import read_only_parameter
     from aca_sim.ros.sequencer_link import SequencerLink
     from aca_sim.ros.spinning import BackgroundSpinner
@@ -57,10 +58,12 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = run_campaign_items(items, link, say)
         wall_s = time.perf_counter() - wall0
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "summary.md").write_text(summary_table(outcomes, None, wall_s) + "\n")
+        series = ""
         if (run_dir / "inventory.db").exists():
             limit = load_model_config().seal_carousel.release_limit_n
-            write_report(run_dir, limit, images=False)
+            report = write_report(run_dir, limit, images=False)
+            series = series_markdown(report.get("rim_series", []))
+        (run_dir / "summary.md").write_text(summary_table(outcomes, None, wall_s) + series + "\n")
         say(f"campaign {campaign} done in {wall_s:.0f} s wall; wrote {run_dir}/summary.md")
         return 0 if all(o.sealed for o in outcomes) else 1
     except KeyboardInterrupt:

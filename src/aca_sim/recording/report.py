@@ -6,15 +6,14 @@
   kind, coloured by sample, failed steps hatched.
 - images/NN_<sample>_<sim time>.png: each CacheCam frame of the recording, named after the
   sample whose capture_image step was running when it was taken (sim time of the header stamp).
+- plots/rim_series_<sample>.png: a swept tube's rim images with captions (recording.rim_series).
 
 No ROS: the recording is read with mcap-ros2-support, the inventory with sqlite3.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,43 +23,13 @@ matplotlib.use("Agg")  # headless; set before pyplot is imported
 import matplotlib.pyplot as plt
 import numpy as np
 
-from aca_sim.caching.inventory import HistoryRow, Inventory
+from aca_sim.caching.inventory import Inventory
+from aca_sim.recording.rim_series import plot_rim_series, rim_series
+from aca_sim.recording.spans import StepSpan, slug, step_spans
+
+__all__ = ["StepSpan", "decoded_messages", "extract_images", "step_spans", "write_report"]
 
 IMAGE_TOPIC = "/aca/cachecam/image_raw"
-
-
-@dataclass(frozen=True)
-class StepSpan:
-    """One step of the history: its name, sample, outcome and sim-time interval, s."""
-
-    step: str
-    sample_name: str
-    tube_id: int
-    outcome: str
-    start_s: float
-    end_s: float
-    measurement: dict
-
-
-def step_spans(history: list[HistoryRow]) -> list[StepSpan]:
-    """Pair each step's 'started' row with its ending row (steps still open are left out)."""
-    starts = {row.step_id: row for row in history if row.event == "started"}
-    spans = []
-    for row in history:
-        if row.event != "started" and row.step_id in starts:
-            start = starts[row.step_id]
-            spans.append(
-                StepSpan(
-                    row.step,
-                    row.sample_name,
-                    row.tube_id,
-                    row.event,
-                    start.sim_time_s,
-                    row.sim_time_s,
-                    row.measurement,
-                )
-            )
-    return spans
 
 
 def plot_insertion_forces(spans: list[StepSpan], release_limit_n: float, path: Path) -> int:
@@ -120,10 +89,6 @@ def _image_array(message: object) -> np.ndarray:
     return pixels[:, :, 0] if channels == 1 else pixels
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "unnamed"
-
-
 def decoded_messages(recording: Path, topics: list[str] | None = None) -> Iterator[Any]:
     """The messages of an MCAP recording (in log-time order), decoded from CDR with the
     file's own schemas."""
@@ -136,8 +101,11 @@ def decoded_messages(recording: Path, topics: list[str] | None = None) -> Iterat
             yield decoded
 
 
-def extract_images(recording: Path, spans: list[StepSpan], out_dir: Path) -> list[Path]:
-    """Write each recorded CacheCam frame as a PNG named after its sample; return the paths."""
+def extract_images(
+    recording: Path, spans: list[StepSpan], out_dir: Path
+) -> list[tuple[Path, float]]:
+    """Write each recorded CacheCam frame as a PNG named after its sample; return each path
+    with the frame's sim-time stamp (s)."""
     captures = [s for s in spans if s.step == "capture_image"]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -145,15 +113,15 @@ def extract_images(recording: Path, spans: list[StepSpan], out_dir: Path) -> lis
         stamp = image.header.stamp.sec + image.header.stamp.nanosec * 1e-9
         owner = next((c for c in captures if c.start_s - 1e-6 <= stamp <= c.end_s + 1e-6), None)
         name = owner.sample_name if owner else "unassigned"
-        path = out_dir / f"{number:02d}_{_slug(name)}_{stamp:08.1f}s.png"
+        path = out_dir / f"{number:02d}_{slug(name)}_{stamp:08.1f}s.png"
         plt.imsave(path, _image_array(image))
-        written.append(path)
+        written.append((path, stamp))
     return written
 
 
 def write_report(run_dir: Path, release_limit_n: float, images: bool = True) -> dict[str, object]:
-    """Make the plots (and, from a finished recording.mcap, the images) of a run folder;
-    return what was written."""
+    """Make the plots (and, from a finished recording.mcap, the images and the rim-dust
+    series of each swept tube) of a run folder; return what was written."""
     inventory = Inventory(run_dir / "inventory.db")
     try:
         spans = step_spans(inventory.history())
@@ -167,4 +135,12 @@ def write_report(run_dir: Path, release_limit_n: float, images: bool = True) -> 
     written = []
     if images and recording.exists():
         written = extract_images(recording, spans, run_dir / "images")
-    return {"dispense_attempts": attempts, "steps": len(spans), "images": len(written)}
+    report: dict[str, object] = {
+        "dispense_attempts": attempts,
+        "steps": len(spans),
+        "images": len(written),
+    }
+    series = plot_rim_series(rim_series(spans), written, plots)
+    if series:
+        report["rim_series"] = series
+    return report

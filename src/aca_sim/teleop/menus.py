@@ -60,11 +60,13 @@ Entry = Union[Command, Menu]  # noqa: UP007 (a runtime alias used in Menu's anno
 
 @dataclass(frozen=True)
 class WorldView:
-    """What the menus depend on: the tubes, the dispensers and the busy devices."""
+    """What the menus depend on: the tubes, the dispensers, the busy devices and whether
+    caching is halted (an early drag at bit drop-off, until the ground clears the debris)."""
 
     tubes: tuple[Tube, ...] = ()
     dispensers: tuple[Dispenser, ...] = ()
     busy: frozenset[str] = frozenset()
+    caching_halted: bool = False
 
     @property
     def held(self) -> Tube | None:
@@ -111,6 +113,23 @@ def _dispense(view: WorldView) -> Menu:
     )
 
 
+def _clear_debris(view: WorldView) -> tuple[Entry, ...]:
+    """The ground's recovery of a halted caching, offered only while caching is halted."""
+    if not view.caching_halted:
+        return ()
+    return (
+        Menu(
+            "clear debris (caching halted)",
+            (
+                _command(view, "shed the pebbles", "clear_debris", bit_slot=0, dump_core=False),
+                _command(
+                    view, "dump the core, then shed", "clear_debris", bit_slot=0, dump_core=True
+                ),
+            ),
+        ),
+    )
+
+
 def fork_menu(view: WorldView) -> tuple[Entry, ...]:
     """The fork's menu: the steps on the held tube, or fetching one from a bit."""
     held = view.held
@@ -124,7 +143,7 @@ def fork_menu(view: WorldView) -> tuple[Entry, ...]:
             )
             for t in view.in_bits()
         ]
-        return tuple(entries)
+        return (*entries, *_clear_debris(view))
     return (
         _command(view, "hand tube to bit carousel", "transfer_tube_to_bit", bit_slot=0),
         _command(view, "assess volume", "assess_volume", tube_id=0),
@@ -191,6 +210,7 @@ def station_menu(view: WorldView, station: str) -> tuple[Entry, ...]:
         return (
             _command(view, "hand tube to bit carousel", "transfer_tube_to_bit", bit_slot=0),
             _command(view, "receive tube from bit", "receive_tube_from_bit", bit_slot=0),
+            *_clear_debris(view),
         )
     if station == "station_drop":
         return (_command(view, "drop at depot", "drop_tube", tube_id=0, allow_unsealed=False),)

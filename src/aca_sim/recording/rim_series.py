@@ -1,0 +1,110 @@
+"""The rim-dust series of a run folder: every CacheCam image of a tube the ground had swept
+(as the team watched Mageik's rim on 22, 26, 28 and 31 Oct 2022, brief A9), with a caption
+saying when it was taken (at caching, before sweeping, after round k) and the rim-dust
+estimate, drawn side by side in plots/rim_series_<sample>.png.
+
+No ROS: it reads the history's step spans and the images the report extracted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless; set before pyplot is imported
+import matplotlib.pyplot as plt
+
+from aca_sim.recording.spans import StepSpan, slug
+
+
+@dataclass(frozen=True)
+class RimImage:
+    """One capture_image step of a swept tube: its sim-time interval (s), the estimate from
+    the image (0..1), the sweeps done on the tube before it, and its caption."""
+
+    sample_name: str
+    tube_id: int
+    start_s: float
+    end_s: float
+    rim_dust_estimate: float
+    sweeps_before: int
+    caption: str
+
+
+def rim_series(spans: list[StepSpan]) -> list[RimImage]:
+    """The captioned rim images of every tube with a succeeded sweep_bore, in time order."""
+    swept = [s.tube_id for s in spans if s.step == "sweep_bore" and s.outcome == "succeeded"]
+    series = []
+    for tube_id in dict.fromkeys(swept):
+        sweeps = rounds = 0
+        stuck = False
+        for span in (s for s in spans if s.tube_id == tube_id):
+            if span.step == "dispense_seal" and span.outcome != "succeeded":
+                stuck = True
+            elif span.step == "sweep_bore" and span.outcome == "succeeded":
+                rounds += 1
+                sweeps += int(span.measurement.get("sweeps_done", 0))
+            elif span.step == "capture_image" and "rim_dust_estimate" in span.measurement:
+                if not stuck:
+                    when = "at caching"
+                elif rounds == 0:
+                    when = "before sweeping"
+                else:
+                    when = f"after round {rounds} ({sweeps} sweeps)"
+                dust = float(span.measurement["rim_dust_estimate"])
+                caption = (
+                    f"{span.sample_name or tube_id}, {when}, "
+                    f"sim {span.end_s:.0f} s: rim dust ~{dust:.2f}"
+                )
+                series.append(
+                    RimImage(
+                        span.sample_name, tube_id, span.start_s, span.end_s, dust, sweeps, caption
+                    )
+                )
+    return series
+
+
+def image_of(rim: RimImage, images: list[tuple[Path, float]]) -> Path | None:
+    """The extracted image (path, sim-time stamp s) taken during the capture, if recorded."""
+    return next(
+        (path for path, stamp in images if rim.start_s - 1e-6 <= stamp <= rim.end_s + 1e-6),
+        None,
+    )
+
+
+def plot_rim_series(
+    series: list[RimImage], images: list[tuple[Path, float]], plots: Path
+) -> list[dict[str, str]]:
+    """One figure per swept tube, its images side by side with their captions; return, per
+    image, the caption and the image's file (empty when the recording holds no image)."""
+    listed = []
+    for tube_id in dict.fromkeys(r.tube_id for r in series):
+        row = [(r, image_of(r, images)) for r in series if r.tube_id == tube_id]
+        listed += [{"caption": r.caption, "image": path.name if path else ""} for r, path in row]
+        shown = [(r, path) for r, path in row if path is not None]
+        if not shown:
+            continue
+        fig, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.6), squeeze=False)
+        for ax, (rim, path) in zip(axes[0], shown, strict=True):
+            ax.imshow(plt.imread(path))
+            ax.set_axis_off()
+            ax.set_title(rim.caption.replace(", sim", "\nsim").replace(": ", "\n"), fontsize=8)
+        name = row[0][0].sample_name or str(tube_id)
+        fig.suptitle(f"{name}: the rim through the ground's recovery (CacheCam)", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(plots / f"rim_series_{slug(name)}.png", dpi=110)
+        plt.close(fig)
+    return listed
+
+
+def series_markdown(listed: list[dict[str, str]]) -> str:
+    """The summary's section for the series `plot_rim_series` returned ("" when empty)."""
+    if not listed:
+        return ""
+    lines = ["", "", "## The rim through the ground's recovery (CacheCam)", ""]
+    for entry in listed:
+        where = f" (images/{entry['image']})" if entry["image"] else ""
+        lines.append(f"- {entry['caption']}{where}")
+    return "\n".join(lines)
