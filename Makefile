@@ -23,15 +23,19 @@ STAMP_TF     := $(VENV)/.stamp-tf2-msgs
 STAMP_PKG    := $(VENV)/.stamp-aca-sim
 STAMP_WEB    := web/node_modules/.package-lock.json
 
-.PHONY: help setup demo test lint bench clean
+.PHONY: help setup interfaces demo test lint bench clean container-test
 help:
 	@echo "make demo   run the main job (headless)"
 	@echo "make test   run the test suite and the linter"
 	@echo "make bench  print the benchmark table"
 	@echo "make setup  only set up .venv (done by demo and test when needed)"
+	@echo "make container-test  build the CI image and run the tests in it (docker or podman)"
 	@echo "make clean  remove .venv, build/ and run outputs"
 
 setup: $(STAMP_PKG) $(STAMP_WEB)
+
+# The venv with the ROS wheels and the interface packages only (a layer of the CI image).
+interfaces: $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF)
 
 $(STAMP_SYSTEM): scripts/install-system-packages.sh
 	@mkdir -p $(BUILD)
@@ -87,6 +91,10 @@ PYTEST_ARGS ?=
 # Lint first: a style error fails the run in seconds, not after the whole suite.
 test: lint $(STAMP_WEB)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The CI image (Dockerfile) built and the suite run inside it: scripts/container-test.sh.
+container-test:
+	bash scripts/container-test.sh
 
 bench: $(STAMP_PKG)
 	$(PY) bench/run.py
