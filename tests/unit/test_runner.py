@@ -146,3 +146,26 @@ def test_bad_mode_and_factor_are_refused(aca):
         PhysicsRunner(aca, mode="slow")
     with pytest.raises(ValueError, match="real_time_factor must be > 0"):
         PhysicsRunner(aca, real_time_factor=0.0)
+    with pytest.raises(ValueError, match="tick_period_s must be > 0"):
+        PhysicsRunner(aca, tick_period_s=0.0)
+
+
+def test_ticks_come_at_the_asked_rate_of_sim_time_whatever_the_step(aca):
+    """100 Hz from 240 Hz steps: whole steps cannot make 10 ms, so the tick falls on the
+    first step of each 10 ms period (a fixed step count gave 120 Hz)."""
+    ticks = []
+    runner = PhysicsRunner(
+        aca, mode="fast", tick_period_s=0.01, on_tick=lambda a: ticks.append(a.time_s)
+    )
+    runner.start()
+    try:
+        start = aca.time_s
+        seen = submit(runner, steps.retrieve_tube(aca, 4))
+        assert seen.wait().status == "succeeded"
+        span = aca.time_s - start
+    finally:
+        runner.stop()
+    assert span > 5.0
+    assert abs(len(ticks) - span * 100) <= 1
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert max(gaps) <= 0.01 + aca.dt + 1e-9 and min(gaps) >= 0.01 - aca.dt - 1e-9

@@ -14,6 +14,9 @@ Log and publish times are the node clock at reception, in ns: wall time by defau
 with use_sim_time:=true (the campaign does that, so the recording's timeline is sim time).
 The file is finished (summary and index written) when the node is destroyed (Ctrl-C, SIGTERM).
 Thread rule: all callbacks run on the node's executor; the writer is used from there only.
+A callback also takes what else is queued on its topic (up to DRAIN_PER_CALLBACK): the
+executor rebuilds its wait set for every message it hands out, which was most of the
+recorder's time.
 """
 
 from __future__ import annotations
@@ -33,6 +36,16 @@ from aca_sim.recording.message_definitions import UnknownMessageType, full_defin
 from aca_sim.recording.qos_metadata import OfferedQos, offered_qos_profiles
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
+
+DRAIN_PER_CALLBACK = 256  # messages taken per callback beyond the one the executor took
+
+
+def take_raw(subscription: Any) -> bytes | None:
+    """The next queued message of a raw subscription as CDR bytes, or None when none is
+    queued (rclpy's Subscription.handle.take_message, as the executor takes it)."""
+    with subscription.handle:
+        taken = subscription.handle.take_message(subscription.msg_type, True)
+    return None if taken is None else taken[0]
 
 
 def message_class(type_name: str) -> Any:
@@ -137,18 +150,29 @@ class RecorderNode(Node):
             metadata={"offered_qos_profiles": offered_qos_profiles([_offer(q) for q in offered])},
         )
 
-        def on_message(data: bytes) -> None:
-            if self._finished:
-                return
-            now = self.get_clock().now().nanoseconds
+        def write(data: bytes, now: int) -> None:
             self._writer.add_message(
                 channel, log_time=now, data=data, publish_time=now, sequence=self.counts[topic]
             )
             self.counts[topic] += 1
 
-        self._recorded[topic] = self.create_subscription(
+        def on_message(data: bytes) -> None:
+            if self._finished:
+                return
+            now = self.get_clock().now().nanoseconds
+            write(data, now)
+            # Take what else is queued on this topic now, up to a bound: the executor would
+            # rebuild its wait set for every one of them (most of the recorder's time).
+            for _ in range(DRAIN_PER_CALLBACK):
+                taken = take_raw(subscription)
+                if taken is None:
+                    return
+                write(taken, now)
+
+        subscription = self.create_subscription(
             cls, topic, on_message, self._qos_for(offered), raw=True
         )
+        self._recorded[topic] = subscription
         self.get_logger().info(f"recording {topic} ({type_name})")
 
     @property

@@ -11,6 +11,7 @@ paced to the wall clock times real_time_factor. No ROS here.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -89,7 +90,10 @@ class PhysicsRunner:
         self.aca = aca
         self.mode = mode
         self.real_time_factor = real_time_factor
-        self.tick_every = max(1, round(tick_period_s / aca.dt))
+        if tick_period_s <= 0:
+            raise ValueError(f"tick_period_s must be > 0, got {tick_period_s}")
+        self.tick_period_s = tick_period_s
+        self._last_tick = self._tick_index(aca.time_s)
         self.on_tick = on_tick
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._jobs: list[Job] = []
@@ -145,6 +149,12 @@ class PhysicsRunner:
         return bool(self._jobs)
 
     # ------------------------------------------------------------------ physics thread
+    def _tick_index(self, time_s: float) -> int:
+        """Which tick period of sim time `time_s` falls in: on_tick runs at the first step of
+        each period, so its rate is 1 / tick_period_s on average whatever the time step
+        (whole steps of 1/240 s cannot make 100 Hz exactly; a fixed step count gave 120)."""
+        return math.floor(time_s / self.tick_period_s + 1e-9)
+
     def _start(self, job: Job) -> None:
         job.started_s = self.aca.time_s
         self._jobs.append(job)
@@ -207,8 +217,11 @@ class PhysicsRunner:
             if not self._jobs and self.mode == "fast":
                 continue  # the last job ended at a step boundary: no extra step
             aca.step()
-            if self.on_tick is not None and aca.world.step_count % self.tick_every == 0:
-                self.on_tick(aca)
+            tick = self._tick_index(aca.time_s)
+            if tick != self._last_tick:
+                self._last_tick = tick
+                if self.on_tick is not None:
+                    self.on_tick(aca)
             if self.mode == "realtime":
                 ahead = (aca.time_s - sim0) / self.real_time_factor - (time.perf_counter() - wall0)
                 if ahead > 0:
