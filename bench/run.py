@@ -4,17 +4,21 @@ Prints the tables: raw PyBullet stepping of this world against Aca.step() (idle 
 while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
 (inventory_bench), motion planning against bare OMPL and PyBullet (motion_bench), and the
-teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench).
+teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench), and issue
+13's speed targets (speed_bench: the default campaign, fast mode, round trip, suite, memory;
+also written as JSON for a later --compare).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import inventory_bench
 import motion_bench
 import ros_bench
+import speed_bench
 import teleop_bench
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.aca import Aca
@@ -37,6 +41,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="wall time per measurement")
     parser.add_argument("--goals", type=int, default=200, help="round trips per action server")
     parser.add_argument("--plans", type=int, default=200, help="random planning queries")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=speed_bench.DEFAULT_JSON,
+        help="where the issue-13 speed lines are written (JSON)",
+    )
+    parser.add_argument("--compare", type=Path, help="an earlier speed JSON to show beside")
     args = parser.parse_args()
     ros_bench.prepare()
     aca = Aca.create(seed=0)
@@ -91,10 +102,15 @@ def main() -> None:
     print(
         f"{'CacheCam.capture 640x480':<34}{cam_ms:>12.1f} {'ms':<8}{'':>8}{cam_ms / raw_ms:>8.2f}"
     )
-    print_rows("ROS (one process, SingleThreadedExecutor)", ros_bench.measure(args.goals))
+    ros_rows = ros_bench.measure(args.goals)
+    print_rows("ROS (one process, SingleThreadedExecutor)", ros_rows)
     print_rows("inventory per step (WAL, synchronous=FULL)", inventory_bench.measure())
     print_rows("motion planning and tracking (no ROS)", motion_bench.measure(args.plans))
     print_rows("teleop: frames, markers, page (real DDS)", teleop_bench.measure())
+    speed = speed_bench.measure(ros_rows)
+    previous = speed_bench.load(args.compare)
+    speed_bench.print_table(speed, previous)
+    speed_bench.save(speed, args.json)
 
 
 def print_rows(title: str, rows: list[tuple[str, float, str, float | None]]) -> None:

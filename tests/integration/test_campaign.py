@@ -128,31 +128,38 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
 
 @pytest.fixture(scope="module")
 def short_runs(tmp_path_factory):
+    """The short campaign once over ROS (seed 3) and in this process without DDS (seed 3
+    twice, seed 4): the same seed must give the same outcomes and timeline every time and
+    either way; one whole campaign over ROS is enough for that (a ROS run that differed
+    from the in-process one would show), the in-process runs take a third of the time."""
     runs = {}
-    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+    run_dir = tmp_path_factory.mktemp("short_ros")
+    runs["ros"] = (run_campaign(3, run_dir, "short", say=lambda _line: None), run_dir)
+    for name, seed in (("here", 3), ("again", 3), ("other", 4)):
         run_dir = tmp_path_factory.mktemp(f"short_{name}")
-        runs[name] = (run_campaign(seed, run_dir, "short", say=lambda _line: None), run_dir)
+        lines = []
+        outcomes = run_headless(seed, run_dir / "inventory.db", "short", say=lines.append)
+        runs[name] = (outcomes, run_dir, lines)
     return runs
 
 
-@pytest.mark.timeout(1200)  # the fixture runs three short campaigns (about 90 s each)
+@pytest.mark.timeout(1200)  # the fixture runs a short campaign over ROS and three in process
 def test_the_same_seed_reproduces_outcomes_and_the_sim_time_timeline(short_runs):
-    (first, first_dir), (second, second_dir) = short_runs["a"], short_runs["b"]
+    (first, first_dir, _), (second, second_dir, _) = short_runs["here"], short_runs["again"]
     assert first == second
     assert timeline(first_dir) == timeline(second_dir)
     assert len(timeline(first_dir)) > 20
 
 
-def test_in_process_without_dds_gives_the_same_outcomes_and_timeline(short_runs, tmp_path):
-    over_ros, ros_dir = short_runs["a"]
-    lines = []
-    here = run_headless(3, tmp_path / "inventory.db", "short", say=lines.append)
+def test_in_process_without_dds_gives_the_same_outcomes_and_timeline(short_runs):
+    over_ros, ros_dir = short_runs["ros"]
+    here, here_dir, lines = short_runs["here"]
     assert here == over_ros
-    assert timeline(tmp_path) == timeline(ros_dir)
+    assert timeline(here_dir) == timeline(ros_dir)
     assert any("dispense_seal" in line and "insertion force" in line for line in lines)
 
 
 def test_another_seed_changes_them(short_runs):
-    (first, first_dir), (other, other_dir) = short_runs["a"], short_runs["c"]
+    (first, first_dir, _), (other, other_dir, _) = short_runs["here"], short_runs["other"]
     assert first[0].sample_height_m != other[0].sample_height_m
     assert timeline(first_dir) != timeline(other_dir)

@@ -1,0 +1,207 @@
+"""The speed targets of issue 13, each against its raw baseline measured in the same run:
+
+1. the default campaign over ROS with recording (`aca-sim run`, a child process): wall time,
+   against the wall time raw PyBullet stepping of the same world takes for the same sim time;
+   target <= 60 s;
+2. fast mode over ROS against the raw step rate (ros_bench's rows); target >= 0.5;
+3. the step-action round trip against a plain rclpy action server (ros_bench); target <= 1.5;
+4. the test suite's wall time, read from the newest JUnit report in results/ (make test writes
+   one with PYTEST_ARGS=--junitxml=results/junit.xml; `make container-test` does too); <= 600 s;
+5. peak RSS of the campaign's processes (sim + sequencer, and the recorder) against a process
+   holding only the bare world.
+
+Run: .venv/bin/python bench/speed_bench.py [--json FILE] [--compare FILE] (also part of
+`make bench`). The JSON written can be given to a later run's --compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_JSON = ROOT / "results" / "bench" / "speed.json"
+ACA_SIM = Path(sys.prefix) / "bin" / "aca-sim"
+BARE_WORLD = (
+    "from aca_sim.sim.aca import Aca\n"
+    "aca = Aca.create(seed=0)\n"
+    "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"
+)
+
+
+def _peak_rss_kib(pid: int) -> int:
+    """VmHWM of a live process, KiB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def campaign(seed: int = 0) -> dict[str, float]:
+    """Run the default campaign in a child process; its wall and sim time, peak RSS."""
+    with tempfile.TemporaryDirectory() as folder:
+        run_dir = Path(folder) / "run"
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [str(ACA_SIM), "run", "--seed", str(seed), "--run-dir", str(run_dir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        peaks: dict[int, int] = {}
+        while process.poll() is None:
+            for pid in [process.pid, *_children(process.pid)]:
+                peaks[pid] = max(peaks.get(pid, 0), _peak_rss_kib(pid))
+            time.sleep(0.5)
+        wall = time.perf_counter() - start
+        if process.returncode != 0:
+            raise RuntimeError(f"aca-sim run failed ({process.returncode}): {process.stderr}")
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    recorder = max((kib for pid, kib in peaks.items() if pid != process.pid), default=0)
+    return {
+        "wall_s": wall,
+        "sim_s": manifest["sim_s"],
+        "main_peak_mib": peaks.get(process.pid, 0) / 1024,
+        "recorder_peak_mib": recorder / 1024,
+    }
+
+
+def bare_world_mib() -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", BARE_WORLD], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def raw_rtf(seconds: float = 3.0) -> float:
+    """Raw PyBullet stepping of the world, in sim seconds per wall second."""
+    from aca_sim.sim.aca import Aca
+
+    aca = Aca.create(seed=0)
+    try:
+        step, n, start = aca.world.p.stepSimulation, 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for _ in range(100):
+                step()
+            n += 100
+        return n / (time.perf_counter() - start) * aca.dt
+    finally:
+        aca.close()
+
+
+def suite_time() -> tuple[float, str]:
+    """The newest JUnit report's wall time and where it came from."""
+    reports = sorted(
+        (ROOT / "results").glob("**/junit*.xml"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    if not reports:
+        return float("nan"), "no JUnit report in results/ (run make test with --junitxml)"
+    root = ET.parse(reports[0]).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(reports[0].stat().st_mtime))
+    where = reports[0].relative_to(ROOT)
+    return float(suite.get("time")), f"{where} ({suite.get('tests')} tests, {stamp})"
+
+
+def measure(ros_rows: list[tuple[str, float, str, float | None]]) -> dict[str, dict]:
+    """The five lines as {name: {value, unit, baseline, ratio, target, met}}."""
+    by_name = {name: (value, ratio) for name, value, _unit, ratio in ros_rows}
+    raw = raw_rtf()
+    run = campaign()
+    bare = bare_world_mib()
+    suite_s, suite_source = suite_time()
+    round_trip, round_ratio = by_name["move_arm step server round trip (median)"]
+    fast_rtf, fast_ratio = by_name["same moves, fast mode over ROS (RTF)"]
+    raw_wall = run["sim_s"] / raw
+    lines = {
+        "default campaign wall time (recording on)": {
+            "value": run["wall_s"], "unit": "s", "baseline": raw_wall,
+            "ratio": run["wall_s"] / raw_wall, "target": "<= 60 s",
+            "met": run["wall_s"] <= 60.0, "sim_s": run["sim_s"],
+        },
+        "fast mode over ROS / raw step rate": {
+            "value": fast_rtf, "unit": "x RT", "baseline": fast_rtf / fast_ratio,
+            "ratio": fast_ratio, "target": ">= 0.5", "met": fast_ratio >= 0.5,
+        },
+        "step-action round trip / plain rclpy": {
+            "value": round_trip, "unit": "ms", "baseline": round_trip / round_ratio,
+            "ratio": round_ratio, "target": "<= 1.5", "met": round_ratio <= 1.5,
+        },
+        "test suite wall time": {
+            "value": suite_s, "unit": "s", "baseline": None, "ratio": None,
+            "target": "<= 600 s", "met": suite_s <= 600.0, "source": suite_source,
+        },
+        "peak RSS, campaign sim+sequencer process": {
+            "value": run["main_peak_mib"], "unit": "MiB", "baseline": bare,
+            "ratio": run["main_peak_mib"] / bare, "target": "reported", "met": None,
+            "recorder_mib": run["recorder_peak_mib"],
+        },
+    }  # fmt: skip
+    return lines
+
+
+def print_table(lines: dict[str, dict], previous: dict[str, dict] | None) -> None:
+    print()
+    print(f"{'issue 13 targets':<44}{'value':>10} {'unit':<6}{'base':>10}{'ratio':>8}  target")
+    for name, line in lines.items():
+        base = "" if line["baseline"] is None else f"{line['baseline']:.2f}"
+        ratio = "" if line["ratio"] is None else f"{line['ratio']:.2f}"
+        mark = {True: "met", False: "NOT met", None: ""}[line["met"]]
+        before = ""
+        if previous and name in previous:
+            before = f"  (before: {previous[name]['value']:.2f})"
+        print(
+            f"{name:<44}{line['value']:>10.2f} {line['unit']:<6}{base:>10}{ratio:>8}  "
+            f"{line['target']} {mark}{before}"
+        )
+    print(f"  campaign: {lines['default campaign wall time (recording on)']['sim_s']:.0f} s sim; "
+          f"baseline = that sim time at the raw step rate; recorder peak "
+          f"{lines['peak RSS, campaign sim+sequencer process']['recorder_mib']:.0f} MiB; "
+          f"RSS baseline = a process with only the bare world")  # fmt: skip
+    print(f"  suite: {lines['test suite wall time']['source']}")
+
+
+def load(path: Path | None) -> dict[str, dict] | None:
+    """An earlier run's lines (None without a path)."""
+    return json.loads(path.read_text()) if path else None
+
+
+def save(lines: dict[str, dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(lines, indent=2) + "\n")
+    print(f"  wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    parser.add_argument("--compare", type=Path, help="a JSON file of an earlier run")
+    parser.add_argument("--goals", type=int, default=200, help="round trips per server")
+    args = parser.parse_args()
+    import ros_bench
+
+    ros_bench.prepare()
+    lines = measure(ros_bench.measure(args.goals))
+    print_table(lines, load(args.compare))
+    save(lines, args.json)
+
+
+if __name__ == "__main__":
+    main()
