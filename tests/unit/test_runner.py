@@ -2,6 +2,7 @@
 stops at the next step, failures end the job (not the thread), calls run between steps, and
 a job on the thread gives the same outcome and timeline as running it in this thread."""
 
+import itertools
 import threading
 
 import pytest
@@ -167,5 +168,5 @@ def test_ticks_come_at_the_asked_rate_of_sim_time_whatever_the_step(aca):
         runner.stop()
     assert span > 5.0
     assert abs(len(ticks) - span * 100) <= 1
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert max(gaps) <= 0.01 + aca.dt + 1e-9 and min(gaps) >= 0.01 - aca.dt - 1e-9
