@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,15 @@ from aca_sim.ros import blocking
 from aca_sim.ros.matching import wait_action_matched
 
 WAIT_S = 120.0
+
+
+def wait_until(condition: Any, timeout_s: float = WAIT_S, what: str = "condition") -> None:
+    """Poll condition() every 20 ms (what it reads arrives on an executor thread) until it
+    is true; fail naming `what` after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
 
 
 def wait(future: Any, timeout_s: float = WAIT_S) -> Any:

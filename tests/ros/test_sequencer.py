@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from aca_client import AcaClient, assert_inventory_matches
+from aca_client import AcaClient, assert_inventory_matches, wait_until
 from aca_interfaces.action import (
     CacheSample,
     ClearDebris,
@@ -180,13 +180,6 @@ def test_bad_kind_is_refused_with_its_value(cell):
     assert result.error_code == CacheSample.Result.INVALID_GOAL and "kind 9" in result.error_msg
 
 
-def until(condition, timeout_s=20.0):
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def clearing_offered(view):
     port = menus.station_menu(view, "station_bitcar_port")
     return any(c.action == "clear_debris" for c in menus.commands(port))
@@ -219,7 +212,7 @@ def halt_and_clear(client, path, watch):
     assert story[-2:] == [("core_sample", "started"), ("core_sample", "failed")]
     failed_row = next(h for h in history if h.step == "core_sample" and h.event == "failed")
     assert failed_row.error_code == "EARLY_DRAG"
-    until(lambda: watch.view.caching_halted and clearing_offered(watch.view))
+    wait_until(lambda: watch.view.caching_halted and clearing_offered(watch.view))
 
     # The ground clears it as the Issole team did, then caching goes on.
     before = client.state().state_hash
@@ -230,7 +223,7 @@ def halt_and_clear(client, path, watch):
     assert cleared.error_code == ClearDebris.Result.NONE, cleared.error_msg
     assert (cleared.pebbles_removed, cleared.core_dumped) == (4, True)
     assert not client.state().caching_halted
-    until(lambda: not watch.view.caching_halted and not clearing_offered(watch.view))
+    wait_until(lambda: not watch.view.caching_halted and not clearing_offered(watch.view))
     for action, name in ((ReceiveTubeFromBit, "receive_tube_from_bit"), (StoreTube, "store_tube")):
         assert client.send(action, name).result.error_code == 0, name
     listed = reconcile(client)

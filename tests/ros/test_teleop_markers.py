@@ -5,10 +5,10 @@ picks). One world for the whole module; the tests run in file order on it."""
 
 import math
 import threading
-import time
 
 import pytest
 import rclpy
+from aca_client import wait_until
 from aca_interfaces.msg import TubeStateArray
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -111,13 +111,6 @@ class RvizLikeClient:
             marker = self.markers["fork_target"]
         texts = [m.text for c in marker.controls for m in c.markers if m.text]
         return marker.description, texts[0] if texts else ""
-
-
-def wait_until(condition, timeout_s=60.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,8 @@ codes, tracking and feedback, a path tolerance violation on an obstacle, goal to
 preemption, cancel, and the device booking it shares with the caching steps."""
 
 import math
-import time
 
-from aca_client import WAIT_S
+from aca_client import WAIT_S, wait_until
 from aca_interfaces.action import MoveArm
 from aca_interfaces.srv import SetObstacle
 from action_msgs.msg import GoalStatus
@@ -46,14 +45,6 @@ def aborted(run, code, named):
     assert run.status == GoalStatus.STATUS_ABORTED, run.result.error_string
     assert run.result.error_code == code, run.result.error_string
     assert named in run.result.error_string, run.result.error_string
-
-
-def wait_until(condition, timeout_s=WAIT_S):
-    """Poll a condition (feedback arriving on the executor thread) every 10 ms."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.01)
 
 
 def let_time_pass(sim, seconds=2.0):

@@ -2,9 +2,8 @@
 hangs from the root, the frames follow the joint states, a tube's frame follows a retrieve
 and a store, and the markers follow the tubes and the seals."""
 
-import time
-
 import pytest
+from aca_client import wait_until
 from aca_interfaces.action import (
     CoreSample,
     DispenseSeal,
@@ -45,13 +44,6 @@ class TfListener:
     def parent(self, frame):
         found = self.moving.get(frame) or self.static.get(frame)
         return found.header.frame_id if found else None
-
-
-def wait_until(condition, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_frames_reach_every_link_and_follow_a_tube(ros_context):

@@ -3,7 +3,7 @@ sample names of the sequencer's /aca/inventory where it has them), the seal disp
 (/aca/dispensers) and the devices held by running goals (from every aca action server's
 goal status topic, /aca/<action>/_action/status: a goal accepted, executing or canceling
 holds its action's devices, aca_sim.model.steps.STEP_DEVICES), and whether caching is halted
-(asked of /aca/sim/get_state whenever the tubes change or a goal ends: a halt begins and ends
+(asked of /aca/sim/get_state when the tubes change or a goal begins or ends: a halt begins and ends
 only with a step, a reset or a restore, each of which does one or the other).
 
 Thread rule: callbacks (and on_change) run on the node's executor thread.
@@ -89,9 +89,11 @@ class WorldWatch:
             self.on_change(view)
 
     def _on_tubes(self, message: TubeStateArray) -> None:
-        self._hardware = tuple(tube_of(state) for state in message.tubes)
-        tubes = with_sample_names(self._hardware, self.names)
-        self._set(replace(self.view, tubes=tubes))
+        hardware = tuple(tube_of(state) for state in message.tubes)
+        if hardware == self._hardware:
+            return  # republished at the state rate; only a change is news
+        self._hardware = hardware
+        self._set(replace(self.view, tubes=with_sample_names(hardware, self.names)))
         self._want_state()
 
     def _on_inventory(self, message: TubeStateArray) -> None:
