@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from aca_sim import __version__
+from aca_sim.model.config import FIDELITIES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--campaign",
         default="default",
         help="a campaign name in config/campaigns (default, short) or a YAML file",
+    )
+    run.add_argument(
+        "--physics-fidelity",
+        choices=FIDELITIES,
+        default=None,
+        help="fast: free-space arm moves coast without contact dynamics (checked clearance); "
+        "full: every step is a PyBullet step (default: the model configuration's, fast)",
     )
     run.add_argument(
         "--run-dir",
@@ -200,7 +208,11 @@ def run_main_job(args: argparse.Namespace) -> int:
         flush=True,
     )
     outcomes = run_campaign(
-        args.seed, run_dir, args.campaign, say=lambda line: print(line, flush=True)
+        args.seed,
+        run_dir,
+        args.campaign,
+        say=lambda line: print(line, flush=True),
+        physics_fidelity=args.physics_fidelity or "",
     )
     wall = time.perf_counter() - wall0
     print()

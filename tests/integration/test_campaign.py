@@ -15,6 +15,7 @@ from aca_client import assert_inventory_matches
 from aca_sim.caching.inventory import Inventory
 from aca_sim.campaign.headless import run_headless
 from aca_sim.campaign.main_job import run_campaign
+from aca_sim.model.config import load_model_config, with_fidelity
 from aca_sim.recording.report import decoded_messages
 
 pytestmark = pytest.mark.slow  # whole campaigns: minutes each
@@ -135,10 +136,18 @@ def short_runs(tmp_path_factory):
     runs = {}
     run_dir = tmp_path_factory.mktemp("short_ros")
     runs["ros"] = (run_campaign(3, run_dir, "short", say=lambda _line: None), run_dir)
-    for name, seed in (("here", 3), ("again", 3), ("other", 4)):
+    full = with_fidelity(load_model_config(), "full")
+    for name, seed, config in (
+        ("here", 3, None),
+        ("again", 3, None),
+        ("other", 4, None),
+        ("full", 3, full),
+    ):
         run_dir = tmp_path_factory.mktemp(f"short_{name}")
         lines = []
-        outcomes = run_headless(seed, run_dir / "inventory.db", "short", say=lines.append)
+        outcomes = run_headless(
+            seed, run_dir / "inventory.db", "short", config=config, say=lines.append
+        )
         runs[name] = (outcomes, run_dir, lines)
     return runs
 
@@ -157,6 +166,28 @@ def test_in_process_without_dds_gives_the_same_outcomes_and_timeline(short_runs)
     assert here == over_ros
     assert timeline(here_dir) == timeline(ros_dir)
     assert any("dispense_seal" in line and "insertion force" in line for line in lines)
+
+
+def test_full_physics_gives_the_outcomes_and_timeline_of_the_fast_path(short_runs):
+    """Coasting (the default) against every step a PyBullet step: the same records and
+    outcomes, sample heights within 0.5 mm, step times within 1 % of the campaign's."""
+    (fast, fast_dir, _), (full, full_dir, _) = short_runs["here"], short_runs["full"]
+    assert [
+        (o.sample_name, o.tube_id, o.catalogued_kind, o.sealed, o.seal_attempts, o.code)
+        for o in fast
+    ] == [
+        (o.sample_name, o.tube_id, o.catalogued_kind, o.sealed, o.seal_attempts, o.code)
+        for o in full
+    ]
+    for a, b in zip(fast, full, strict=True):
+        assert a.sample_height_m == pytest.approx(b.sample_height_m, abs=0.0005)
+        assert a.sim_s == pytest.approx(b.sim_s, rel=0.01)
+    fast_rows, full_rows = timeline(fast_dir), timeline(full_dir)
+    assert [(s, e, t, c) for s, e, t, _, c in fast_rows] == [
+        (s, e, t, c) for s, e, t, _, c in full_rows
+    ]
+    total = full_rows[-1][3]
+    assert all(abs(a[3] - b[3]) <= 0.01 * total for a, b in zip(fast_rows, full_rows, strict=True))
 
 
 def test_another_seed_changes_them(short_runs):

@@ -51,9 +51,11 @@ def run_campaign(
     run_dir: Path,
     campaign: str = "default",
     say: Callable[[str], None] = print,
+    physics_fidelity: str = "",
 ) -> list[SampleOutcome]:
     """Run a campaign (a name in config/campaigns or a file) over ROS; write the run folder;
-    return one outcome per sample."""
+    return one outcome per sample. physics_fidelity: "fast", "full" or "" (the model
+    configuration's)."""
     from aca_sim.ros_env import claim_domain_id, ensure_local_discovery
 
     items = load_campaign(campaign)
@@ -80,6 +82,7 @@ def run_campaign(
         parameter_overrides=[
             Parameter("seed", value=seed),
             Parameter("state_file", value=str(run_dir / "world.json")),
+            Parameter("physics_fidelity", value=physics_fidelity),
         ],
     )
     sequencer = SequencerNode(
@@ -93,6 +96,7 @@ def run_campaign(
         "samples": [{**asdict(item), "kind": item.kind.value} for item in items],
         "model_config": sim.model.source_path,
         "model_config_sha256": sim.model.sha256,
+        "physics_fidelity": sim.model.physics.fidelity,
         "versions": package_versions(),
         "ros_domain_id": int(os.environ["ROS_DOMAIN_ID"]),
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

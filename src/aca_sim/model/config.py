@@ -17,6 +17,7 @@ import yaml
 from aca_sim.paths import share_path
 
 T = TypeVar("T")
+FIDELITIES = ("fast", "full")
 
 
 class ConfigError(ValueError):
@@ -28,6 +29,13 @@ class Physics:
     time_step_s: float
     gravity_mps2: float
     solver_iterations: int
+    fidelity: str  # "fast": free-space SHA moves coast (sim.coasting); "full": every step
+
+    def __post_init__(self) -> None:
+        if self.fidelity not in FIDELITIES:
+            raise ConfigError(
+                f"physics.fidelity: expected one of {FIDELITIES}, got {self.fidelity!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -252,6 +260,13 @@ class ModelConfig:
     stow: StowConfig
     source_path: str = ""
     sha256: str = ""
+
+
+def with_fidelity(config: ModelConfig, fidelity: str) -> ModelConfig:
+    """The configuration with physics.fidelity set ("fast" or "full"; ConfigError naming
+    the value otherwise)."""
+    physics = dataclasses.replace(config.physics, fidelity=fidelity)
+    return dataclasses.replace(config, physics=physics)
 
 
 def default_model_path() -> Path:

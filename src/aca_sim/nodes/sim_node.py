@@ -27,7 +27,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Header, String
 
 from aca_sim.model.codes import Code
-from aca_sim.model.config import ModelConfig, load_model_config
+from aca_sim.model.config import FIDELITIES, ModelConfig, load_model_config, with_fidelity
 from aca_sim.model.urdf import expand_xacro
 from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
@@ -57,6 +57,7 @@ class SimParams:
     mode: str
     real_time_factor: float
     time_step_s: float
+    physics_fidelity: str
     seed: int
     gui: bool
     publish_rate_hz: float
@@ -74,6 +75,11 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     ),
     "real_time_factor": (1.0, "realtime mode: sim seconds per wall second"),
     "time_step_s": (0.0, "physics time step, s; 0 = the model configuration's (1/240 s)"),
+    "physics_fidelity": (
+        "",
+        "fast: free-space arm moves coast without contact dynamics (checked clearance); "
+        "full: every step is a PyBullet step; empty = the model configuration's (fast)",
+    ),
     "seed": (0, "random seed of the world (core heights, dust, drop tumble)"),
     "gui": (False, "open the PyBullet GUI"),
     "publish_rate_hz": (100.0, "/clock and /joint_states rate in sim time, Hz"),
@@ -220,6 +226,11 @@ class SimNode(Node):
                 raise ValueError(f"parameter {name}={getattr(params, name)!r} must be > 0")
         if params.time_step_s < 0:
             raise ValueError(f"parameter time_step_s={params.time_step_s!r} must be >= 0")
+        if params.physics_fidelity not in ("", *FIDELITIES):
+            raise ValueError(
+                f"parameter physics_fidelity={params.physics_fidelity!r}: use one of "
+                f"{', '.join(FIDELITIES)} (or empty for the model configuration's)"
+            )
         return params
 
     @staticmethod
@@ -228,6 +239,8 @@ class SimNode(Node):
         if params.time_step_s:
             physics = dataclasses.replace(model.physics, time_step_s=params.time_step_s)
             model = dataclasses.replace(model, physics=physics)
+        if params.physics_fidelity:
+            model = with_fidelity(model, params.physics_fidelity)
         return model
 
     def destroy_node(self) -> None:

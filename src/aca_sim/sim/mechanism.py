@@ -69,6 +69,7 @@ class Mechanism:
             raise RuntimeError(f"aca URDF lacks joints {missing}")
         self._indices = [self.joint_index[name] for name in ACA_JOINTS]
         self.commands: dict[str, JointCommand] = {}
+        self.command_version = 0  # counts command_joint calls (a coast ends when it changes)
         self._force_joints: set[str] = set()
 
     def set_state(
@@ -140,6 +141,7 @@ class Mechanism:
         target_velocity and position_gain tracks: the motor asks for target_velocity +
         position_gain * (target - position) / dt, within max_velocity and force."""
         p, j = self._p, self.joint_index[name]
+        self.command_version += 1
         self._force_joints.discard(name)
         if mode == "force":
             p.setJointMotorControl2(self.body, j, p.VELOCITY_CONTROL, targetVelocity=0, force=0)

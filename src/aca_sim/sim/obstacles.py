@@ -76,6 +76,12 @@ class Obstacles:
             raise KeyError(f"no obstacle {name!r} (known: {sorted(self._bodies)})")
         self._p.removeBody(self._bodies.pop(name)[1])
 
+    def body(self, name: str) -> int:
+        """The PyBullet body of a box; KeyError naming it when there is none of that name."""
+        if name not in self._bodies:
+            raise KeyError(f"no obstacle {name!r} (known: {sorted(self._bodies)})")
+        return self._bodies[name][1]
+
     def describe(self) -> list[dict[str, Any]]:
         """The boxes as plain data, by name."""
         return [asdict(self._bodies[name][0]) for name in sorted(self._bodies)]

@@ -23,6 +23,7 @@ from aca_sim.motion.kinematics import (
     UnreachableError,
 )
 from aca_sim.motion.semantic import semantic_model, station_state_name
+from aca_sim.sim.coasting import Coaster
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.operation import Feedback, Operation
@@ -56,11 +57,12 @@ class Sha(Device):
             self.kin, tuple(Limits(j.lower, j.upper, j.velocity) for j in self.limits)
         )
         self.semantic = semantic_model(world.config)
+        self.coaster = Coaster(world, SHA_JOINTS, "sha_fore")
 
     # ------------------------------------------------------------------ state
     def joint_positions(self) -> JointPositions:
         """Current (sha_z, shoulder, elbow)."""
-        return JointPositions(*(self.mech.joint_position(n) for n in SHA_JOINTS))
+        return JointPositions(*self.mech.positions_and_velocities(SHA_JOINTS)[0])
 
     def _sensed(self) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
         world = self.world
@@ -137,7 +139,8 @@ class Sha(Device):
                 now = np.array(self.joint_positions())
                 remaining = float(np.max(np.abs(goal - now) / tolerances))
                 progress = max(progress, min(1.0, 1.0 - remaining / span))
-                force = self.guard_contact(guard, phase)
+                # coasting: nothing within reach, no contact to guard against
+                force = 0.0 if self.coaster.coasting() else self.guard_contact(guard, phase)
                 if np.all(np.abs(goal - now) <= tolerances):
                     return JointPositions(*now)
                 yield Feedback(phase, progress, force, float(now[0]))
@@ -148,6 +151,8 @@ class Sha(Device):
         except BaseException:
             self.hold()
             raise
+        finally:
+            self.coaster.stop()
 
     def move_z(self, z: float, phase: str = "z") -> Operation[JointPositions]:
         """Move only sha_z (planar joints hold)."""
@@ -173,7 +178,8 @@ class Sha(Device):
         try:
             for _ in range(timeout_steps):
                 z = self.mech.joint_position("sha_z")
-                force = self.measured_force()
+                coasting = self.coaster.coasting()
+                force = 0.0 if coasting else self.measured_force()
                 if force >= force_limit_n:
                     self.hold()
                     return GuardResult(True, force, z)
@@ -184,6 +190,8 @@ class Sha(Device):
         except BaseException:
             self.hold()
             raise
+        finally:
+            self.coaster.stop()
 
     def push_up(self, z_target: float, motor_force_n: float) -> None:
         """Command sha_z toward z_target with its motor force limited to motor_force_n (a

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,6 +35,18 @@ from aca_sim.sim.obstacles import Obstacles
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
 from aca_sim.sim.tube_codec import tube_from_dict, tube_to_dict
+
+
+class KinematicStep(Protocol):
+    """What steps the world instead of PyBullet for a while (sim.coasting.Coast)."""
+
+    def advance(self) -> bool:
+        """Take one step; False (having ended itself) when PyBullet must step instead."""
+        ...
+
+    def finish(self) -> None:
+        """End: PyBullet continues from the state reached."""
+        ...
 
 
 class World:
@@ -62,6 +74,8 @@ class World:
     def rebuild(self, desc: dict[str, Any]) -> None:
         """Reset the client and build everything from a description."""
         p, cfg = self.p, self.config
+        self.coast: KinematicStep | None = None  # a coasting SHA move (sim.coasting)
+        self.coasted_steps = 0  # steps advanced by coasts instead of PyBullet (a statistic)
         with c_stdout_silenced():
             p.resetSimulation()
         p.setGravity(0, 0, -cfg.physics.gravity_mps2)
@@ -137,11 +151,19 @@ class World:
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:
-        """Advance the world by one physics step."""
-        self.mech.apply_force_commands()
-        self.p.stepSimulation()
+        """Advance the world by one physics step: a PyBullet step, or a step of the coast
+        in progress (sim.coasting)."""
+        if self.coast is not None and self.coast.advance():
+            self.coasted_steps += 1
+        else:
+            self.mech.apply_force_commands()
+            self.p.stepSimulation()
         self.step_count += 1
         self.time_s = self.step_count * self.dt
+
+    def signature(self) -> tuple[int, int, int]:
+        """What a coast must not see change: joint commands given, bodies, constraints."""
+        return self.mech.command_version, self.p.getNumBodies(), self.p.getNumConstraints()
 
     def wait(self, duration_s: float, phase: str = "wait") -> Operation[None]:
         """Let sim time pass (devices hold their commands)."""

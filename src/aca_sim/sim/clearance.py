@@ -1,0 +1,105 @@
+"""Clearance of the SHA: how far its moving links and the tube it holds are from anything they
+could touch, and how fast any point of them can move.
+
+The moving set is the SHA's three links and the held tube's assembly (tube, core, seal). The
+distance is PyBullet's closest-point distance to every other body and ACA link whose bounding
+box comes within the asked horizon, and between moving parts that move relative to each other
+(the column against the forearm and the held tube); pairs PyBullet never lets collide are left
+out: a link and its parent (URDF_USE_SELF_COLLISION_EXCLUDE_PARENT) and the parts of the held
+assembly among themselves and with the fork (a rigid unit).
+
+Thread rule: the physics thread. Units: m, m/s, rad/s; frame: aca_frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aca_sim.sim.mechanism import Mechanism
+from aca_sim.sim.quiet import BulletClient
+
+SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Closest distances (m), capped at the horizon: to what stands still (`external`) and
+    between moving parts that move relative to each other (`internal`)."""
+
+    external: float
+    internal: float
+
+
+class ArmClearance:
+    """Distances and a speed bound for the SHA and the bodies it carries."""
+
+    def __init__(self, client: BulletClient, mech: Mechanism, carried: Sequence[int]) -> None:
+        """carried: body ids of the held assembly (empty when the gripper is empty)."""
+        self._p, self._mech = client, mech
+        self._links = [mech.link_index[name] for name in SHA_LINKS]
+        self._carried = list(carried)
+        self._moving = {(mech.body, link) for link in self._links} | {
+            (body, -1) for body in self._carried
+        }
+        column, upper, fore = self._links
+        self._parent_pairs = {(column, -1), (upper, column), (fore, upper)}
+        # moving parts that move relative to each other: (body, link) pairs
+        self._relative = [((mech.body, column), (mech.body, fore))] + [
+            ((mech.body, link), (body, -1)) for body in self._carried for link in (column, upper)
+        ]
+
+    def _distance(self, a: tuple[int, int], b: tuple[int, int], horizon_m: float) -> float:
+        (body_a, link_a), (body_b, link_b) = a, b
+        points = self._p.getClosestPoints(
+            body_a, body_b, horizon_m, linkIndexA=link_a, linkIndexB=link_b
+        )
+        return min((c[8] for c in points), default=horizon_m)
+
+    def gap(self, horizon_m: float) -> Gap:
+        """The closest distances, each capped at horizon_m (m)."""
+        p, aca = self._p, self._mech.body
+        external = horizon_m
+        for part in sorted(self._moving):
+            low, high = p.getAABB(*part)
+            nearby = p.getOverlappingObjects(
+                [v - horizon_m for v in low], [v + horizon_m for v in high]
+            )
+            for other in sorted(set(nearby or ()) - self._moving):
+                if (
+                    part[0] == aca
+                    and other[0] == aca
+                    and (part[1], other[1]) in self._parent_pairs
+                ):
+                    continue
+                external = min(external, self._distance(part, other, horizon_m))
+        internal = min(
+            (self._distance(a, b, horizon_m) for a, b in self._relative), default=horizon_m
+        )
+        return Gap(external, min(internal, horizon_m))
+
+    def point_bound(self, z: float, shoulder: float, elbow: float) -> float:
+        """Upper bound of how far (or how fast) any point of the moving set goes when the
+        joints go (or move at) up to the given amounts (m or m/s; rad or rad/s): Z plus each
+        rotation times the largest horizontal distance of a part's bounding box from its
+        axis."""
+        p, mech = self._p, self._mech
+        shoulder_xy = p.getLinkState(mech.body, self._links[1])[4][:2]
+        elbow_xy = p.getLinkState(mech.body, self._links[2])[4][:2]
+
+        def reach(parts: Sequence[tuple[int, int]], axis: Sequence[float]) -> float:
+            far = 0.0
+            for body, link in parts:
+                (x0, y0, _), (x1, y1, _) = p.getAABB(body, link)
+                for x in (x0, x1):
+                    for y in (y0, y1):
+                        far = max(far, math.hypot(x - axis[0], y - axis[1]))
+            return far
+
+        forearm = [(mech.body, self._links[2])] + [(b, -1) for b in self._carried]
+        elbow_reach = reach(forearm, elbow_xy)
+        arm_length = math.hypot(elbow_xy[0] - shoulder_xy[0], elbow_xy[1] - shoulder_xy[1])
+        upper_reach = reach([(mech.body, self._links[1])], shoulder_xy)
+        shoulder_reach = max(upper_reach, arm_length + elbow_reach)
+        return z + shoulder * shoulder_reach + elbow * elbow_reach

@@ -1,0 +1,171 @@
+"""Coasting (the fast path of free-space SHA moves) against full physics: the same ends within
+stated tolerances, and never through an obstacle."""
+
+import math
+
+import numpy as np
+import pytest
+
+from aca_sim.model.codes import Code
+from aca_sim.model.config import ConfigError, load_model_config, with_fidelity
+from aca_sim.sim import procedures as steps
+from aca_sim.sim.aca import Aca
+from aca_sim.sim.clearance import SHA_LINKS
+from aca_sim.sim.errors import StepError
+from aca_sim.sim.obstacles import checked
+
+SEED = 7
+JOINT_TOLERANCE = (0.0005, 0.002, 0.002)  # m, rad, rad: twice the moves' own tolerances and more
+POSE_TOLERANCE_M = 0.001
+SIM_TIME_TOLERANCE = 0.01  # relative
+
+
+def _aca(fidelity: str, description: dict) -> Aca:
+    aca = Aca.create(config=with_fidelity(load_model_config(), fidelity), seed=SEED)
+    aca.restore(description)
+    return aca
+
+
+def _caching_end(aca: Aca) -> dict:
+    """Volume, seal, activation and storage of the tube in the gripper; what they leave."""
+    start = aca.time_s
+    tube_id = aca.world.held_tube
+    probe = aca.run(steps.assess_volume(aca))
+    dispensed = aca.run(steps.dispense_seal(aca))
+    activated = aca.run(steps.activate_seal(aca))
+    stored = aca.run(steps.store_tube(aca))
+    world = aca.world
+    return {
+        "results": (probe, dispensed, activated, stored),
+        "tube": world.tubes[tube_id],
+        "joints": np.array(aca.devices.sha.joint_positions()),
+        "tube_position": np.array(world.holds.tube_pose(tube_id)[0]),
+        "sim_s": aca.time_s - start,
+        "coasted": world.coasted_steps,
+    }
+
+
+def test_a_caching_sequence_coasts_to_the_end_full_physics_reaches(cored_snapshot):
+    ends = {}
+    for fidelity in ("full", "fast"):
+        aca = _aca(fidelity, cored_snapshot)
+        try:
+            ends[fidelity] = _caching_end(aca)
+        finally:
+            aca.close()
+    full, fast = ends["full"], ends["fast"]
+    assert full["coasted"] == 0 and fast["coasted"] > 0.5 * fast["sim_s"] / (1 / 240)
+    assert fast["tube"] == full["tube"]  # location, seal state, contents: the same records
+    assert np.all(np.abs(fast["joints"] - full["joints"]) <= JOINT_TOLERANCE)
+    assert np.linalg.norm(fast["tube_position"] - full["tube_position"]) <= POSE_TOLERANCE_M
+    assert math.isclose(fast["sim_s"], full["sim_s"], rel_tol=SIM_TIME_TOLERANCE)
+    probe_fast, dispensed_fast, _, stored_fast = fast["results"]
+    probe_full, dispensed_full, _, stored_full = full["results"]
+    assert probe_fast.contact and probe_full.contact
+    assert probe_fast.sample_height_m == pytest.approx(probe_full.sample_height_m, abs=0.0005)
+    assert dispensed_fast.dispenser == dispensed_full.dispenser and dispensed_fast.seal_present
+    assert dispensed_fast.peak_force_n == pytest.approx(dispensed_full.peak_force_n, rel=0.05)
+    assert stored_fast == stored_full
+
+
+def _moving_parts(aca: Aca) -> list[tuple[int, int]]:
+    world, mech = aca.world, aca.world.mech
+    parts = [mech.link_pair(name) for name in SHA_LINKS]
+    return parts + list(world.tube_assembly(world.held_tube))
+
+
+def _penetration(aca: Aca, body: int) -> float:
+    """Deepest penetration (m, >= 0) of the arm and its tube into a body."""
+    deepest = 0.0
+    for part_body, part_link in _moving_parts(aca):
+        kwargs = {} if part_link < -1 else {"linkIndexA": part_link}
+        for point in aca.world.p.getClosestPoints(part_body, body, 0.0, **kwargs):
+            deepest = max(deepest, -point[8])
+    return deepest
+
+
+def _blocked_transit(fidelity: str, description: dict, where: np.ndarray, during=None):
+    """Transit to CacheCam with a box at `where` (placed before the move, or `during` it
+    after that many steps); the error, the SHA's joints then, the largest penetration
+    into the box while coasting, and how many steps coasted."""
+    aca = _aca(fidelity, description)
+    sha, world = aca.devices.sha, aca.world
+    box = checked("box", tuple(where), (0, 0, 0, 1), (0.03, 0.03, 0.03))
+    if during is None:
+        world.obstacles.place(box)
+    worst, steps_seen = 0.0, 0
+    operation = sha.go_to_station(aca.stations["station_cachecam"], engage=False)
+    try:
+        while True:
+            next(operation)
+            steps_seen += 1
+            if steps_seen == during:
+                world.obstacles.place(box)
+            coasting = world.coast is not None
+            aca.step()
+            if coasting and (during is None or steps_seen >= during):
+                worst = max(worst, _penetration(aca, world.obstacles.body("box")))
+    except StepError as error:
+        return error, np.array(sha.joint_positions()), worst, world.coasted_steps
+    except StopIteration:
+        pytest.fail(f"{fidelity}: the transit went through the box")
+    finally:
+        aca.close()
+
+
+@pytest.fixture(scope="module")
+def tube_in_gripper():
+    """A description with tube 212 retrieved from storage slot 12, in the gripper."""
+    aca = Aca.create(seed=SEED)
+    try:
+        aca.run(steps.retrieve_tube(aca, 12))
+        return aca.describe()
+    finally:
+        aca.close()
+
+
+@pytest.fixture(scope="module")
+def elbow_path_point(tube_in_gripper):
+    """Where the elbow passes 8 cm from where it was, in the transit to CacheCam (a box
+    there meets the upper arm, which the shoulder drives at over the guard force; the forearm
+    alone pushes at under it: 10 N m over 0.2 m)."""
+    aca = _aca("full", tube_in_gripper)
+    mech, path = aca.world.mech, []
+    try:
+        aca.run(
+            aca.devices.sha.go_to_station(aca.stations["station_cachecam"], engage=False),
+            lambda _feedback: path.append(np.array(mech.link_pose("sha_fore")[0])),
+        )
+    finally:
+        aca.close()
+    return next(point for point in path if np.linalg.norm(point - path[0]) > 0.08)
+
+
+def test_a_coasting_arm_stops_at_an_obstacle_where_full_physics_stops(
+    tube_in_gripper, elbow_path_point
+):
+    found = {
+        fidelity: _blocked_transit(fidelity, tube_in_gripper, elbow_path_point)
+        for fidelity in ("full", "fast")
+    }
+    for fidelity, (error, _, _, _) in found.items():
+        assert error.code == Code.MOTION_FAILED, (fidelity, error)
+        assert "unexpected contact" in error.message and "transit" in error.message
+    (_, stop_full, _, _), (_, stop_fast, worst, coasted) = found["full"], found["fast"]
+    assert coasted > 0  # it coasted on the way, and went back to physics before the box
+    assert worst == 0.0
+    assert np.all(np.abs(stop_fast - stop_full) <= (0.0005, 0.002, 0.002))
+
+
+def test_an_obstacle_placed_during_a_coast_ends_it_and_is_felt(tube_in_gripper, elbow_path_point):
+    error, _, worst, coasted = _blocked_transit(
+        "fast", tube_in_gripper, elbow_path_point, during=50
+    )
+    assert error.code == Code.MOTION_FAILED
+    assert coasted > 0 and worst == 0.0
+
+
+def test_the_fidelity_is_checked_by_name():
+    with pytest.raises(ConfigError, match=r"physics.fidelity.*'medium'"):
+        with_fidelity(load_model_config(), "medium")
+    assert load_model_config().physics.fidelity == "fast"
