@@ -98,7 +98,18 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
 
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["seed"] == 0 and len(manifest["model_config_sha256"]) == 64
-    assert manifest["recorder_exit_code"] == 0 and manifest["versions"]["pybullet"] == "3.2.7"
+    assert manifest["versions"]["pybullet"] == "3.2.7"
+    # /clock and /joint_states at 100 Hz of the sim time stepped (handed to the recorder in
+    # process), every one in the file, in sim-time order
+    stepped_s = sum(o.sim_s for o in outcomes)
+    counts = summary.statistics.channel_message_counts
+    by_topic = {c.topic: counts.get(c.id, 0) for c in summary.channels.values()}
+    for topic in ("/clock", "/joint_states"):
+        assert manifest["recorded"][topic] == by_topic[topic]
+        assert by_topic[topic] == pytest.approx(100 * stepped_s, rel=0.01), topic
+    with recording.open("rb") as stream:
+        clock = [m.log_time for _, _, m in make_reader(stream).iter_messages(topics=["/clock"])]
+    assert clock == sorted(clock) and len(set(clock)) == len(clock)
     assert manifest["sim_s"] > 3000 and manifest["wall_s"] > 0
     assert manifest["report"]["dispense_attempts"] == len(attempts)
     images = sorted(p.name for p in (tmp_path / "images").iterdir())

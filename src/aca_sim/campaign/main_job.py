@@ -1,9 +1,11 @@
 """The main job: a caching campaign over ROS, headless, in fast mode.
 
-run_campaign() starts the sim node and the sequencer in this process (one
-SingleThreadedExecutor, real DDS on a private domain, local-only discovery) and the MCAP
-recorder as a child process (it records every topic on the other core), runs the campaign
-through the sequencer's actions, and writes a run folder:
+run_campaign() starts the sim node, the sequencer and the MCAP recorder in this process (one
+SingleThreadedExecutor, real DDS on a private domain, local-only discovery), runs the campaign
+through the sequencer's actions, and writes a run folder. The recorder subscribes to every
+topic but the two the sim publishes at every tick (/clock, /joint_states: 100 Hz of sim time,
+most of the messages), which the sim hands it on its physics thread (RecorderNode.tap): they
+cost no DDS round trip, and nothing else subscribing, the sim does not publish them at all.
 
 - inventory.db: the durable inventory (tubes, dispensers, the whole step history)
 - recording.mcap: every topic (profile ros2, CDR; rosbag2 and Foxglove read it), sim-time stamps
@@ -29,9 +31,9 @@ from typing import Any
 from aca_sim import __version__
 from aca_sim.caching.campaign import SampleOutcome, run_campaign_items, summary_table
 from aca_sim.caching.campaign_file import load_campaign
-from aca_sim.campaign.recorder_process import RecorderProcess
 
-RECORDED_BEFORE_START = ("/joint_states", "/aca/cachecam/image_raw", "/aca/tubes")
+TICK_TOPICS = {"/clock": "rosgraph_msgs/msg/Clock", "/joint_states": "sensor_msgs/msg/JointState"}
+RECORDED_BEFORE_START = ("/aca/cachecam/image_raw", "/aca/tubes")
 
 
 def package_versions() -> dict[str, str]:
@@ -44,6 +46,15 @@ def package_versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def _wait_recording(recorder: Any, topics: tuple[str, ...], timeout_s: float = 30.0) -> None:
+    """Wait until the recorder records `topics` (so nothing of the campaign is missed)."""
+    deadline = time.monotonic() + timeout_s
+    while not set(topics) <= set(recorder.topics):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the recorder did not subscribe to {topics} in {timeout_s} s")
+        time.sleep(0.05)
 
 
 def run_campaign(
@@ -63,9 +74,11 @@ def run_campaign(
     if "ROS_DOMAIN_ID" not in os.environ:
         os.environ["ROS_DOMAIN_ID"] = str(claim_domain_id())
     import rclpy
+    from rclpy.logging import LoggingSeverity
     from rclpy.node import Node
     from rclpy.parameter import Parameter
 
+    from aca_sim.nodes.recorder_node import RecorderNode
     from aca_sim.nodes.sequencer_node import SequencerNode
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.recording.report import write_report
@@ -102,15 +115,25 @@ def run_campaign(
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     release_limit_n = sim.model.seal_carousel.release_limit_n
-    recorder = RecorderProcess(run_dir / "recording.mcap", run_dir / "recorder.log")
+    recorder = RecorderNode(
+        context=context,
+        tap_topics=tuple(TICK_TOPICS),
+        parameter_overrides=[
+            Parameter("output", value=str(run_dir / "recording.mcap")),
+            Parameter("discovery_period_s", value=0.2),
+        ],
+    )
+    recorder.get_logger().set_level(LoggingSeverity.WARN)  # not a line per topic
+    taps = {topic: recorder.tap(topic, type_name) for topic, type_name in TICK_TOPICS.items()}
+    sim.add_tick_sink(lambda topic, data, time_ns: taps[topic](data, time_ns))
     try:
-        with BackgroundSpinner([sim, sequencer, client], context=context):
-            recorder.wait_subscribed(client, RECORDED_BEFORE_START)
+        with BackgroundSpinner([sim, sequencer, recorder, client], context=context):
+            _wait_recording(recorder, RECORDED_BEFORE_START)
             link = SequencerLink(client)
             link.wait_ready()
             outcomes = run_campaign_items(items, link, say)
     finally:
-        recorder_rc = recorder.stop()
+        recorder.destroy_node()  # finishes the file
         sequencer.destroy_node()
         sim.destroy_node()
         client.destroy_node()
@@ -121,7 +144,7 @@ def run_campaign(
         finished_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         wall_s=round(wall_s, 1),
         sim_s=round(sum(o.sim_s for o in outcomes), 3),
-        recorder_exit_code=recorder_rc,
+        recorded=dict(sorted(recorder.counts.items())),
         report=report,
     )
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

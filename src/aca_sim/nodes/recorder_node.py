@@ -11,19 +11,29 @@ mcap-ros2-support read the file and `ros2 bag play` offers the recorded QoS. Hid
 is true, as rosbag2 does.
 
 Log and publish times are the node clock at reception, in ns: wall time by default, sim time
-with use_sim_time:=true (the campaign does that, so the recording's timeline is sim time).
+with use_sim_time:=true (so the recording's timeline is sim time).
 The file is finished (summary and index written) when the node is destroyed (Ctrl-C, SIGTERM).
-Thread rule: all callbacks run on the node's executor; the writer is used from there only.
 A callback also takes what else is queued on its topic (up to DRAIN_PER_CALLBACK): the
 executor rebuilds its wait set for every message it hands out, which was most of the
 recorder's time.
+
+In the simulator's own process (the main job), `tap_topics` are recorded through `tap()`
+instead of subscriptions: the sim node hands each /clock and /joint_states message over on
+its physics thread as CDR bytes (SimNode.add_tick_sink), with no DDS in between (as rosbag2's
+recorder composed into the publishers' process). The tapped /clock is then the recorder's
+clock: other messages are stamped with the latest tapped sim time, so no /clock subscription
+is needed either.
+Thread rule: callbacks run on the node's executor, taps on the caller's thread; the writer is
+used under a lock.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +87,12 @@ def is_hidden(topic: str) -> bool:
 class RecorderNode(Node):
     """Records every (non-hidden) topic to the MCAP file named by the `output` parameter."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, tap_topics: Sequence[str] = (), **kwargs: Any) -> None:
+        """tap_topics: topics recorded through tap() (same process), not subscribed to."""
         super().__init__("recorder", namespace="aca", **kwargs)
+        self._tap_topics = set(tap_topics)
+        self._tapped_ns: int | None = None  # latest tapped time: the clock when tapping
+        self._lock = threading.Lock()
 
         def param(name: str, default: Any, description: str) -> Any:
             return read_only_parameter(self, name, default, description)
@@ -109,7 +123,7 @@ class RecorderNode(Node):
 
     def _discover(self) -> None:
         for topic, types in self.get_topic_names_and_types():
-            if topic in self._recorded or topic in self._skipped:
+            if topic in self._recorded or topic in self._skipped or topic in self._tap_topics:
                 continue
             if is_hidden(topic) and not self.include_hidden:
                 continue
@@ -135,31 +149,60 @@ class RecorderNode(Node):
             durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE,
         )
 
-    def _subscribe(self, topic: str, type_name: str) -> None:
-        cls = message_class(type_name)
-        if type_name not in self._schemas:
-            definition = full_definition(type_name).encode()
-            self._schemas[type_name] = self._writer.register_schema(
-                type_name, "ros2msg", definition
+    def _channel(self, topic: str, type_name: str) -> tuple[int, list[QoSProfile]]:
+        """Register a topic's channel (and its type's schema); its id and the offers."""
+        with self._lock:
+            if type_name not in self._schemas:
+                definition = full_definition(type_name).encode()
+                self._schemas[type_name] = self._writer.register_schema(
+                    type_name, "ros2msg", definition
+                )
+            offered = [p.qos_profile for p in self.get_publishers_info_by_topic(topic)]
+            metadata = {"offered_qos_profiles": offered_qos_profiles([_offer(q) for q in offered])}
+            channel = self._writer.register_channel(
+                topic, "cdr", self._schemas[type_name], metadata=metadata
             )
-        offered = [p.qos_profile for p in self.get_publishers_info_by_topic(topic)]
-        channel = self._writer.register_channel(
-            topic,
-            "cdr",
-            self._schemas[type_name],
-            metadata={"offered_qos_profiles": offered_qos_profiles([_offer(q) for q in offered])},
-        )
+        return channel, offered
 
-        def write(data: bytes, now: int) -> None:
+    def _write(self, topic: str, channel: int, data: bytes, now: int) -> None:
+        with self._lock:
+            if self._finished:
+                return
             self._writer.add_message(
                 channel, log_time=now, data=data, publish_time=now, sequence=self.counts[topic]
             )
             self.counts[topic] += 1
 
+    def _now_ns(self) -> int:
+        """The recording's clock: the latest tapped time when tapping, else the node's."""
+        tapped = self._tapped_ns
+        return self.get_clock().now().nanoseconds if tapped is None else tapped
+
+    def tap(self, topic: str, type_name: str) -> Callable[[bytes, int], None]:
+        """Record a topic from this process: a function taking (CDR bytes, time in ns) that
+        writes the message, stamped with that time, on the calling thread. The topic's
+        publishers must exist (their QoS goes into the channel's metadata)."""
+        if topic not in self._tap_topics:
+            raise ValueError(f"{topic} is not one of the tap topics {sorted(self._tap_topics)}")
+        channel, _ = self._channel(topic, type_name)
+
+        def record(data: bytes, time_ns: int) -> None:
+            self._tapped_ns = time_ns
+            self._write(topic, channel, data, time_ns)
+
+        return record
+
+    def _subscribe(self, topic: str, type_name: str) -> None:
+        cls = message_class(type_name)
+        channel, offered = self._channel(topic, type_name)
+
+        def write(data: bytes, now: int) -> None:
+            self._write(topic, channel, data, now)
+
         def on_message(data: bytes) -> None:
             if self._finished:
                 return
-            now = self.get_clock().now().nanoseconds
+            now = self._now_ns()
             write(data, now)
             # Take what else is queued on this topic now, up to a bound: the executor would
             # rebuild its wait set for every one of them (most of the recorder's time).
@@ -182,11 +225,12 @@ class RecorderNode(Node):
 
     def finish(self) -> None:
         """Write the MCAP summary and close the file (idempotent)."""
-        if self._finished:
-            return
-        self._finished = True
-        self._writer.finish()
-        self._file.close()
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+            self._writer.finish()
+            self._file.close()
         total = sum(self.counts.values())
         text = f"wrote {total} messages on {len(self.counts)} topics to {self.output}"
         if self.context.ok():

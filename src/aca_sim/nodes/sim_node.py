@@ -12,6 +12,7 @@ import dataclasses
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from aca_sim.model.config import FIDELITIES, ModelConfig, load_model_config, wit
 from aca_sim.model.urdf import expand_xacro
 from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
-from aca_sim.ros import conversions
+from aca_sim.ros import conversions, tick_codec
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.guard import answered
@@ -47,6 +48,9 @@ from aca_sim.sim.snapshot import initial_description
 from aca_sim.sim.world_file import load_world, save_world
 
 MAX_SCENARIO_CHARS = 255
+TickSink = Callable[[str, bytes, int], None]
+"""Takes (topic, CDR bytes, sim time ns) of each /clock and /joint_states tick, on the physics
+thread (SimNode.add_tick_sink)."""
 IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
 
 
@@ -111,6 +115,10 @@ class SimNode(Node):
         self._snapshots: dict[str, dict[str, Any]] = {}
         self._state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
         self._ticks = 0
+        self._tick_sinks: list[TickSink] = []
+        self._joint_encoder = tick_codec.JointStateEncoder(ACA_JOINTS)
+        self._state_records: tuple[tuple, tuple] | None = None
+        self._state_msgs: tuple[list, list] = ([], [])
 
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.description_pub = self.create_publisher(String, "/robot_description", latched)
@@ -252,26 +260,52 @@ class SimNode(Node):
         super().destroy_node()
 
     # ------------------------------------------------------------------ physics thread
+    def add_tick_sink(self, sink: TickSink) -> None:
+        """Also hand every /clock and /joint_states message to `sink` (topic, CDR bytes, sim
+        time in ns), on the physics thread: an in-process recorder takes them so, with no
+        DDS in between. Call before goals run."""
+        self._tick_sinks.append(sink)
+
     def _on_tick(self, aca: Aca) -> None:
-        """Physics thread, every publish period of sim time."""
-        self.clock_pub.publish(Clock(clock=conversions.sim_time(aca.time_s)))
-        self._publish_joints(aca)
+        """Physics thread, every publish period of sim time. The messages are encoded once
+        as CDR (ros.tick_codec) and published raw; one nobody takes (no subscriber, no sink)
+        is not encoded."""
+        time_ns = round(aca.time_s * 1e9)
+        states = aca.world.mech.joint_states()
+        self._last_joints = (aca.time_s, states)
+        self._last_joints_wall = time.monotonic()
+        if self._tick_sinks or self.clock_pub.get_subscription_count():
+            self._emit(self.clock_pub, tick_codec.clock(time_ns), time_ns)
+        if self._tick_sinks or self.joint_pub.get_subscription_count():
+            position, velocity, effort = zip(*states, strict=True)
+            data = self._joint_encoder.encode(time_ns, position, velocity, effort)
+            self._emit(self.joint_pub, data, time_ns)
         self._ticks += 1
         if self._ticks % self._state_every == 0:
             self._publish_state(aca)
 
-    def _publish_joints(self, aca: Aca) -> None:
-        """Physics thread (or before it starts): /joint_states now."""
-        states = aca.world.mech.joint_states()
-        message = JointState(
-            header=Header(stamp=conversions.sim_time(aca.time_s)),
+    def _emit(self, publisher: Any, data: bytes, time_ns: int) -> None:
+        """Publish CDR bytes (when anyone subscribes) and hand them to the tick sinks."""
+        if publisher.get_subscription_count():
+            publisher.publish(data)
+        for sink in self._tick_sinks:
+            sink(publisher.topic_name, data, time_ns)
+
+    @staticmethod
+    def _joint_message(time_s: float, states: list[tuple[float, float, float]]) -> JointState:
+        return JointState(
+            header=Header(stamp=conversions.sim_time(time_s)),
             name=list(ACA_JOINTS),
             position=[q for q, _, _ in states],
             velocity=[v for _, v, _ in states],
             effort=[e for _, _, e in states],
         )
-        self.joint_pub.publish(message)
-        self._last_joints, self._last_joints_wall = message, time.monotonic()
+
+    def _publish_joints(self, aca: Aca) -> None:
+        """Before the physics thread starts: /joint_states now."""
+        self._last_joints = (aca.time_s, aca.world.mech.joint_states())
+        self.joint_pub.publish(self._joint_message(*self._last_joints))
+        self._last_joints_wall = time.monotonic()
 
     def _repeat_joints(self) -> None:
         """Executor thread: while the world stands still (fast mode between goals), repeat the
@@ -279,27 +313,24 @@ class SimNode(Node):
         that a node started later (a tf publisher, a teleop page) learns where the arm is."""
         idle = not self.runner.busy and self.params.mode == "fast"
         if idle and time.monotonic() - self._last_joints_wall >= IDLE_JOINTS_PERIOD_S:
-            self.joint_pub.publish(self._last_joints)
+            self.joint_pub.publish(self._joint_message(*self._last_joints))
             self._last_joints_wall = time.monotonic()
 
     def _publish_state(self, aca: Aca) -> None:
+        """/aca/tubes and /aca/dispensers now (the records' messages are converted again only
+        when the records changed)."""
         world = aca.world
+        records = (tuple(world.tubes.items()), tuple(world.dispensers.items()))
+        if records != self._state_records:
+            self._state_records = records
+            self._state_msgs = (
+                [conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)],
+                [conversions.dispenser_msg(world.dispensers[d]) for d in sorted(world.dispensers)],
+            )
+        tubes, dispensers = self._state_msgs
         header = Header(stamp=conversions.sim_time(aca.time_s), frame_id="aca_frame")
-        self.tubes_pub.publish(
-            TubeStateArray(
-                header=header,
-                tubes=[conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)],
-            )
-        )
-        self.dispensers_pub.publish(
-            DispenserStateArray(
-                header=header,
-                dispensers=[
-                    conversions.dispenser_msg(world.dispensers[d])
-                    for d in sorted(world.dispensers)
-                ],
-            )
-        )
+        self.tubes_pub.publish(TubeStateArray(header=header, tubes=tubes))
+        self.dispensers_pub.publish(DispenserStateArray(header=header, dispensers=dispensers))
 
     # ------------------------------------------------------------------ services
     async def _on_physics(self, fn: Any) -> Any:
