@@ -2,6 +2,7 @@
 stated tolerances, and never through an obstacle."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ from aca_sim.sim.aca import Aca
 from aca_sim.sim.clearance import SHA_LINKS
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.obstacles import checked
+from aca_sim.sim.operation import Leap
+from aca_sim.sim.runner import PhysicsRunner
 
 SEED = 7
 JOINT_TOLERANCE = (0.0005, 0.002, 0.002)  # m, rad, rad: twice the moves' own tolerances and more
@@ -169,3 +172,48 @@ def test_the_fidelity_is_checked_by_name():
     with pytest.raises(ConfigError, match=r"physics.fidelity.*'medium'"):
         with_fidelity(load_model_config(), "medium")
     assert load_model_config().physics.fidelity == "fast"
+
+
+def _station_visit(description: dict) -> tuple:
+    aca = _aca("fast", description)
+    resumed = []
+    try:
+        sha = aca.devices.sha
+        result = aca.run(
+            sha.go_to_station(aca.stations["station_cachecam"], engage=True), resumed.append
+        )
+        return aca.world.step_count, tuple(sha.joint_positions()), result, len(resumed)
+    finally:
+        aca.close()
+
+
+def test_leaps_end_a_move_at_the_step_looking_at_every_step_ends_it(tube_in_gripper, monkeypatch):
+    leaping = _station_visit(tube_in_gripper)
+    monkeypatch.setattr("aca_sim.sim.coasting.LEAP_STEPS", 1)
+    looking = _station_visit(tube_in_gripper)
+    assert leaping[:3] == looking[:3]  # the same step, joints and guard result, exactly
+    assert leaping[3] < looking[3] / 20  # resumed at least 20 times less often
+
+
+def test_a_leap_takes_its_steps_without_resuming_the_operation(aca):
+    resumed = []
+
+    def operation():
+        for k in range(2):
+            resumed.append(aca.world.step_count)
+            yield Leap("wait", k / 2, steps=5)
+        resumed.append(aca.world.step_count)
+        return "done"
+
+    start = aca.world.step_count
+    runner = PhysicsRunner(aca, mode="fast").start()
+    try:
+        done = threading.Event()
+        outcome = []
+        runner.submit(operation(), lambda o: (outcome.append(o), done.set()))
+        assert done.wait(30)
+    finally:
+        runner.stop()
+    assert outcome[0].status == "succeeded" and outcome[0].value == "done"
+    assert [s - start for s in resumed] == [0, 5, 10]
+    assert aca.world.step_count - start == 10

@@ -26,7 +26,7 @@ from aca_sim.sim.device import Device
 from aca_sim.sim.faults import FaultArming
 from aca_sim.sim.gui_view import frame_assembly
 from aca_sim.sim.mechanism import ACA_JOINTS
-from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.operation import Feedback, Leap, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
 from aca_sim.sim.seal_carousel import SealCarousel
 from aca_sim.sim.sha import Sha
@@ -80,6 +80,10 @@ class Aca:
         self.devices = Devices.build(self.world)
         for device in self.devices.all():
             device.on_rebuild()
+        # the devices with kinematic updates before each step (the others' pre_step is empty)
+        self._pre_steppers = [
+            d for d in self.devices.all() if type(d).pre_step is not Device.pre_step
+        ]
         self._planner: ArmPlanner | None = None
         self._controller: ControllerConfig | None = None
 
@@ -125,14 +129,15 @@ class Aca:
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """Advance by one physics step (devices' kinematic updates first, then PyBullet)."""
-        for device in self.devices.all():
+        for device in self._pre_steppers:
             device.pre_step()
         self.world.step()
 
     def run(
         self, operation: Operation[T], on_feedback: Callable[[Feedback], None] | None = None
     ) -> T:
-        """Drive an operation to completion, stepping once per yield; return its result."""
+        """Drive an operation to completion, stepping once per yield (a Leap's steps at
+        once); return its result."""
         while True:
             try:
                 feedback = next(operation)
@@ -140,7 +145,9 @@ class Aca:
                 return done.value
             if feedback is not None and on_feedback is not None:
                 on_feedback(feedback)
-            self.step()
+            for _ in range(feedback.steps if isinstance(feedback, Leap) else 1):
+                self.step()
+            self.world.settle()
 
     # ------------------------------------------------------------------ whole state
     def hardware_state(self, with_hash: bool = False) -> HardwareState:

@@ -34,13 +34,14 @@ if TYPE_CHECKING:
 
 POSITION_GAIN = 0.1  # PyBullet's default position gain of a position motor
 HORIZON_M = 0.03  # clearance asked for; a coast is granted at most (horizon - margin) of travel
-MARGIN_M = 0.003  # full physics within this distance of anything
+MARGIN_M = 0.001  # full physics within this distance of anything (3 steps at top speed)
 MIN_STEPS = 4  # a grant shorter than this is not worth a coast
 RETRY_STEPS = 12  # after a refusal, steps of full physics before asking again
 STILL_SPEED = 1e-3  # m/s or rad/s: a joint or a body slower than this is at rest
 STILL_SPIN = 1e-2  # rad/s: a body spinning slower than this is at rest
 ON_TARGET = 1e-3  # m or rad: a position-controlled joint this close to its target holds
 UNLIMITED_STEPS = 1 << 40  # a grant for the rest of a move
+LEAP_STEPS = 60  # at most this many steps without a look (0.25 s: feedback, cancel latency)
 
 
 def unrest(world: World, joints: Sequence[str], carried: Sequence[int]) -> str | None:
@@ -98,6 +99,7 @@ class Coast:
             relative = p.multiplyTransforms(*inverse, position, orientation)
             self._carried.append((body, relative))
         self._signature = world.signature()
+        self._carry_due = False
         self.steps_left = 0
         self.steps_done = 0
 
@@ -115,24 +117,47 @@ class Coast:
         if self.steps_left <= 0 or self.world.signature() != self._signature:
             self.finish()
             return False
-        dt = self.world.dt
-        for i, (target, limit) in enumerate(zip(self._targets, self._limits, strict=True)):
-            v = POSITION_GAIN * (target - self._q[i]) / dt
-            v = max(-limit, min(limit, v))
-            self._v[i] = v
-            self._q[i] += v * dt
+        self._q, self._v = self._law(self._q)
         p, body = self.world.p, self.world.mech.body
         p.resetJointStatesMultiDof(
             body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
         )
-        self._carry()
+        self._carry_due = bool(self._carried)
         self.steps_left -= 1
         self.steps_done += 1
         return True
 
+    def _law(self, q: Sequence[float]) -> tuple[list[float], list[float]]:
+        """One step of the position motors' law from positions q: (positions, velocities)."""
+        dt = self.world.dt
+        positions, velocities = [], []
+        for q_i, target, limit in zip(q, self._targets, self._limits, strict=True):
+            v = max(-limit, min(limit, POSITION_GAIN * (target - q_i) / dt))
+            positions.append(q_i + v * dt)
+            velocities.append(v)
+        return positions, velocities
+
+    def blind_steps(self, goal: Sequence[float], tolerances: Sequence[float], limit: int) -> int:
+        """How many steps (1..limit, and no more than granted) the coast can take before a
+        move has to look again: the first after which every joint is within its tolerance of
+        the goal (the move ends there, exactly as if it had looked at every step)."""
+        steps, q = 0, self._q
+        limit = min(limit, self.steps_left)
+        while steps < limit:
+            q, _ = self._law(q)
+            steps += 1
+            if all(abs(g - x) <= t for g, x, t in zip(goal, q, tolerances, strict=True)):
+                break
+        return max(1, steps)
+
+    def settle(self) -> None:
+        """Put the carried bodies where the carrier link now is (they are moved lazily: only
+        the joints are written at every step)."""
+        if self._carry_due:
+            self._carry_due = False
+            self._carry()
+
     def _carry(self) -> None:
-        if not self._carried:
-            return
         p, aca = self.world.p, self.world.mech.body
         link = p.getLinkState(
             aca, self._carrier, computeLinkVelocity=1, computeForwardKinematics=True
@@ -153,6 +178,7 @@ class Coast:
     def finish(self) -> None:
         """End the coast: PyBullet continues from the coasted state (joints and carried
         bodies at their positions and velocities)."""
+        self.settle()
         if self.world.coast is self:
             self.world.coast = None
 
@@ -192,6 +218,14 @@ class Coaster:
             self._coast = world.coast = coast
         coast.steps_left = steps
         return True
+
+    def leap(self, goal: Sequence[float], tolerances: Sequence[float]) -> int:
+        """Steps a coasting move may take without looking (see Coast.blind_steps), at most
+        LEAP_STEPS; 1 when not coasting."""
+        coast = self._coast
+        if coast is None or self.world.coast is not coast:
+            return 1
+        return coast.blind_steps(goal, tolerances, LEAP_STEPS)
 
     def stop(self) -> None:
         """End the coast of the move that ends (the next move asks afresh)."""

@@ -8,7 +8,7 @@ steps the world between yields. Nothing here touches PyBullet.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -24,6 +24,16 @@ class Feedback:
     value: float = 0.0
 
 
+@dataclass(frozen=True)
+class Leap(Feedback):
+    """Feedback that also says the operation needs no look at the world for the next `steps`
+    physics steps (a coasting move whose end step is known): the driver takes them all
+    before resuming it. steps >= 1 (1 is an ordinary yield); a cancel still takes effect
+    at the next step."""
+
+    steps: int = 1
+
+
 Operation = Generator["Feedback | None", None, T]
 """An operation yields once per physics step (Feedback or None) and returns its result."""
 
@@ -33,13 +43,8 @@ def with_progress(operation: Operation[T], start: float, end: float) -> Generato
     try:
         feedback = next(operation)
         while True:
-            if feedback is not None:
-                feedback = Feedback(
-                    feedback.phase,
-                    start + (end - start) * feedback.progress,
-                    feedback.force_n,
-                    feedback.value,
-                )
+            if feedback is not None:  # the same kind (a Leap stays one)
+                feedback = replace(feedback, progress=start + (end - start) * feedback.progress)
             sent = yield feedback
             feedback = operation.send(sent)
     except StopIteration as done:

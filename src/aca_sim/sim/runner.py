@@ -23,7 +23,7 @@ from typing import Any
 from aca_sim.model.codes import Code
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.operation import Feedback, Leap, Operation
 
 MODES = ("fast", "realtime")
 
@@ -54,6 +54,7 @@ class Job:
     started_s: float = 0.0
     cancel_requested: bool = False
     progress: float = 0.0
+    leap_left: int = 0  # steps of a Leap still to take before resuming the operation
 
 
 def run_to_end(aca: Aca, operation: Operation) -> Outcome:
@@ -175,6 +176,10 @@ class PhysicsRunner:
             job.operation.close()  # GeneratorExit inside: the procedure makes the hardware safe
             self._end(job, "canceled")
             return
+        if job.leap_left:
+            job.leap_left -= 1
+            return
+        self.aca.world.settle()  # the operation looks at the world
         try:
             feedback = next(job.operation)
         except StopIteration as done:
@@ -187,6 +192,8 @@ class PhysicsRunner:
             error = StepError(Code.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
             self._end(job, "aborted", error=error)
             return
+        if isinstance(feedback, Leap):
+            job.leap_left = feedback.steps - 1
         if feedback is not None and job.on_feedback is not None:
             job.progress = max(job.progress, feedback.progress)  # monotone for the client
             job.on_feedback(replace(feedback, progress=job.progress))
@@ -196,6 +203,7 @@ class PhysicsRunner:
             item = self._inbox.get(timeout=0.1) if block else self._inbox.get_nowait()
         except queue.Empty:
             return
+        self.aca.world.settle()  # calls and new jobs look at the world
         item()
         while True:
             try:

@@ -26,7 +26,7 @@ from aca_sim.motion.semantic import semantic_model, station_state_name
 from aca_sim.sim.coasting import Coaster
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.operation import Feedback, Leap, Operation
 from aca_sim.sim.world import World
 
 SHA_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
@@ -132,18 +132,23 @@ class Sha(Device):
         )
         for name, value, lim in zip(SHA_JOINTS, target, self.limits, strict=True):
             self.mech.command_joint(name, "position", value, lim.velocity, lim.effort)
+        tolerance_list = [float(t) for t in tolerances]
         span = float(np.max(np.abs(goal - start) / np.maximum(tolerances, 1e-9))) or 1.0
-        progress = 0.0
+        progress, taken = 0.0, 0
         try:
-            for _ in range(timeout_steps):
+            while taken < timeout_steps:
                 now = np.array(self.joint_positions())
                 remaining = float(np.max(np.abs(goal - now) / tolerances))
                 progress = max(progress, min(1.0, 1.0 - remaining / span))
                 # coasting: nothing within reach, no contact to guard against
-                force = 0.0 if self.coaster.coasting() else self.guard_contact(guard, phase)
+                coasting = self.coaster.coasting()
+                force = 0.0 if coasting else self.guard_contact(guard, phase)
                 if np.all(np.abs(goal - now) <= tolerances):
                     return JointPositions(*now)
-                yield Feedback(phase, progress, force, float(now[0]))
+                steps = self.coaster.leap(target, tolerance_list) if coasting else 1
+                steps = min(steps, timeout_steps - taken)
+                yield Leap(phase, progress, force, float(now[0]), steps)
+                taken += steps
             raise StepError(
                 Code.TIMEOUT,
                 f"{phase}: joints did not reach {tuple(round(v, 4) for v in target)}",
@@ -175,8 +180,11 @@ class Sha(Device):
             (span / lim.velocity * self.cfg.move_timeout_margin + 2.0) / self.world.dt
         )
         self.mech.command_joint("sha_z", "position", z_target, lim.velocity, lim.effort)
+        z_goal = (z_target, math.inf, math.inf)  # only Z ends a guarded move
+        z_tolerance = (self.cfg.position_tolerance_m, math.inf, math.inf)
+        taken = 0
         try:
-            for _ in range(timeout_steps):
+            while taken < timeout_steps:
                 z = self.mech.joint_position("sha_z")
                 coasting = self.coaster.coasting()
                 force = 0.0 if coasting else self.measured_force()
@@ -185,7 +193,10 @@ class Sha(Device):
                     return GuardResult(True, force, z)
                 if abs(z - z_target) <= self.cfg.position_tolerance_m:
                     return GuardResult(False, force, z)
-                yield Feedback(phase, min(1.0, abs(z - z0) / span), force, z)
+                steps = self.coaster.leap(z_goal, z_tolerance) if coasting else 1
+                steps = min(steps, timeout_steps - taken)
+                yield Leap(phase, min(1.0, abs(z - z0) / span), force, z, steps)
+                taken += steps
             raise StepError(Code.TIMEOUT, f"{phase}: sha_z did not reach {z_target:.4f} m")
         except BaseException:
             self.hold()

@@ -48,6 +48,10 @@ class KinematicStep(Protocol):
         """End: PyBullet continues from the state reached."""
         ...
 
+    def settle(self) -> None:
+        """Bring what it moves lazily up to date."""
+        ...
+
 
 class World:
     """The ACA in PyBullet: the mechanism, the loose bodies and the logical records."""
@@ -160,6 +164,13 @@ class World:
             self.p.stepSimulation()
         self.step_count += 1
         self.time_s = self.step_count * self.dt
+
+    def settle(self) -> None:
+        """Bring up to date what a coast moves lazily (the carried tube): the drivers call
+        this before any code but the stepping looks at the world (an operation resuming,
+        a call, a new job); devices' pre_step and the tick see the joints only."""
+        if self.coast is not None:
+            self.coast.settle()
 
     def signature(self) -> tuple[int, int, int]:
         """What a coast must not see change: joint commands given, bodies, constraints."""
