@@ -21,8 +21,8 @@ In the simulator's own process (the main job), `tap_topics` are recorded through
 instead of subscriptions: the sim node hands each /clock and /joint_states message over on
 its physics thread as CDR bytes (SimNode.add_tick_sink), with no DDS in between (as rosbag2's
 recorder composed into the publishers' process). The tapped /clock is then the recorder's
-clock: other messages are stamped with the latest tapped sim time, so no /clock subscription
-is needed either.
+clock: other messages are stamped with the latest tapped sim time (0 before the first, as
+with use_sim_time before the first /clock), so no /clock subscription is needed either.
 Thread rule: callbacks run on the node's executor, taps on the caller's thread; the writer is
 used under a lock.
 """
@@ -91,7 +91,9 @@ class RecorderNode(Node):
         """tap_topics: topics recorded through tap() (same process), not subscribed to."""
         super().__init__("recorder", namespace="aca", **kwargs)
         self._tap_topics = set(tap_topics)
-        self._tapped_ns: int | None = None  # latest tapped time: the clock when tapping
+        # the latest tapped time is the clock when tapping; 0 until the first tapped message,
+        # as a node with use_sim_time reads before the first /clock
+        self._tapped_ns: int | None = 0 if tap_topics else None
         self._lock = threading.Lock()
 
         def param(name: str, default: Any, description: str) -> Any:
