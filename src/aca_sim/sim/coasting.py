@@ -204,11 +204,11 @@ class Coaster:
         carried = (
             [body for body, _ in world.tube_assembly(world.held_tube)] if world.held_tube else []
         )
-        steps = self._grant(carried)
-        if steps < MIN_STEPS or (
-            coast is None
-            and (not Coast.applicable(world, self.joints) or unrest(world, self.joints, carried))
-        ):
+        startable = coast is not None or (
+            Coast.applicable(world, self.joints) and unrest(world, self.joints, carried) is None
+        )
+        steps = self._grant(carried) if startable else 0
+        if steps < MIN_STEPS:
             if coast is not None:
                 coast.finish()
             self._retry_at = world.step_count + RETRY_STEPS
