@@ -305,3 +305,34 @@ def test_tolerance_rules_follow_control_msgs():
             resolve_tolerance(0.02, bad, "path_tolerance sha_z.position")
         assert refused.value.code == FollowCode.INVALID_GOAL
         assert "sha_z.position" in refused.value.message
+
+
+def test_the_scene_is_placed_again_only_when_the_tubes_or_other_mechanisms_moved(aca):
+    """A reading that differs only in the arm's joints leaves the collision model as placed
+    (the no-op move_arm goal spent 1.1 of its 1.5 ms there); a moved tube or carousel is
+    placed again, and the scene's answers follow it."""
+    from dataclasses import replace
+
+    from aca_sim.sim import procedures as steps
+
+    scene, placed = aca.planner.scene, []
+    original = scene._sync
+    scene._sync = lambda: (placed.append(1), original())[1]
+    reading = aca.hardware_state()
+    scene.update(reading)
+    scene.update(reading)
+    arm_moved = dict(
+        reading.joint_positions, sha_shoulder=reading.joint_positions["sha_shoulder"] + 0.3
+    )
+    scene.update(replace(reading, joint_positions=arm_moved))
+    assert len(placed) == 1 and scene.joint_values["sha_shoulder"] == arm_moved["sha_shoulder"]
+    carousel = dict(
+        reading.joint_positions,
+        bit_carousel_rot=reading.joint_positions["bit_carousel_rot"] + 0.01,
+    )
+    scene.update(replace(reading, joint_positions=carousel))
+    assert len(placed) == 2
+    aca.run(steps.retrieve_tube(aca, 3))  # tube 203 leaves its slot for the gripper
+    scene.update(aca.hardware_state())
+    assert len(placed) == 3 and scene.held_tube == 203
+    assert "tube_203" not in scene.collision.object_names and "tube_204" in scene.collision.object_names

@@ -9,6 +9,7 @@ the fork (then part of the arm). Thread rule: one thread at a time uses a Planni
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from aca_sim.motion.collision import ARM_JOINTS, CollisionModel, Contact
 from aca_sim.motion.semantic import SemanticModel
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import Shape, UrdfModel, origin_transform
+
+SAME_JOINT = 1e-6  # m or rad: a joint this close to where the scene placed it has not moved
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,28 @@ class PlanningScene:
         self.tubes: dict[int, Tube] = {}
         self.held_tube = 0
         self.objects: dict[str, SceneObject] = {}
+        self._placed: dict[str, float] | None = None  # joint values the model was placed for
 
     # ------------------------------------------------------------------ updates
     def update(self, hardware: HardwareState) -> None:
-        """Mirror a hardware reading: joint positions, tubes, the held tube."""
-        self.joint_values = dict(hardware.joint_positions)
-        self.tubes = dict(hardware.tubes)
-        self.held_tube = hardware.held_tube_id
-        self._sync()
+        """Mirror a hardware reading: joint positions, tubes, the held tube. When the tubes,
+        the held tube and the other mechanisms' joints (within SAME_JOINT, a micrometre or
+        microradian: a held joint's servo noise) are as last placed, the collision model is
+        left as it is (it places those; arm states are given per query)."""
+        joints, tubes = dict(hardware.joint_positions), dict(hardware.tubes)
+        unchanged = (
+            self._placed is not None
+            and tubes == self.tubes
+            and hardware.held_tube_id == self.held_tube
+            and all(
+                abs(v - self._placed.get(k, math.inf)) <= SAME_JOINT
+                for k, v in joints.items()
+                if k not in ARM_JOINTS
+            )
+        )
+        self.joint_values, self.tubes, self.held_tube = joints, tubes, hardware.held_tube_id
+        if not unchanged:
+            self._sync()
 
     def set_joint_values(self, values: Mapping[str, float]) -> None:
         """Mirror joint positions alone (e.g. from /joint_states)."""
@@ -98,6 +115,7 @@ class PlanningScene:
         loose.update({name: (obj.shapes, obj.pose) for name, obj in self.objects.items()})
         self.collision.set_objects(loose)
         self.collision.set_held(self._held_shape() if self.held_tube else None)
+        self._placed = dict(self.joint_values)
 
     def _tube_pose(self, tube: Tube, poses: Mapping[str, np.ndarray]) -> np.ndarray | None:
         """Where a tube's origin (axis, bottom face) is, 4x4; None when held (part of the
