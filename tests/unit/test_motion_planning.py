@@ -335,4 +335,5 @@ def test_the_scene_is_placed_again_only_when_the_tubes_or_other_mechanisms_moved
     aca.run(steps.retrieve_tube(aca, 3))  # tube 203 leaves its slot for the gripper
     scene.update(aca.hardware_state())
     assert len(placed) == 3 and scene.held_tube == 203
-    assert "tube_203" not in scene.collision.object_names and "tube_204" in scene.collision.object_names
+    names = scene.collision.object_names
+    assert "tube_203" not in names and "tube_204" in names
