@@ -56,3 +56,23 @@ def test_bad_mode_is_refused_with_its_value(ros_context):
     with pytest.raises(ValueError, match="parameter mode='warp': use one of fast, realtime"):
         SimNode(context=ros_context, parameter_overrides=[Parameter("mode", value="warp")])
     assert rclpy.ok(context=ros_context)
+
+
+def test_physics_fidelity_is_taken_and_a_bad_one_refused_with_its_value(ros_context):
+    from aca_sim.nodes.sim_node import SimNode
+
+    with pytest.raises(
+        ValueError, match="parameter physics_fidelity='medium': use one of fast, full"
+    ):
+        SimNode(
+            context=ros_context,
+            parameter_overrides=[Parameter("physics_fidelity", value="medium")],
+        )
+    sim = SimNode(
+        context=ros_context, parameter_overrides=[Parameter("physics_fidelity", value="full")]
+    )
+    try:
+        assert sim.model.physics.fidelity == "full"
+        assert sim.runner.call(lambda aca: aca.config.physics.fidelity).result(10) == "full"
+    finally:
+        sim.destroy_node()

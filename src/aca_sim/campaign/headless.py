@@ -2,10 +2,10 @@
 protection as the ROS nodes, driven directly.
 
 InProcessPort is the sequencer's DevicePort on an Aca: a step runs with Aca.run exactly as
-the sim node's physics thread runs it in fast mode (one generator step per physics step, no
-step between steps), so the same seed gives the same outcomes and the same sim-time timeline
-as over ROS. HeadlessSequences is the campaign's SequencePort on a Sequencer. Thread rule:
-everything on the calling thread.
+the sim node's physics thread runs it in fast mode (one generator step per physics step, a
+Leap's steps at once, no step between steps), so the same seed gives the same outcomes and
+the same sim-time timeline as over ROS. HeadlessSequences is the campaign's SequencePort on a
+Sequencer. Thread rule: everything on the calling thread.
 """
 
 from __future__ import annotations

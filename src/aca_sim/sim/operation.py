@@ -1,8 +1,9 @@
 """Operations: generators that yield once per physics step and return a result.
 
-An Operation yields Feedback (or None) before every physics step its driver takes and returns
-its result; closing it (GeneratorExit) means cancel. The driver (Aca.run, the PhysicsRunner)
-steps the world between yields. Nothing here touches PyBullet.
+An Operation yields Feedback (or None) before every physics step its driver takes, or a Leap
+before several it needs no look at, and returns its result; closing it (GeneratorExit) means
+cancel. The driver (Aca.run, the PhysicsRunner) steps the world between yields. Nothing here
+touches PyBullet.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Leap(Feedback):
 
 
 Operation = Generator["Feedback | None", None, T]
-"""An operation yields once per physics step (Feedback or None) and returns its result."""
+"""An operation yields once per physics step (Feedback or None; a Leap for several) and
+returns its result."""
 
 
 def with_progress(operation: Operation[T], start: float, end: float) -> Generator[Any, Any, T]:

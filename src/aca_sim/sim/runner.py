@@ -1,8 +1,9 @@
 """The physics thread: the only thread that touches the Aca (and so PyBullet).
 
 Other threads submit operations (jobs) and calls; the thread applies them at step boundaries,
-advances every active job by one generator step per physics step, and reports feedback and
-completion through callbacks that run on the physics thread (hand them to your executor).
+advances every active job by one generator step per physics step (a Leap's steps without
+resuming it), and reports feedback and completion through callbacks that run on the physics
+thread (hand them to your executor).
 
 Modes: "fast" steps as fast as the CPU allows and only while some job is active, so the
 sim-time timeline of a sequence does not depend on machine load; "realtime" steps all the time,
