@@ -11,47 +11,39 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aca_interfaces.msg import DispenserStateArray, TubeStateArray
 from aca_interfaces.srv import GetWorldState, InjectFault, ResetWorld, SetObstacle, Snapshot
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.task import Future
-from rosgraph_msgs.msg import Clock
-from sensor_msgs.msg import Image, JointState
-from std_msgs.msg import Header, String
+from sensor_msgs.msg import Image
+from std_msgs.msg import String
 
 from aca_sim.model.codes import Code
 from aca_sim.model.config import FIDELITIES, ModelConfig, load_model_config, with_fidelity
 from aca_sim.model.urdf import expand_xacro
 from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
-from aca_sim.ros import conversions, tick_codec
+from aca_sim.ros import conversions
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.guard import answered
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
+from aca_sim.ros.tick_publisher import IDLE_JOINTS_PERIOD_S, TickPublisher, TickSink
 from aca_sim.ros.trajectory_server import TrajectoryServer
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
 from aca_sim.sim.world_file import load_world, save_world
 
 MAX_SCENARIO_CHARS = 255
-TickSink = Callable[[str, bytes, int], None]
-"""Takes (topic, CDR bytes, sim time ns) of each /clock and /joint_states tick, on the physics
-thread (SimNode.add_tick_sink)."""
-IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
 
 
 @dataclass(frozen=True)
@@ -113,19 +105,11 @@ class SimNode(Node):
         self.state_file = Path(self.params.state_file) if self.params.state_file else None
         self._continue_world()
         self._snapshots: dict[str, dict[str, Any]] = {}
-        self._state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
-        self._ticks = 0
-        self._tick_sinks: list[TickSink] = []
-        self._joint_encoder = tick_codec.JointStateEncoder(ACA_JOINTS)
-        self._state_records: tuple[tuple, tuple] | None = None
-        self._state_msgs: tuple[list, list] = ([], [])
 
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.description_pub = self.create_publisher(String, "/robot_description", latched)
-        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
-        self.joint_pub = self.create_publisher(JointState, "/joint_states", 10)
-        self.tubes_pub = self.create_publisher(TubeStateArray, "tubes", latched)
-        self.dispensers_pub = self.create_publisher(DispenserStateArray, "dispensers", latched)
+        state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
+        self.ticks = TickPublisher(self, state_every)
         self.image_pub = self.create_publisher(Image, "cachecam/image_raw", 2)
         self.description_pub.publish(
             String(data=expand_xacro("aca.urdf.xacro", self.model.source_path))
@@ -148,7 +132,7 @@ class SimNode(Node):
             self.params.mode,
             self.params.real_time_factor,
             1.0 / self.params.publish_rate_hz,
-            self._on_tick,
+            self.ticks.on_tick,
         )
         book = DeviceBook()
         self.servers = device_servers(
@@ -170,9 +154,11 @@ class SimNode(Node):
                 after_goal=self.persist,
             )
         )
-        self._publish_state(self.aca)
-        self._publish_joints(self.aca)
-        self.create_timer(IDLE_JOINTS_PERIOD_S, self._repeat_joints)
+        self.ticks.publish_now(self.aca)
+        self.create_timer(
+            IDLE_JOINTS_PERIOD_S,
+            lambda: self.ticks.repeat_joints(not self.runner.busy and self.params.mode == "fast"),
+        )
         self.runner.start()
         self.get_logger().info(
             f"ACA simulation up: mode {self.params.mode}, seed {self.params.seed}, "
@@ -264,73 +250,7 @@ class SimNode(Node):
         """Also hand every /clock and /joint_states message to `sink` (topic, CDR bytes, sim
         time in ns), on the physics thread: an in-process recorder takes them so, with no
         DDS in between. Call before goals run."""
-        self._tick_sinks.append(sink)
-
-    def _on_tick(self, aca: Aca) -> None:
-        """Physics thread, every publish period of sim time. The messages are encoded once
-        as CDR (ros.tick_codec) and published raw; one nobody takes (no subscriber, no sink)
-        is not encoded."""
-        time_ns = round(aca.time_s * 1e9)
-        states = aca.world.mech.joint_states()
-        self._last_joints = (aca.time_s, states)
-        self._last_joints_wall = time.monotonic()
-        if self._tick_sinks or self.clock_pub.get_subscription_count():
-            self._emit(self.clock_pub, tick_codec.clock(time_ns), time_ns)
-        if self._tick_sinks or self.joint_pub.get_subscription_count():
-            position, velocity, effort = zip(*states, strict=True)
-            data = self._joint_encoder.encode(time_ns, position, velocity, effort)
-            self._emit(self.joint_pub, data, time_ns)
-        self._ticks += 1
-        if self._ticks % self._state_every == 0:
-            self._publish_state(aca)
-
-    def _emit(self, publisher: Any, data: bytes, time_ns: int) -> None:
-        """Publish CDR bytes (when anyone subscribes) and hand them to the tick sinks."""
-        if publisher.get_subscription_count():
-            publisher.publish(data)
-        for sink in self._tick_sinks:
-            sink(publisher.topic_name, data, time_ns)
-
-    @staticmethod
-    def _joint_message(time_s: float, states: list[tuple[float, float, float]]) -> JointState:
-        return JointState(
-            header=Header(stamp=conversions.sim_time(time_s)),
-            name=list(ACA_JOINTS),
-            position=[q for q, _, _ in states],
-            velocity=[v for _, v, _ in states],
-            effort=[e for _, _, e in states],
-        )
-
-    def _publish_joints(self, aca: Aca) -> None:
-        """Before the physics thread starts: /joint_states now."""
-        self._last_joints = (aca.time_s, aca.world.mech.joint_states())
-        self.joint_pub.publish(self._joint_message(*self._last_joints))
-        self._last_joints_wall = time.monotonic()
-
-    def _repeat_joints(self) -> None:
-        """Executor thread: while the world stands still (fast mode between goals), repeat the
-        last joint states a few times a second, as a robot's joint-state broadcaster does, so
-        that a node started later (a tf publisher, a teleop page) learns where the arm is."""
-        idle = not self.runner.busy and self.params.mode == "fast"
-        if idle and time.monotonic() - self._last_joints_wall >= IDLE_JOINTS_PERIOD_S:
-            self.joint_pub.publish(self._joint_message(*self._last_joints))
-            self._last_joints_wall = time.monotonic()
-
-    def _publish_state(self, aca: Aca) -> None:
-        """/aca/tubes and /aca/dispensers now (the records' messages are converted again only
-        when the records changed)."""
-        world = aca.world
-        records = (tuple(world.tubes.items()), tuple(world.dispensers.items()))
-        if records != self._state_records:
-            self._state_records = records
-            self._state_msgs = (
-                [conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)],
-                [conversions.dispenser_msg(world.dispensers[d]) for d in sorted(world.dispensers)],
-            )
-        tubes, dispensers = self._state_msgs
-        header = Header(stamp=conversions.sim_time(aca.time_s), frame_id="aca_frame")
-        self.tubes_pub.publish(TubeStateArray(header=header, tubes=tubes))
-        self.dispensers_pub.publish(DispenserStateArray(header=header, dispensers=dispensers))
+        self.ticks.add_sink(sink)
 
     # ------------------------------------------------------------------ services
     async def _on_physics(self, fn: Any) -> Any:
@@ -353,8 +273,7 @@ class SimNode(Node):
 
         def reset(aca: Aca) -> None:
             aca.restore(initial_description(aca.config, seed))
-            self._publish_state(aca)
-            self._publish_joints(aca)
+            self.ticks.publish_now(aca)
 
         await self._on_physics(reset)
         response.success, response.message = True, f"world rebuilt with seed {seed}"
@@ -387,13 +306,7 @@ class SimNode(Node):
                 "a device action is running; cancel it first",
             )
             return response
-        await self._on_physics(
-            lambda aca: (
-                aca.restore(description),
-                self._publish_state(aca),
-                self._publish_joints(aca),
-            )
-        )
+        await self._on_physics(lambda aca: (aca.restore(description), self.ticks.publish_now(aca)))
         response.success, response.message = True, f"restored {request.name!r}"
         return response
 

@@ -145,8 +145,7 @@ class Sha(Device):
                 force = 0.0 if coasting else self.guard_contact(guard, phase)
                 if np.all(np.abs(goal - now) <= tolerances):
                     return JointPositions(*now)
-                steps = self.coaster.leap(target, tolerance_list) if coasting else 1
-                steps = min(steps, timeout_steps - taken)
+                steps = min(self.coaster.leap(target, tolerance_list), timeout_steps - taken)
                 yield Leap(phase, progress, force, float(now[0]), steps)
                 taken += steps
             raise StepError(
@@ -193,8 +192,7 @@ class Sha(Device):
                     return GuardResult(True, force, z)
                 if abs(z - z_target) <= self.cfg.position_tolerance_m:
                     return GuardResult(False, force, z)
-                steps = self.coaster.leap(z_goal, z_tolerance) if coasting else 1
-                steps = min(steps, timeout_steps - taken)
+                steps = min(self.coaster.leap(z_goal, z_tolerance), timeout_steps - taken)
                 yield Leap(phase, min(1.0, abs(z - z0) / span), force, z, steps)
                 taken += steps
             raise StepError(Code.TIMEOUT, f"{phase}: sha_z did not reach {z_target:.4f} m")

@@ -1,0 +1,120 @@
+"""What the sim publishes as sim time passes: /clock and /joint_states at every tick, the tube
+and dispenser records every few ticks, and the last joint states again while nothing steps.
+
+/clock and /joint_states are encoded once as CDR (ros.tick_codec) and published raw; one that
+nobody takes (no subscriber, no sink) is not encoded. Sinks (an in-process recorder) get the
+same bytes. The records' messages are converted again only when the records changed.
+
+Thread rules: on_tick() and publish_now() on the physics thread (or before it starts);
+repeat_joints() on the executor thread; add_sink() before goals run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from aca_interfaces.msg import DispenserStateArray, TubeStateArray
+from rclpy.node import Node
+from rclpy.publisher import Publisher
+from rclpy.qos import DurabilityPolicy, QoSProfile
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Header
+
+from aca_sim.ros import conversions, tick_codec
+from aca_sim.sim.aca import Aca
+from aca_sim.sim.mechanism import ACA_JOINTS
+
+TickSink = Callable[[str, bytes, int], None]
+"""Takes (topic, CDR bytes, sim time ns) of each /clock and /joint_states tick."""
+IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
+
+JointStates = list[tuple[float, float, float]]
+
+
+class TickPublisher:
+    """The sim node's time-driven publishers (/clock, /joint_states, tubes, dispensers)."""
+
+    def __init__(self, node: Node, state_every: int) -> None:
+        """state_every: ticks between two tube/dispenser publications (>= 1)."""
+        latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.clock_pub = node.create_publisher(Clock, "/clock", 10)
+        self.joint_pub = node.create_publisher(JointState, "/joint_states", 10)
+        self.tubes_pub = node.create_publisher(TubeStateArray, "tubes", latched)
+        self.dispensers_pub = node.create_publisher(DispenserStateArray, "dispensers", latched)
+        self._state_every = state_every
+        self._ticks = 0
+        self._sinks: list[TickSink] = []
+        self._joint_encoder = tick_codec.JointStateEncoder(ACA_JOINTS)
+        self._state_records: tuple[tuple, tuple] | None = None
+        self._state_msgs: tuple[list, list] = ([], [])
+        self._last_joints: tuple[float, JointStates] = (0.0, [])
+        self._last_joints_wall = 0.0
+
+    def add_sink(self, sink: TickSink) -> None:
+        """Also hand every /clock and /joint_states message to `sink`, on the physics thread."""
+        self._sinks.append(sink)
+
+    def on_tick(self, aca: Aca) -> None:
+        """Physics thread, every publish period of sim time."""
+        time_ns = round(aca.time_s * 1e9)
+        states = aca.world.mech.joint_states()
+        self._last_joints = (aca.time_s, states)
+        self._last_joints_wall = time.monotonic()
+        if self._sinks or self.clock_pub.get_subscription_count():
+            self._emit(self.clock_pub, tick_codec.clock(time_ns), time_ns)
+        if self._sinks or self.joint_pub.get_subscription_count():
+            position, velocity, effort = zip(*states, strict=True)
+            data = self._joint_encoder.encode(time_ns, position, velocity, effort)
+            self._emit(self.joint_pub, data, time_ns)
+        self._ticks += 1
+        if self._ticks % self._state_every == 0:
+            self._publish_state(aca)
+
+    def publish_now(self, aca: Aca) -> None:
+        """The records and the joint states as they are now (at start, after a reset or a
+        restore)."""
+        self._publish_state(aca)
+        self._last_joints = (aca.time_s, aca.world.mech.joint_states())
+        self.joint_pub.publish(_joint_message(*self._last_joints))
+        self._last_joints_wall = time.monotonic()
+
+    def repeat_joints(self, idle: bool) -> None:
+        """Executor thread: while the world stands still (idle), repeat the last joint states a
+        few times a second, as a robot's joint-state broadcaster does, so that a node started
+        later (a tf publisher, a teleop page) learns where the arm is."""
+        if idle and time.monotonic() - self._last_joints_wall >= IDLE_JOINTS_PERIOD_S:
+            self.joint_pub.publish(_joint_message(*self._last_joints))
+            self._last_joints_wall = time.monotonic()
+
+    def _emit(self, publisher: Publisher, data: bytes, time_ns: int) -> None:
+        """Publish CDR bytes (when anyone subscribes) and hand them to the sinks."""
+        if publisher.get_subscription_count():
+            publisher.publish(data)
+        for sink in self._sinks:
+            sink(publisher.topic_name, data, time_ns)
+
+    def _publish_state(self, aca: Aca) -> None:
+        world = aca.world
+        records = (tuple(world.tubes.items()), tuple(world.dispensers.items()))
+        if records != self._state_records:
+            self._state_records = records
+            self._state_msgs = (
+                [conversions.tube_msg(world.tubes[t]) for t in sorted(world.tubes)],
+                [conversions.dispenser_msg(world.dispensers[d]) for d in sorted(world.dispensers)],
+            )
+        tubes, dispensers = self._state_msgs
+        header = Header(stamp=conversions.sim_time(aca.time_s), frame_id="aca_frame")
+        self.tubes_pub.publish(TubeStateArray(header=header, tubes=tubes))
+        self.dispensers_pub.publish(DispenserStateArray(header=header, dispensers=dispensers))
+
+
+def _joint_message(time_s: float, states: JointStates) -> JointState:
+    return JointState(
+        header=Header(stamp=conversions.sim_time(time_s)),
+        name=list(ACA_JOINTS),
+        position=[q for q, _, _ in states],
+        velocity=[v for _, v, _ in states],
+        effort=[e for _, _, e in states],
+    )
