@@ -20,16 +20,28 @@ def prepare() -> None:
     os.environ["ROS_DOMAIN_ID"] = str(claim_domain_id())
 
 
-def _round_trips(node, client, goal_factory, count: int) -> list[float]:
-    """Goal + result round trips from this (non-executor) thread, via nodes/blocking.py."""
+def _round_trip(node, client, goal) -> float:
+    """One goal + result round trip from this (non-executor) thread, via ros/blocking.py, s."""
     from aca_sim.ros.blocking import get_result, send_goal
 
-    times = []
-    for _ in range(count):
-        start = time.perf_counter()
-        handle = send_goal(node, client, goal_factory(), 30)
-        get_result(node, handle, 30)
-        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    handle = send_goal(node, client, goal, 30)
+    get_result(node, handle, 30)
+    return time.perf_counter() - start
+
+
+def _interleaved_round_trips(
+    node, clients_and_goals, count: int, warm_up: int = 20
+) -> list[list[float]]:
+    """Round trip times to each (client, goal factory) in turn, `count` each after `warm_up`
+    each: both servers see the same moment of the machine and the same number of goals kept
+    by their servers (status arrays grow with them), so their ratio is not a drift."""
+    times: list[list[float]] = [[] for _ in clients_and_goals]
+    for i in range(warm_up + count):
+        for column, (client, goal_factory) in zip(times, clients_and_goals, strict=True):
+            elapsed = _round_trip(node, client, goal_factory())
+            if i >= warm_up:
+                column.append(elapsed)
     return times
 
 
@@ -64,9 +76,13 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
             timeout_sec=10
         )
         here = list(sim.runner.call(lambda a: list(a.devices.sha.joint_positions())).result(5))
-        base = _round_trips(client_node, plain_client, MoveArm.Goal, count)
-        step = _round_trips(
-            client_node, step_client, lambda: MoveArm.Goal(joint_positions=here), count
+        base, step = _interleaved_round_trips(
+            client_node,
+            [
+                (plain_client, MoveArm.Goal),
+                (step_client, lambda: MoveArm.Goal(joint_positions=here)),
+            ],
+            count,
         )
         base_ms, step_ms = statistics.median(base) * 1000, statistics.median(step) * 1000
         rows.append(("plain rclpy action round trip (median)", base_ms, "ms", None))

@@ -337,3 +337,31 @@ def test_the_scene_is_placed_again_only_when_the_tubes_or_other_mechanisms_moved
     assert len(placed) == 3 and scene.held_tube == 203
     names = scene.collision.object_names
     assert "tube_203" not in names and "tube_204" in names
+
+
+def test_the_arm_is_placed_again_only_for_new_joint_values_or_a_new_held_tube(cluttered):
+    """The collision model keeps the arm's parts where the last query put them: asking again
+    at the same joint values answers as before without placing them; other values, or a held
+    tube attached since, place them again (a stale placement would answer for the wrong q)."""
+    collision = cluttered.planner.scene.collision
+    rng = np.random.default_rng(7)
+    low, high = np.array(cluttered.planner.bounds).T
+    samples = [tuple(rng.uniform(low, high)) for _ in range(40)]
+    fresh = [collision.clearance(q) for q in samples]
+    placed, original = [], collision.arm_poses
+    collision.arm_poses = lambda q: (placed.append(q), original(q))[1]
+    try:
+        for q, expected in zip(samples, fresh, strict=True):
+            assert collision.clearance(q) == expected
+            assert collision.is_free(q) == (not collision.contacts(q))
+            assert collision.clearance(q) == expected
+        assert len(placed) == len(samples), "placed once per new q, not per query"
+        q = samples[-1]  # where the parts sit now
+        collision.set_held(cluttered.planner.scene._held_shape())
+        held = collision.clearance(q)
+        assert len(placed) == len(samples) + 1, "a held tube attached: placed again"
+        collision.clearance(samples[0])
+        assert collision.clearance(q) == held, "the held tube was placed where it belongs"
+    finally:
+        collision.set_held(None)
+        collision.arm_poses = original

@@ -81,6 +81,7 @@ class CollisionModel:
             _Part(link, shape, padding_m) for link in ARM_LINKS for shape in urdf.shapes[link]
         ]
         self._held: _Part | None = None
+        self._placed_at: tuple[float, ...] | None = None  # q the arm's parts sit at now
         self._held_on: np.ndarray | None = None
         self._world: dict[str, list[_Part]] = {}
         self._world_links = [
@@ -122,6 +123,7 @@ class CollisionModel:
     def set_held(self, shape: Shape | None) -> None:
         """Attach a held object to the fork (shape in the sha_fore frame), or None."""
         self._held = None if shape is None else _Part(HELD_TUBE, shape, self.padding)
+        self._placed_at = None
         self._radii = self._sweep_radii()
 
     def _rebuild(self) -> None:
@@ -145,13 +147,19 @@ class CollisionModel:
         return poses
 
     def _arm_parts(self, q: Sequence[float]) -> list[_Part]:
-        poses = self.arm_poses(q)
+        """The arm's parts (and the held tube's) placed at q; placed again only when q
+        differs from the last call's (a plan asks about its start and goal several times)."""
         parts = list(self._arm)
-        for part in parts:
-            part.place(poses[part.name])
         if self._held is not None:
-            self._held.place(poses["sha_fore"])
             parts.append(self._held)
+        at = tuple(float(v) for v in q)
+        if at != self._placed_at:
+            poses = self.arm_poses(at)
+            for part in self._arm:
+                part.place(poses[part.name])
+            if self._held is not None:
+                self._held.place(poses["sha_fore"])
+            self._placed_at = at
         return parts
 
     def contacts(self, q: Sequence[float], first_only: bool = True) -> list[Contact]:

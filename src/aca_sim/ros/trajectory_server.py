@@ -153,5 +153,8 @@ class TrajectoryServer(BookedActionServer):
             message = ended.error.message if ended.error else "simulator error"
             result = FollowResult(FollowCode.INVALID_GOAL, f"simulator error: {message}")
             goal_handle.abort()
-        self.node.get_logger().info(f"{ACTION_NAME}: {result.code.name} {result.message}".rstrip())
+        log = self.node.get_logger()  # successes at DEBUG, as the step servers (step_server.py)
+        (log.debug if result.code == FollowCode.SUCCESSFUL else log.info)(
+            f"{ACTION_NAME}: {result.code.name} {result.message}".rstrip()
+        )
         return result_msg(result)
