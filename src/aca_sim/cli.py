@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from aca_sim import __version__
 from aca_sim.model.config import FIDELITIES
@@ -27,11 +28,24 @@ def build_parser() -> argparse.ArgumentParser:
         "a witness tube and a Mageik-like dusty core (recovered with bore sweeps). Writes a run "
         "folder: inventory.db, recording.mcap, manifest.json, summary.md, plots/, images/.",
     )
-    run.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default 0)")
+    run.add_argument("--seed", type=int, default=None, help="random seed, >= 0 (default 0)")
     run.add_argument(
         "--campaign",
-        default="default",
+        default=None,
         help="a campaign name in config/campaigns (default, short) or a YAML file",
+    )
+    run.add_argument(
+        "--model-config", type=Path, default=None, help="a model configuration YAML (default's)"
+    )
+    run.add_argument(
+        "--study",
+        default=None,
+        help="replay one trial of a Monte Carlo study (with --trial): its seed, drawn model "
+        "parameters and faults, over ROS with a run folder",
+    )
+    run.add_argument("--trial", type=int, default=None, help="the trial to replay, from 0")
+    run.add_argument(
+        "--study-seed", type=int, default=None, help="the study seed (default: the study's)"
     )
     run.add_argument(
         "--physics-fidelity",
@@ -95,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "RUN_DIR/recording.mcap (once the recorder has finished it).",
     )
     report.add_argument("run_dir", type=Path, help="a run folder")
+    add_montecarlo_parser(sub)
     srdf = sub.add_parser(
         "srdf",
         help="print the SRDF of a model configuration (config/aca.srdf is the default's)",
@@ -182,44 +197,133 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_main_job(args: argparse.Namespace) -> int:
-    """Run the default campaign; print progress and a summary; return the exit code."""
-    if args.seed < 0:
-        print(f"aca-sim run: --seed {args.seed} must be >= 0", file=sys.stderr)
+    """Run the default campaign (or a study's trial); print progress and a summary; return
+    the exit code."""
+    replay = args.study is not None or args.trial is not None or args.study_seed is not None
+    if replay and (args.study is None or args.trial is None):
+        print("aca-sim run: --study and --trial go together", file=sys.stderr)
+        return 2
+    for flag, value in (("--seed", args.seed), ("--campaign", args.campaign),
+                        ("--model-config", args.model_config)):  # fmt: skip
+        if replay and value is not None:
+            print(f"aca-sim run: {flag} does not go with --study (the trial has its own)",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    seed = 0 if args.seed is None else args.seed
+    if seed < 0:
+        print(f"aca-sim run: --seed {seed} must be >= 0", file=sys.stderr)
+        return 2
+    if args.model_config is not None and not args.model_config.is_file():
+        print(f"aca-sim run: --model-config {args.model_config}: no such file", file=sys.stderr)
         return 2
     run_dir = args.run_dir or Path("runs") / time.strftime(
-        f"%Y%m%dT%H%M%SZ-seed{args.seed}", time.gmtime()
+        f"%Y%m%dT%H%M%SZ-seed{seed}", time.gmtime()
     )
     if run_dir.exists() and any(run_dir.iterdir()):
         print(f"aca-sim run: --run-dir {run_dir} is not empty", file=sys.stderr)
         return 2
+    campaign, model_config = args.campaign or "default", args.model_config
+    if replay:
+        try:
+            seed, campaign, model_config = study_trial_files(args, run_dir)
+        except ValueError as error:
+            print(f"aca-sim run: {error}", file=sys.stderr)
+            return 2
     from aca_sim.caching.campaign_file import load_campaign
 
     try:
-        load_campaign(args.campaign)
+        load_campaign(campaign)
     except ValueError as error:
-        print(f"aca-sim run: --campaign {args.campaign}: {error}", file=sys.stderr)
+        print(f"aca-sim run: --campaign {campaign}: {error}", file=sys.stderr)
         return 2
     from aca_sim.caching.campaign import summary_table
     from aca_sim.campaign.main_job import run_campaign
 
     wall0 = time.perf_counter()
     print(
-        f"aca-sim {__version__}: campaign {args.campaign}, seed {args.seed}, run folder {run_dir}",
+        f"aca-sim {__version__}: campaign {campaign}, seed {seed}, run folder {run_dir}",
         flush=True,
     )
     outcomes = run_campaign(
-        args.seed,
+        seed,
         run_dir,
-        args.campaign,
+        campaign,
         say=lambda line: print(line, flush=True),
         physics_fidelity=args.physics_fidelity or "",
+        model_config=str(model_config or ""),
     )
     wall = time.perf_counter() - wall0
     print()
-    print(summary_table(outcomes, args.seed, wall))
+    print(summary_table(outcomes, seed, wall))
     files = sorted(p.name + ("/" if p.is_dir() else "") for p in run_dir.iterdir())
     print(f"\nwrote {run_dir}/: {', '.join(files)}")
     return 0 if all(o.sealed for o in outcomes) else 1
+
+
+def study_trial_files(args: argparse.Namespace, run_dir: Path) -> tuple[int, str, Path]:
+    """Write a study trial's model and campaign files into run_dir; (seed, campaign file,
+    model file). ValueError (StudyError) naming a bad study, trial or seed."""
+    from aca_sim.montecarlo.study import draw_trial, load_study, write_replay
+
+    study = load_study(args.study)
+    study_seed = study.seed if args.study_seed is None else args.study_seed
+    if study_seed < 0:
+        raise ValueError(f"--study-seed {study_seed} must be >= 0")
+    if args.trial < 0:
+        raise ValueError(f"--trial {args.trial} must be >= 0")
+    spec = draw_trial(study, study_seed, args.trial)
+    model, campaign = write_replay(study, spec, run_dir)
+    print(f"study {study.path.stem}, study seed {study_seed}, trial {args.trial}: seed "
+          f"{spec.seed}, parameters {spec.parameters}, faults {spec.faults}")  # fmt: skip
+    return spec.seed, str(campaign), model
+
+
+def add_montecarlo_parser(sub: Any) -> None:
+    """The `aca-sim montecarlo` sub-command's options."""
+    mc = sub.add_parser(
+        "montecarlo",
+        help="run a Monte Carlo study (seeded headless trials with drawn faults) on Ray",
+        description="Run STUDY's trials headless on Ray (a local cluster on 127.0.0.1, or "
+        "--address), streaming one row per trial to OUT/trials.csv, then write "
+        "OUT/summary.md (rates and means with 95 % intervals) and OUT/plots/.",
+    )
+    mc.add_argument("study", help="a study file, or a name in config/studies (mageik_dust)")
+    mc.add_argument("--trials", type=int, default=None, help="trial count (the study's)")
+    mc.add_argument("--seed", type=int, default=None, help="study seed (the study's)")
+    mc.add_argument(
+        "--out", type=Path, default=None,
+        help="output folder (default runs/<UTC time>-montecarlo-<study>-seed<S>)",
+    )  # fmt: skip
+    mc.add_argument("--resume", action="store_true", help="go on with the study in --out")
+    mc.add_argument(
+        "--address", default=None,
+        help="an existing Ray cluster (ray://... or host:port); default: a local one",
+    )  # fmt: skip
+    mc.add_argument(
+        "--workers", type=int, default=None, help="CPUs of the local cluster (this machine's)"
+    )
+    mc.add_argument("--retries", type=int, default=1, help="runs again of a failed trial (1)")
+
+
+def run_montecarlo(args: argparse.Namespace) -> int:
+    """`aca-sim montecarlo`: run the study; 2 for a bad study file or option."""
+    from aca_sim.montecarlo.priors import StudyError
+    from aca_sim.montecarlo.runner import run_study
+
+    if args.retries < 0:
+        print(f"aca-sim montecarlo: --retries {args.retries} must be >= 0", file=sys.stderr)
+        return 2
+    try:
+        run = run_study(
+            args.study, args.trials, args.seed, args.out, args.resume, args.address,
+            args.workers, args.retries, say=lambda line: print(line, flush=True),
+        )  # fmt: skip
+    except StudyError as error:
+        print(f"aca-sim montecarlo: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0 if all(row["status"] == "ok" for row in run.rows) else 1
 
 
 def run_teleop(args: argparse.Namespace) -> int:
@@ -291,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_report(args)
     if args.command == "teleop":
         return run_teleop(args)
+    if args.command == "montecarlo":
+        return run_montecarlo(args)
     if args.command == "srdf":
         return print_srdf(args)
     parser.print_help()

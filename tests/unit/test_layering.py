@@ -2,9 +2,10 @@
 
 Layers, lowest first: model (the domain vocabulary) -> motion -> sim (PyBullet), caching
 (the domain: inventory, sequences) and teleop (what an operator can ask of each thing) ->
-recording, launching -> ros (plumbing) -> nodes ->
-campaign (applications) -> cli; moveit (the moveit_py-shaped client API) sits on ros. Only
-ros, moveit, nodes and campaign import rclpy.
+recording, launching -> ros (plumbing) -> nodes -> campaign (applications) -> montecarlo
+(studies of headless campaigns on Ray) -> cli; moveit (the moveit_py-shaped client API)
+sits on ros. Only
+ros, moveit, nodes and campaign import rclpy (montecarlo's trials run without DDS).
 """
 
 import ast
@@ -24,6 +25,7 @@ FORBIDDEN = {
     "teleop": ROS_MODULES | PHYSICS,
     "recording": ROS_MODULES | PHYSICS,
     "launching": ROS_MODULES | PHYSICS,
+    "montecarlo": ROS_MODULES,
 }
 # The aca_sim packages (and top modules) each layer may import.
 ALLOWED = {
@@ -34,6 +36,7 @@ ALLOWED = {
     "teleop": {"model", "teleop", "paths"},
     "recording": {"model", "caching", "recording", "paths"},
     "launching": {"launching", "paths"},
+    "montecarlo": {"model", "caching", "campaign", "montecarlo", "paths"},
     "ros": {"model", "motion", "sim", "caching", "teleop", "ros", "ros_env", "paths"},
     "moveit": {"model", "motion", "ros", "ros_env", "moveit", "paths"},
     "nodes": {

@@ -32,6 +32,9 @@ class SequencePort(Protocol):
     def arm_scenario(self, name: str) -> str:
         """Arm a fault scenario (config/faults/<name>.yaml) for the next coring; a summary."""
 
+    def arm_faults(self, faults: tuple[tuple[str, float], ...]) -> str:
+        """Arm faults (kind, value) for the next coring, all or none; a summary."""
+
     def cache_sample(self, request: CacheRequest, on_feedback: OnFeedback) -> SequenceResult:
         """Run one cache_sample sequence to its end."""
 
@@ -53,6 +56,8 @@ class SampleOutcome:
     sim_s: float
     code: Code
     outcome: str
+    first_code: Code = Code.NONE  # the first cache_sample's code (SEAL_NOT_RELEASED: stuck)
+    sealed_first_try: bool = False  # sealed by the first cache_sample, before any recovery
 
 
 def run_campaign_items(
@@ -67,6 +72,8 @@ def run_campaign_items(
         )
         if item.scenario:
             port.arm_scenario(item.scenario)
+        if item.faults:
+            say("  " + port.arm_faults(item.faults))
         outcomes.append(cache_one(item, port, say))
     return outcomes
 
@@ -117,6 +124,8 @@ def cache_one(item: CampaignItem, port: SequencePort, say: Say = print) -> Sampl
         sim_s,
         code,
         outcome,
+        first_code=result.code,
+        sealed_first_try=result.sealed,
     )
 
 

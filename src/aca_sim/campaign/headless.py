@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aca_sim.caching.campaign import OnFeedback, SampleOutcome, run_campaign_items
-from aca_sim.caching.campaign_file import load_campaign
+from aca_sim.caching.campaign_file import CampaignItem, load_campaign
 from aca_sim.caching.inventory import Inventory
 from aca_sim.caching.sequence_types import CacheRequest, RecoverRequest, SequenceResult
 from aca_sim.caching.sequencer import Sequencer
@@ -85,6 +85,13 @@ class HeadlessSequences:
             raise RuntimeError(error.message) from error
         return f"scenario {name}: {', '.join(kinds)}"
 
+    def arm_faults(self, faults: tuple[tuple[str, float], ...]) -> str:
+        try:
+            self.aca.faults.arm_all(faults, "campaign faults")
+        except StepError as error:
+            raise RuntimeError(error.message) from error
+        return "faults armed: " + ", ".join(f"{k} {v:g}" for k, v in faults)
+
     def cache_sample(self, request: CacheRequest, on_feedback: OnFeedback) -> SequenceResult:
         return run_sync(self.sequencer.cache_sample(request, on_feedback))
 
@@ -101,11 +108,22 @@ def run_headless(
 ) -> list[SampleOutcome]:
     """Run a campaign (a name in config/campaigns or a file) on a new world in this process,
     with the inventory at inventory_path; one outcome per sample."""
-    items = load_campaign(campaign)
+    return run_headless_items(load_campaign(campaign), seed, inventory_path, config, say)
+
+
+def run_headless_items(
+    items: list[CampaignItem] | tuple[CampaignItem, ...],
+    seed: int,
+    inventory_path: str | Path,
+    config: ModelConfig | None = None,
+    say: Callable[[str], None] = print,
+) -> list[SampleOutcome]:
+    """Cache these samples on a new world (seed, config) in this process, with the
+    inventory at inventory_path; one outcome per sample."""
     aca = Aca.create(config=config, seed=seed)
     inventory = Inventory(inventory_path)
     try:
-        return run_campaign_items(items, HeadlessSequences(aca, inventory, say), say)
+        return run_campaign_items(list(items), HeadlessSequences(aca, inventory, say), say)
     finally:
         inventory.close()
         aca.close()

@@ -63,10 +63,11 @@ def run_campaign(
     campaign: str = "default",
     say: Callable[[str], None] = print,
     physics_fidelity: str = "",
+    model_config: str = "",
 ) -> list[SampleOutcome]:
     """Run a campaign (a name in config/campaigns or a file) over ROS; write the run folder;
     return one outcome per sample. physics_fidelity: "fast", "full" or "" (the model
-    configuration's)."""
+    configuration's); model_config: a model configuration file ("" = the default)."""
     from aca_sim.ros_env import claim_domain_id, ensure_local_discovery
 
     items = load_campaign(campaign)
@@ -96,6 +97,7 @@ def run_campaign(
             Parameter("seed", value=seed),
             Parameter("state_file", value=str(run_dir / "world.json")),
             Parameter("physics_fidelity", value=physics_fidelity),
+            Parameter("model_config", value=model_config),
         ],
     )
     sequencer = SequencerNode(

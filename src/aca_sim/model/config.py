@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
@@ -274,10 +276,13 @@ def default_model_path() -> Path:
     return share_path("config", "aca_model.yaml")
 
 
-def load_model_config(path: str | Path | None = None) -> ModelConfig:
-    """Load and validate a model configuration file (default: config/aca_model.yaml)."""
+def load_model_config(
+    path: str | Path | None = None, overrides: Mapping[str, float] | None = None
+) -> ModelConfig:
+    """Load and validate a model configuration file (default: config/aca_model.yaml), with
+    `overrides` (see model_text) applied; sha256 is that of model_text's text."""
     path = Path(path) if path else default_model_path()
-    text = path.read_text()
+    text = model_text(path, overrides)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
@@ -285,6 +290,57 @@ def load_model_config(path: str | Path | None = None) -> ModelConfig:
     return dataclasses.replace(
         config, source_path=str(path), sha256=hashlib.sha256(text.encode()).hexdigest()
     )
+
+
+def model_text(
+    path: str | Path | None = None, overrides: Mapping[str, float] | None = None
+) -> str:
+    """The text of a model configuration file; with overrides (dotted key such as
+    "seal_carousel.release_limit_n" -> number), the file's data with those values, dumped
+    as YAML (floats exactly: loading the text gives the same values). ConfigError names an
+    override key that is not a number field of the file, or a value that is not a number."""
+    path = Path(path) if path else default_model_path()
+    text = path.read_text()
+    if not overrides:
+        return text
+    data = yaml.safe_load(text)
+    for key, value in overrides.items():
+        parent, leaf = _number_field(data, key, str(path))
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ConfigError(f"override {key}: expected a finite number, got {value!r}")
+        if isinstance(parent[leaf], int):
+            if not float(value).is_integer():
+                raise ConfigError(f"override {key}: expected a whole number, got {value!r}")
+            value = int(value)
+        parent[leaf] = float(value) if isinstance(parent[leaf], float) else value
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def override_type(key: str, path: str | Path | None = None) -> type:
+    """int or float: the type of dotted `key`'s number in the model file; ConfigError naming
+    `key` unless it is a number field there."""
+    path = Path(path) if path else default_model_path()
+    parent, leaf = _number_field(yaml.safe_load(path.read_text()), key, str(path))
+    return int if isinstance(parent[leaf], int) else float
+
+
+def _number_field(data: Any, key: str, where: str) -> tuple[dict[str, Any], str]:
+    """The mapping holding dotted `key`'s leaf and the leaf's name; ConfigError unless the
+    leaf exists and holds a number."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    leaf = parts[-1]
+    if not isinstance(node, dict) or leaf not in node:
+        raise ConfigError(f"{where}: no model parameter {key!r}")
+    if isinstance(node[leaf], bool) or not isinstance(node[leaf], int | float):
+        raise ConfigError(f"{where}: {key!r} is not a number ({node[leaf]!r})")
+    return node, leaf
 
 
 def _build(cls: type[T], data: dict[str, Any], where: str, skip: set[str] = frozenset()) -> T:

@@ -53,6 +53,17 @@ class SequencerLink:
             raise RuntimeError(armed.message)
         return armed.message
 
+    def arm_faults(self, faults: tuple[tuple[str, float], ...]) -> str:
+        """Arm each fault through /aca/sim/inject_fault, in order; RuntimeError with the
+        sim's message when one is refused (the campaign file checked them all already)."""
+        for kind, value in faults:
+            armed = call_idempotent(
+                self.inject, InjectFault.Request(kind=kind, value=float(value)), 30, "inject_fault"
+            )
+            if not armed.success:
+                raise RuntimeError(armed.message)
+        return "faults armed: " + ", ".join(f"{k} {v:g}" for k, v in faults)
+
     def cache_sample(self, request: CacheRequest, on_feedback: OnFeedback) -> SequenceResult:
         """One cache_sample goal to its result."""
         goal = CacheSample.Goal(

@@ -1,22 +1,19 @@
 """Fault arming: faults wait here until the process they affect (the next coring) takes them.
 
-Kinds: empty_core (the next core comes back empty), rim_dust (value = rim dust coverage of
-the next core, 0..1), carousel_debris (value = pebbles that fall into the bit carousel at the
-next drop-off). Scenario files (config/faults/*.yaml) arm several at once, all or none.
+Kinds and values: aca_sim.model.fault_kinds. Scenario files (config/faults/*.yaml) and
+campaign files' faults arm several at once, all or none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 
 from aca_sim.model.codes import Code
+from aca_sim.model.fault_kinds import fault_problem
 from aca_sim.sim.errors import StepError
-
-FAULT_KINDS = ("empty_core", "rim_dust", "carousel_debris")
-MAX_PEBBLES = 20  # more pebbles than the bit carousel's pockets hold is not a fault we model
 
 
 class FaultArming:
@@ -32,20 +29,10 @@ class FaultArming:
     def arm(self, kind: str, value: float = 1.0) -> None:
         """Arm one fault; StepError INVALID_GOAL naming a bad kind or value (see
         InjectFault.srv for the ranges)."""
-        if kind not in FAULT_KINDS:
-            raise StepError(
-                Code.INVALID_GOAL, f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}"
-            )
+        problem = fault_problem(kind, value)
+        if problem is not None:
+            raise StepError(Code.INVALID_GOAL, problem)
         value = float(value)
-        if kind == "rim_dust" and not 0.0 <= value <= 1.0:
-            raise StepError(Code.INVALID_GOAL, f"rim_dust value must be in 0..1, got {value}")
-        if kind == "empty_core" and value not in (0.0, 1.0):
-            raise StepError(Code.INVALID_GOAL, f"empty_core value must be 0 or 1, got {value}")
-        if kind == "carousel_debris" and not (1 <= value <= MAX_PEBBLES and value.is_integer()):
-            raise StepError(
-                Code.INVALID_GOAL,
-                f"carousel_debris value is a whole pebble count in 1..{MAX_PEBBLES}, got {value}",
-            )
         self.pending[kind] = 1.0 if kind == "empty_core" else value
 
     def arm_scenario(self, path: str | Path) -> list[str]:
@@ -55,15 +42,27 @@ class FaultArming:
             data = yaml.safe_load(stream)
         if not isinstance(data, dict) or not isinstance(data.get("faults"), list):
             raise StepError(Code.INVALID_GOAL, f"{path}: expected a mapping with a 'faults' list")
-        armed = dict(self.pending)
         try:
-            for fault in data["faults"]:
-                self.arm(str(fault["kind"]), float(fault.get("value", 1.0)))
-        except (KeyError, TypeError, ValueError, StepError) as error:
+            faults = [(str(f["kind"]), float(f.get("value", 1.0))) for f in data["faults"]]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise StepError(Code.INVALID_GOAL, f"{path}: bad fault entry: {error!r}") from error
+        return self.arm_all(faults, str(path))
+
+    def arm_all(self, faults: Iterable[tuple[str, float]], where: str) -> list[str]:
+        """Arm every (kind, value), all or none (StepError INVALID_GOAL naming `where` and
+        the bad entry); return the kinds."""
+        armed = dict(self.pending)
+        kinds = []
+        try:
+            for kind, value in faults:
+                self.arm(kind, value)
+                kinds.append(kind)
+        except StepError as error:
             self.pending = armed
-            detail = error.message if isinstance(error, StepError) else repr(error)
-            raise StepError(Code.INVALID_GOAL, f"{path}: bad fault entry: {detail}") from error
-        return [str(f["kind"]) for f in data["faults"]]
+            raise StepError(
+                Code.INVALID_GOAL, f"{where}: bad fault entry: {error.message}"
+            ) from error
+        return kinds
 
     def take(self, *kinds: str) -> dict[str, float]:
         """Remove and return the armed faults of the given kinds."""

@@ -1,0 +1,1 @@
+"""Monte Carlo studies: seeded caching trials with drawn faults and parameters, on Ray."""
