@@ -4,7 +4,8 @@ Prints the tables: raw PyBullet stepping of this world against Aca.step() (idle 
 while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
 (inventory_bench), motion planning against bare OMPL and PyBullet (motion_bench), and the
-teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench), and issue
+teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench), Monte
+Carlo trials on Ray against the same trials in one process (montecarlo_bench), and issue
 13's speed targets (speed_bench: the default campaign, fast mode, round trip, suite, memory;
 also written as JSON for a later --compare).
 """
@@ -12,10 +13,12 @@ also written as JSON for a later --compare).
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
 import inventory_bench
+import montecarlo_bench
 import motion_bench
 import ros_bench
 import speed_bench
@@ -107,6 +110,7 @@ def main() -> None:
     print_rows("inventory per step (WAL, synchronous=FULL)", inventory_bench.measure())
     print_rows("motion planning and tracking (no ROS)", motion_bench.measure(args.plans))
     print_rows("teleop: frames, markers, page (real DDS)", teleop_bench.measure())
+    print_rows("Monte Carlo on Ray (mageik_dust, same 6 trials)", montecarlo_bench.measure())
     speed = speed_bench.measure(ros_rows)
     previous = speed_bench.load(args.compare)
     speed_bench.print_table(speed, previous)
@@ -118,7 +122,9 @@ def print_rows(title: str, rows: list[tuple[str, float, str, float | None]]) -> 
     print()
     print(f"{title:<44}{'value':>10} {'unit':<5}{'ratio':>8}")
     for name, value, unit, ratio in rows:
-        ratio_text = f"{'base':>8}" if ratio is None else _number(ratio, 8)
+        ratio_text = (
+            f"{'base':>8}" if ratio is None else "" if math.isnan(ratio) else _number(ratio, 8)
+        )
         print(f"{name:<44}{_number(value, 10)} {unit:<5}{ratio_text}")
 
 

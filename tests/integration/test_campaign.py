@@ -12,10 +12,11 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 
 from aca_client import assert_inventory_matches
 
+from aca_sim.caching.campaign_file import campaign_path
 from aca_sim.caching.inventory import Inventory
 from aca_sim.campaign.headless import run_headless
 from aca_sim.campaign.main_job import run_campaign
-from aca_sim.model.config import load_model_config, with_fidelity
+from aca_sim.model.config import load_model_config, model_text, with_fidelity
 from aca_sim.recording.report import decoded_messages
 
 pytestmark = pytest.mark.slow  # whole campaigns: minutes each
@@ -138,29 +139,62 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
     assert f"- {captions[-1]} (images/{series[-1]['image']})" in summary_md
 
 
+SHORT_FAULTS = {"rim_dust": 0.4}  # on Montdenier: insertion force 60 + 200 x 0.4 = 140 N
+RELEASE_LIMIT_N = 130.0  # a model file's override: the seal stays (with 150 N it would go)
+
+
 @pytest.fixture(scope="module")
 def short_runs(tmp_path_factory):
     """The short campaign once over ROS (seed 3) and in this process without DDS (seed 3
     twice, seed 4): the same seed must give the same outcomes and timeline every time and
     either way; one whole campaign over ROS is enough for that (a ROS run that differed
-    from the in-process one would show), the in-process runs take a third of the time."""
+    from the in-process one would show), the in-process runs take a third of the time.
+    The campaign is a file with Montdenier's faults inline and the model a file with an
+    override (what `aca-sim run --study ... --trial K` replays), so that both reach the
+    sim over ROS as they do in process."""
+    files = tmp_path_factory.mktemp("short_files")
+    campaign, model = files / "campaign.yaml", files / "model.yaml"
+    samples = yaml.safe_load(campaign_path("short").read_text())["samples"]
+    samples[0]["faults"] = SHORT_FAULTS
+    campaign.write_text(yaml.safe_dump({"samples": samples}))
+    model.write_text(model_text(None, {"seal_carousel.release_limit_n": RELEASE_LIMIT_N}))
     runs = {}
     run_dir = tmp_path_factory.mktemp("short_ros")
-    runs["ros"] = (run_campaign(3, run_dir, "short", say=lambda _line: None), run_dir)
-    full = with_fidelity(load_model_config(), "full")
+    outcomes = run_campaign(
+        3, run_dir, str(campaign), say=lambda _line: None, model_config=str(model)
+    )
+    runs["ros"] = (outcomes, run_dir)
+    full = with_fidelity(load_model_config(model), "full")
     for name, seed, config in (
-        ("here", 3, None),
-        ("again", 3, None),
-        ("other", 4, None),
+        ("here", 3, load_model_config(model)),
+        ("again", 3, load_model_config(model)),
+        ("other", 4, load_model_config(model)),
         ("full", 3, full),
     ):
         run_dir = tmp_path_factory.mktemp(f"short_{name}")
         lines = []
         outcomes = run_headless(
-            seed, run_dir / "inventory.db", "short", config=config, say=lines.append
+            seed, run_dir / "inventory.db", str(campaign), config=config, say=lines.append
         )
         runs[name] = (outcomes, run_dir, lines)
     return runs
+
+
+def test_campaign_faults_and_a_model_file_reach_the_sim_over_ros(short_runs):
+    """Montdenier's inline rim dust and the model file's release limit, over ROS: the seal
+    stays in its dispenser, as it does in process (the next tests compare all of it)."""
+    (montdenier, witness), ros_dir = short_runs["ros"]
+    assert montdenier.code.name == montdenier.first_code.name == "SEAL_NOT_RELEASED"
+    assert "release limit of 130.0 N (needed 140.0 N)" in montdenier.outcome
+    assert not montdenier.sealed and witness.sealed
+    manifest = json.loads((ros_dir / "manifest.json").read_text())
+    assert (
+        manifest["model_config_sha256"]
+        == load_model_config(Path(manifest["model_config"])).sha256
+        != load_model_config().sha256
+    )
+    _, _, lines = short_runs["here"]
+    assert "  faults armed: rim_dust 0.4" in lines
 
 
 @pytest.mark.timeout(1200)  # the fixture runs a short campaign over ROS and three in process

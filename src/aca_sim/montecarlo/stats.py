@@ -46,7 +46,9 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends: the bounds'
+    high = 1.0 if successes == n else min(1.0, centre + half)  # algebra, not rounding
+    return Estimate(p, min(low, p), max(high, p), n)
 
 
 def mean_t(values: Sequence[float], confidence: float = 0.95) -> Estimate:
