@@ -55,6 +55,7 @@ setup(
         (f"share/{PACKAGE}/config", sorted(glob("config/*.yaml") + glob("config/*.srdf"))),
         (f"share/{PACKAGE}/config/faults", sorted(glob("config/faults/*.yaml"))),
         (f"share/{PACKAGE}/config/campaigns", sorted(glob("config/campaigns/*.yaml"))),
+        (f"share/{PACKAGE}/config/studies", sorted(glob("config/studies/*.yaml"))),
     ],
     entry_points={
         "console_scripts": [
