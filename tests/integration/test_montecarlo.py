@@ -1,16 +1,20 @@
 """Monte Carlo studies on a real local Ray cluster: every trial accounted for after a worker
 is SIGKILLed mid-study, nothing of Ray listening beyond loopback, the same study seed giving
 the same table, a resume running only the missing trials, and a trial that fails on every
-attempt reported with its error.
+attempt reported with its error, and --address joining a cluster started apart.
 
-Trials cache one witness tube (about 3 s each) so that the four studies here take about
-40 s together.
+Trials cache one witness tube (about 3 s each) so that the five studies here (one on a
+cluster started apart, joined with --address) take about 50 s together.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -175,3 +179,42 @@ def test_bad_options_are_refused_by_name(tmp_path, capsys):
     assert "--study and --trial go together" in capsys.readouterr().err
     assert main(["run", "--study", "mageik_dust", "--trial", "1", "--seed", "3"]) == 2
     assert "--seed does not go with --study" in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_study_runs_on_an_existing_cluster_at_address(killed_run, study, tmp_path):
+    """`--address` joins a cluster started apart (`ray start --head` on loopback, with token
+    authentication), with no code change: the same table as the local cluster's."""
+    port, token = free_port(), secrets.token_hex(32)
+    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
+    ray = Path(sys.executable).parent / "ray"
+    head = subprocess.Popen(
+        [str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1",
+         f"--port={port}", "--include-dashboard=false", "--num-cpus=1",
+         "--disable-usage-stats"],
+        env={**os.environ, **auth, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out = tmp_path / "out"
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "aca-sim"), "montecarlo", str(study),
+             "--trials", "2", "--address", f"127.0.0.1:{port}", "--out", str(out)],
+            env={**os.environ, **auth}, capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"Ray: 1 CPUs at 127.0.0.1:{port}" in done.stdout
+        rows, local = read_rows(out), killed_run[0].rows[:2]
+        assert [(r["trial"], r["status"]) for r in rows] == [("0", "ok"), ("1", "ok")]
+        for a, b in zip(rows, local, strict=True):
+            assert {k: v for k, v in a.items() if k not in RUN_BY_RUN} == {
+                k: v for k, v in b.items() if k not in RUN_BY_RUN
+            }
+    finally:
+        os.killpg(head.pid, signal.SIGINT)  # ray start --block stops what it started
+        head.wait(timeout=60)

@@ -11,6 +11,7 @@ import yaml
 
 from aca_sim.caching.campaign_file import load_campaign
 from aca_sim.model.config import load_model_config
+from aca_sim.montecarlo.cluster import is_loopback
 from aca_sim.montecarlo.priors import StudyError, parse_prior
 from aca_sim.montecarlo.study import draw_trial, load_study, write_replay
 from aca_sim.paths import share_path
@@ -147,3 +148,11 @@ def test_campaign_file_faults_are_checked_as_the_sim_checks_them(tmp_path):
         load_campaign(str(path))
     path.write_text("samples:\n  - {name: A, kind: rock_core, faults: {carousel_debris: 2}}\n")
     assert load_campaign(str(path))[0].faults == (("carousel_debris", 2.0),)
+
+
+def test_a_loopback_cluster_address_is_recognised():
+    """A cluster on 127.0.0.1 keeps Ray's node address on loopback (cluster.LOCAL_ENV)."""
+    for address in ("127.0.0.1:6379", "ray://localhost:10001", "[::1]:6379", "127.0.0.2:1"):
+        assert is_loopback(address), address
+    for address in ("10.0.0.5:6379", "ray://head.example:10001", "[fd00::2]:6379"):
+        assert not is_loopback(address), address

@@ -5,7 +5,11 @@ RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 (ray._private.services.get_node_ip_address),
 servers then listen on every interface; with it, the GCS, the raylet, the object manager,
 the workers and the agents all listen on 127.0.0.1 only. No dashboard, no usage statistics.
 The variable is read when ray is imported, so it is set before the first import here, and
-only for a local cluster: a real cluster (`--address`) needs its nodes' outside addresses.
+only for a cluster on loopback (the local one, or an `--address` on 127.0.0.1: without it
+the driver would look for 127.0.0.1:PORT at the outside address); a real cluster needs its
+nodes' outside addresses. A cluster with token authentication (Ray's default for `ray
+start`) needs RAY_AUTH_MODE=token and its token (RAY_AUTH_TOKEN or ~/.ray/auth_token) in the
+driver's environment, as any Ray client does.
 Every node of an existing cluster needs aca_sim installed in the Python its workers run.
 
 Failures: a trial that raises, or whose worker dies (SIGKILL, out of memory), is submitted
@@ -16,6 +20,7 @@ Thread rule: run_trials runs on the calling thread; on_row is called there, one 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from collections import deque
@@ -42,7 +47,7 @@ def run_trial_task(study: Study, spec: TrialSpec) -> dict[str, Any]:
 def ray_cluster(address: str | None = None, workers: int | None = None) -> Iterator[int]:
     """Connect to the cluster at `address`, or start a local one on 127.0.0.1 with
     `workers` CPUs (default: this machine's); yield its CPU count; shut down on exit."""
-    if address is None:
+    if address is None or is_loopback(address):
         for name, value in LOCAL_ENV.items():
             os.environ.setdefault(name, value)
     import ray
@@ -62,6 +67,18 @@ def ray_cluster(address: str | None = None, workers: int | None = None) -> Itera
         yield int(ray.cluster_resources().get("CPU", 1))
     finally:
         ray.shutdown()
+
+
+def is_loopback(address: str) -> bool:
+    """True for a cluster address on this machine's loopback ("127.0.0.1:6379",
+    "ray://localhost:10001", "[::1]:6379"): Ray would move it to the outside address too."""
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def run_trials(
