@@ -330,7 +330,7 @@ def run_teleop(args: argparse.Namespace) -> int:
     """`aca-sim teleop`: teleop.launch.xml with the page, after checking the options."""
     import secrets
 
-    from aca_sim.nodes.teleop_web_node import is_loopback
+    from aca_sim.net import is_loopback
 
     for name in ("port", "ws_port"):
         if not 0 <= getattr(args, name) <= 65535:

@@ -36,7 +36,7 @@ ALLOWED = {
     "teleop": {"model", "teleop", "paths"},
     "recording": {"model", "caching", "recording", "paths"},
     "launching": {"launching", "paths"},
-    "montecarlo": {"model", "caching", "campaign", "montecarlo", "paths"},
+    "montecarlo": {"model", "caching", "campaign", "montecarlo", "net", "paths"},
     "ros": {"model", "motion", "sim", "caching", "teleop", "ros", "ros_env", "paths"},
     "moveit": {"model", "motion", "ros", "ros_env", "moveit", "paths"},
     "nodes": {
@@ -49,6 +49,7 @@ ALLOWED = {
         "ros",
         "nodes",
         "ros_env",
+        "net",
         "paths",
     },
 }

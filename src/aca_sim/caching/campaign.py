@@ -42,6 +42,11 @@ class SequencePort(Protocol):
         """Run one recover_seal sequence to its end."""
 
 
+def faults_summary(faults: tuple[tuple[str, float], ...]) -> str:
+    """What SequencePort.arm_faults says it armed: 'faults armed: rim_dust 0.4, ...'."""
+    return "faults armed: " + ", ".join(f"{kind} {value:g}" for kind, value in faults)
+
+
 @dataclass(frozen=True)
 class SampleOutcome:
     """What one sample of the campaign came to; sim_s is its sim time in s."""

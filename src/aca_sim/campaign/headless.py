@@ -14,7 +14,12 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aca_sim.caching.campaign import OnFeedback, SampleOutcome, run_campaign_items
+from aca_sim.caching.campaign import (
+    OnFeedback,
+    SampleOutcome,
+    faults_summary,
+    run_campaign_items,
+)
 from aca_sim.caching.campaign_file import CampaignItem, load_campaign
 from aca_sim.caching.inventory import Inventory
 from aca_sim.caching.sequence_types import CacheRequest, RecoverRequest, SequenceResult
@@ -90,7 +95,7 @@ class HeadlessSequences:
             self.aca.faults.arm_all(faults, "campaign faults")
         except StepError as error:
             raise RuntimeError(error.message) from error
-        return "faults armed: " + ", ".join(f"{k} {v:g}" for k, v in faults)
+        return faults_summary(faults)
 
     def cache_sample(self, request: CacheRequest, on_feedback: OnFeedback) -> SequenceResult:
         return run_sync(self.sequencer.cache_sample(request, on_feedback))

@@ -20,7 +20,6 @@ Thread rule: run_trials runs on the calling thread; on_row is called there, one 
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from collections import deque
@@ -30,6 +29,7 @@ from typing import Any
 
 from aca_sim.montecarlo.study import Study, TrialSpec
 from aca_sim.montecarlo.trial import failed_row, run_trial
+from aca_sim.net import is_loopback as is_loopback_host
 
 LOCAL_ENV = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # keep the node address 127.0.0.1
@@ -72,13 +72,7 @@ def ray_cluster(address: str | None = None, workers: int | None = None) -> Itera
 def is_loopback(address: str) -> bool:
     """True for a cluster address on this machine's loopback ("127.0.0.1:6379",
     "ray://localhost:10001", "[::1]:6379"): Ray would move it to the outside address too."""
-    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]"))
 
 
 def run_trials(
@@ -109,7 +103,7 @@ def run_trials(
             if attempt <= retries:
                 waiting.appendleft((spec, attempt + 1))
                 continue
-            row = failed_row(study, spec, attempt, _reason(error))
+            row = failed_row(study, spec, _reason(error))
         row["attempts"] = attempt
         on_row(row)
 

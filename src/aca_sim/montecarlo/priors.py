@@ -8,9 +8,9 @@ A prior is a number (a constant) or a mapping with `dist` and its parameters:
     {dist: lognormal, mu: 0, sigma: 0.25}          exp(N(mu, sigma))
     {dist: integers, low: 1, high: 6}              whole numbers, both ends included
 
-Every draw takes exactly one uniform number from the trial's generator (inverse CDF), so a
-trial's values do not depend on which other priors the study has after it. parse_prior
-raises StudyError naming the key and the bad value.
+A draw is the inverse CDF of one uniform number from the generator it is given (the study
+gives each quantity of a trial its own: aca_sim.montecarlo.study.stream). parse_prior raises
+StudyError naming the key and the bad value.
 """
 
 from __future__ import annotations

@@ -36,7 +36,6 @@ import yaml
 from aca_sim.caching.campaign_file import (
     CampaignItem,
     campaign_item,
-    campaign_path,
     load_campaign,
 )
 from aca_sim.model.config import ConfigError, model_text, override_type
@@ -203,22 +202,21 @@ def _samples(data: dict[str, Any], path: Path) -> tuple[str, list[CampaignItem]]
     """What each trial caches: `campaign` (name or file) or `sample` (one mapping)."""
     if ("campaign" in data) == ("sample" in data):
         raise StudyError(f"{path}: give exactly one of 'campaign' (a campaign) or 'sample'")
-    try:
-        if "sample" in data:
+    campaign = data.get("campaign")
+    if "campaign" in data and not isinstance(campaign, str):
+        raise StudyError(f"{path}: campaign must be a name or a file, got {campaign!r}")
+    if "sample" in data:
+        try:
             item = campaign_item(data["sample"], f"{path}: sample")
-            return f"sample {item.sample_name} ({item.kind.value})", [item]
-        campaign = data["campaign"]
-        if not isinstance(campaign, str):
-            raise StudyError(f"{path}: campaign must be a name or a file, got {campaign!r}")
-        local = path.parent / campaign
-        source = local if local.suffix in (".yaml", ".yml") and local.is_file() else campaign
-        if not campaign_path(str(source)).is_file():
-            raise StudyError(f"{path}: campaign {campaign!r} does not exist")
+        except ValueError as error:  # it names the study file, the key and the value
+            raise StudyError(str(error)) from None
+        return f"sample {item.sample_name} ({item.kind.value})", [item]
+    local = path.parent / campaign
+    source = local if local.suffix in (".yaml", ".yml") and local.is_file() else campaign
+    try:
         return campaign, load_campaign(str(source))
-    except StudyError:
-        raise
-    except ValueError as error:
-        raise StudyError(str(error)) from None
+    except ValueError as error:  # it names the campaign file, the key and the value
+        raise StudyError(f"{path}: {error}") from None
 
 
 def _parameters(value: Any, where: str, model: Path | None) -> dict[str, Prior]:

@@ -69,8 +69,7 @@ class TrialTable:
 
     def rows(self) -> dict[int, dict[str, str]]:
         """The rows written so far, by trial (a trial written twice: the last row)."""
-        with open(self.path, newline="", encoding="utf-8") as stream:
-            return {int(row["trial"]): row for row in csv.DictReader(stream)}
+        return _rows_by_trial(self.path)
 
     def append(self, row: dict[str, Any]) -> None:
         """Write one row (missing columns empty; newlines in text become ' | ')."""
@@ -92,10 +91,15 @@ class TrialTable:
 
 
 def read_rows(folder: Path) -> list[dict[str, str]]:
-    """The rows of a study's table, by trial number."""
-    with open(folder / TABLE, newline="", encoding="utf-8") as stream:
-        rows = {int(row["trial"]): row for row in csv.DictReader(stream)}
+    """The rows of a study's table, in trial order."""
+    rows = _rows_by_trial(folder / TABLE)
     return [rows[k] for k in sorted(rows)]
+
+
+def _rows_by_trial(path: Path) -> dict[int, dict[str, str]]:
+    """trial -> its last row in the table at path."""
+    with open(path, newline="", encoding="utf-8") as stream:
+        return {int(row["trial"]): row for row in csv.DictReader(stream)}
 
 
 def _cell(value: Any) -> str:

@@ -88,10 +88,11 @@ def trial_row(
     return row
 
 
-def failed_row(study: Study, spec: TrialSpec, attempts: int, error: str) -> dict[str, Any]:
-    """The row of a trial that failed on every attempt: what was drawn, and why."""
+def failed_row(study: Study, spec: TrialSpec, error: str) -> dict[str, Any]:
+    """The row of a trial that failed on every attempt: what was drawn, and why (attempts
+    left for the caller, as for run_trial's row)."""
     row = _drawn(study, spec)
-    row.update(status="failed", attempts=attempts, error=error)
+    row.update(status="failed", error=error)
     return row
 
 

@@ -20,7 +20,6 @@ threads and are posted to the executor thread (ExecutorBridge).
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import secrets
 import sys
@@ -39,6 +38,7 @@ from aca_sim.model.records import Tube
 from aca_sim.model.steps import StepOutcome
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
+from aca_sim.net import is_loopback
 from aca_sim.ros.conversions import seconds
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.parameters import read_only_parameter
@@ -62,16 +62,6 @@ PARAMETERS = {
     "token": ("", "token the page must present; required (made if empty) beyond loopback"),
     "model_config": ("", "model configuration YAML (the sim's); empty = default"),
 }
-
-
-def is_loopback(host: str) -> bool:
-    """True for an address that only this machine reaches."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class TeleopWebNode(Node):

@@ -9,7 +9,7 @@ from aca_interfaces.action import CacheSample, RecoverSeal
 from aca_interfaces.srv import InjectFault
 from rclpy.action import ActionClient
 
-from aca_sim.caching.campaign import OnFeedback
+from aca_sim.caching.campaign import OnFeedback, faults_summary
 from aca_sim.caching.sequence_types import (
     CacheRequest,
     RecoverRequest,
@@ -62,7 +62,7 @@ class SequencerLink:
             )
             if not armed.success:
                 raise RuntimeError(armed.message)
-        return "faults armed: " + ", ".join(f"{k} {v:g}" for k, v in faults)
+        return faults_summary(faults)
 
     def cache_sample(self, request: CacheRequest, on_feedback: OnFeedback) -> SequenceResult:
         """One cache_sample goal to its result."""
