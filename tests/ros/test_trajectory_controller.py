@@ -89,15 +89,18 @@ def test_a_trajectory_is_tracked_with_feedback_and_meets_the_goal_tolerance(aca)
     target = shifted(q0, dz=0.01, ds=0.1, de=-0.1)
     names = ("sha_elbow", "sha_z", "sha_shoulder")  # any order
     reordered = (target[2], target[0], target[1])
-    run = client.send(FJT, NAME, goal_msg=goal_of(names, [(4.0, reordered)]))
+    # 40 s of sim time: long enough in wall time (fast mode) for the client to know the goal
+    # before most feedback arrives (feedback of a goal not yet known to it is dropped)
+    run = client.send(FJT, NAME, goal_msg=goal_of(names, [(40.0, reordered)]))
     assert run.status == GoalStatus.STATUS_SUCCEEDED, run.result.error_string
     assert run.result.error_code == Result.SUCCESSFUL
     final = arm(client)
     config = sim.aca.controller_config
     for got, want, tolerance in zip(final, target, config.goal_position, strict=True):
         assert abs(got - want) <= tolerance
-    # 20 Hz of sim time is 80 messages; a reader keeps the last 10 when the sim outruns it
-    assert len(run.feedback) >= 10
+    # 20 Hz of sim time is 800 messages; a reader keeps the last 10 when the sim outruns it,
+    # and the last ones may be taken after the result
+    wait_until(lambda: len(run.feedback) >= 10, 5.0, "10 feedback messages")
     for feedback in run.feedback:
         assert tuple(feedback.joint_names) == JOINTS
         for desired, actual, error in zip(
@@ -158,13 +161,15 @@ def test_a_goal_out_of_reach_in_time_violates_the_goal_tolerance(aca):
 def test_a_new_goal_preempts_and_the_old_result_returns_at_once(aca):
     client, _sim = aca
     q0 = arm(client)
-    first = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(12.0, shifted(q0, ds=1.0))]))
+    # slow enough to be running when the second goal comes, and the second one back within
+    # the shoulder's speed from wherever the first one got (it runs at the sim's fast rate)
+    first = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(60.0, shifted(q0, ds=1.0))]))
     assert first.accepted
     wait_until(lambda: first.feedback)
     order = []
     first_result = blocking.on_executor(client.node, first.handle.get_result_async)
     first_result.add_done_callback(lambda _: order.append("first"))
-    second = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(3.0, q0)]))
+    second = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(12.0, q0)]))
     assert second.accepted
     second_result = blocking.on_executor(client.node, second.handle.get_result_async)
     second_result.add_done_callback(lambda _: order.append("second"))

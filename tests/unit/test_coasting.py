@@ -87,33 +87,63 @@ def _penetration(aca: Aca, body: int) -> float:
     return deepest
 
 
-def _blocked_transit(fidelity: str, description: dict, where: np.ndarray, during=None):
-    """Transit to CacheCam with a box at `where` (placed before the move, or `during` it
-    after that many steps); the error, the SHA's joints then, the largest penetration
-    into the box while coasting, and how many steps coasted."""
+def _drive(aca: Aca, operation, after_step) -> object:
+    """Aca.run's loop (a Leap's steps at once, cut short when the coast it leapt on ends)
+    with an eye after every step: after_step(coasted) says whether that step coasted."""
+    world = aca.world
+    while True:
+        try:
+            feedback = next(operation)
+        except StopIteration as done:
+            return done.value
+        coast = world.coast
+        for _ in range(feedback.steps if isinstance(feedback, Leap) else 1):
+            coasting = world.coast is not None
+            aca.step()
+            after_step(coasting)
+            if coast is not None and world.coast is not coast:
+                break
+        world.settle()
+
+
+def _blocked(fidelity: str, description: dict, where: np.ndarray, move, during=None):
+    """A move (move(aca) gives the operation) with a box at `where` (placed before the move,
+    or `during` it after that many steps); the error, the SHA's joints then, the largest
+    penetration into the box while coasting, and how many steps coasted."""
     aca = _aca(fidelity, description)
     sha, world = aca.devices.sha, aca.world
     box = checked("box", tuple(where), (0, 0, 0, 1), (0.03, 0.03, 0.03))
     if during is None:
         world.obstacles.place(box)
     worst, steps_seen = 0.0, 0
-    operation = sha.go_to_station(aca.stations["station_cachecam"], engage=False)
+
+    def after_step(coasted: bool) -> None:
+        nonlocal worst, steps_seen
+        steps_seen += 1
+        if coasted and (during is None or steps_seen > during):
+            worst = max(worst, _penetration(aca, world.obstacles.body("box")))
+        if steps_seen == during:
+            world.obstacles.place(box)
+
     try:
-        while True:
-            next(operation)
-            steps_seen += 1
-            if steps_seen == during:
-                world.obstacles.place(box)
-            coasting = world.coast is not None
-            aca.step()
-            if coasting and (during is None or steps_seen >= during):
-                worst = max(worst, _penetration(aca, world.obstacles.body("box")))
+        _drive(aca, move(aca), after_step)
     except StepError as error:
         return error, np.array(sha.joint_positions()), worst, world.coasted_steps
-    except StopIteration:
-        pytest.fail(f"{fidelity}: the transit went through the box")
     finally:
         aca.close()
+    pytest.fail(f"{fidelity}: the move went through the box")
+
+
+def _transit(aca: Aca):
+    return aca.devices.sha.go_to_station(aca.stations["station_cachecam"], engage=False)
+
+
+def _planned(aca: Aca):
+    return steps.move_arm(aca, station="station_cachecam")
+
+
+def _blocked_transit(fidelity: str, description: dict, where: np.ndarray, during=None):
+    return _blocked(fidelity, description, where, _transit, during)
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +198,79 @@ def test_an_obstacle_placed_during_a_coast_ends_it_and_is_felt(tube_in_gripper, 
     assert coasted > 0 and worst == 0.0
 
 
+def _planned_end(fidelity: str, description: dict) -> dict:
+    """A planned move (OMPL, the trajectory controller with the contact guard), then a second
+    of holding: where it stopped, where it held, the tube, sim time, coasted steps."""
+    aca = _aca(fidelity, description)
+    try:
+        world, sha = aca.world, aca.devices.sha
+        start, start_step = aca.time_s, world.step_count
+        moved = aca.run(_planned(aca))
+        stopped = np.array(sha.joint_positions())
+        sim_s, coasted = aca.time_s - start, world.coasted_steps
+        aca.run(world.wait(1.0))
+        return {
+            "moved": moved,
+            "stopped": stopped,
+            "held": np.array(sha.joint_positions()),
+            "tube_position": np.array(world.holds.tube_pose(world.held_tube)[0]),
+            "sim_s": sim_s,
+            "coasted": coasted / (world.step_count - start_step),
+        }
+    finally:
+        aca.close()
+
+
+def test_a_planned_move_coasts_where_full_physics_follows_it_and_holds_there(tube_in_gripper):
+    full, fast = (_planned_end(fidelity, tube_in_gripper) for fidelity in ("full", "fast"))
+    assert full["coasted"] == 0.0 and fast["coasted"] > 0.9
+    assert np.all(np.abs(fast["stopped"] - full["stopped"]) <= JOINT_TOLERANCE)
+    assert math.isclose(fast["sim_s"], full["sim_s"], rel_tol=SIM_TIME_TOLERANCE)
+    for end in (full, fast):  # the motors hold the goal once the follow is over
+        assert np.all(np.abs(end["held"] - end["stopped"]) <= (1e-5, 1e-4, 1e-4))
+    assert np.linalg.norm(fast["tube_position"] - full["tube_position"]) <= POSE_TOLERANCE_M
+    assert fast["moved"].joint_positions == pytest.approx(
+        full["moved"].joint_positions, abs=max(JOINT_TOLERANCE)
+    )
+
+
+@pytest.fixture(scope="module")
+def planned_path_point(tube_in_gripper):
+    """Where the forearm passes 8 cm from where it was, in the planned move to CacheCam."""
+    aca = _aca("full", tube_in_gripper)
+    mech, path = aca.world.mech, []
+    try:
+        _drive(aca, _planned(aca), lambda _: path.append(np.array(mech.link_pose("sha_fore")[0])))
+    finally:
+        aca.close()
+    return next(point for point in path if np.linalg.norm(point - path[0]) > 0.08)
+
+
+def test_a_coasting_planned_move_stops_at_an_obstacle_where_full_physics_stops(
+    tube_in_gripper, planned_path_point
+):
+    found = {
+        fidelity: _blocked(fidelity, tube_in_gripper, planned_path_point, _planned)
+        for fidelity in ("full", "fast")
+    }
+    for fidelity, (error, _, _, _) in found.items():
+        assert error.code == Code.MOTION_FAILED, (fidelity, error)
+        assert "unexpected contact" in error.message and "transit" in error.message
+    (_, stop_full, _, _), (_, stop_fast, worst, coasted) = found["full"], found["fast"]
+    assert coasted > 0 and worst == 0.0
+    assert np.all(np.abs(stop_fast - stop_full) <= JOINT_TOLERANCE)
+
+
+def test_an_obstacle_placed_during_a_tracking_coast_ends_it_and_is_felt(
+    tube_in_gripper, planned_path_point
+):
+    error, _, worst, coasted = _blocked(
+        "fast", tube_in_gripper, planned_path_point, _planned, during=200
+    )
+    assert error.code == Code.MOTION_FAILED and "unexpected contact" in error.message
+    assert coasted > 0 and worst == 0.0
+
+
 def test_the_fidelity_is_checked_by_name():
     with pytest.raises(ConfigError, match=r"physics.fidelity.*'medium'"):
         with_fidelity(load_model_config(), "medium")
@@ -217,3 +320,47 @@ def test_a_leap_takes_its_steps_without_resuming_the_operation(aca):
     assert outcome[0].status == "succeeded" and outcome[0].value == "done"
     assert [s - start for s in resumed] == [0, 5, 10]
     assert aca.world.step_count - start == 10
+
+
+class _EndingCoast:
+    """A stand-in coast that takes `steps` steps and ends at the next (as when the world
+    changes under it)."""
+
+    def __init__(self, world, steps: int) -> None:
+        self.world, self.left = world, steps
+
+    def advance(self) -> bool:
+        if self.left:
+            self.left -= 1
+            return True
+        self.finish()
+        return False
+
+    def finish(self) -> None:
+        self.world.coast = None
+
+    def settle(self) -> None:
+        pass
+
+
+def _leap_on_an_ending_coast(aca, resumed: list):
+    aca.world.coast = _EndingCoast(aca.world, 2)
+    resumed.append(aca.world.step_count)
+    yield Leap("move", 0.0, steps=10)
+    resumed.append(aca.world.step_count)
+    return "done"
+
+
+def test_a_leap_on_a_coast_ends_after_the_step_the_coast_ends_in(aca):
+    resumed = []
+    start = aca.world.step_count
+    assert aca.run(_leap_on_an_ending_coast(aca, resumed)) == "done"
+    runner = PhysicsRunner(aca, mode="fast").start()
+    try:
+        done = threading.Event()
+        runner.submit(_leap_on_an_ending_coast(aca, resumed), lambda _outcome: done.set())
+        assert done.wait(30)
+    finally:
+        runner.stop()
+    # Aca.run, then the physics runner: two coasted steps, the third a PyBullet step
+    assert [s - start for s in resumed] == [0, 3, 3, 6]

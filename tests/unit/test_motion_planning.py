@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from aca_sim.model.config import load_model_config
+from aca_sim.model.config import load_model_config, with_fidelity
 from aca_sim.motion.arm_planner import JointGoal, NamedGoal, PlanParameters, PoseGoal
 from aca_sim.motion.errors import MoveItErrorCode
 from aca_sim.motion.joint_trajectory import SampledTrajectory, command_from
@@ -29,8 +29,9 @@ POSTS = [(0.38, -0.5), (0.36, 1.2), (0.40, 2.4), (0.35, -2.0), (0.37, 0.4)]  # r
 
 @pytest.fixture(scope="module")
 def cluttered():
-    """An ACA with five posts in the arm's way, in the world and in the planning scene."""
-    aca = Aca.create(seed=0)
+    """An ACA with five posts in the arm's way, in the world and in the planning scene; full
+    physics at every step (no coasting), so that its contacts are measured at every step."""
+    aca = Aca.create(config=with_fidelity(load_model_config(), "full"), seed=0)
     planner = aca.planner
     planner.scene.update(aca.hardware_state())
     for k, (radius, angle) in enumerate(POSTS):

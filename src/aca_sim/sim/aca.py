@@ -145,8 +145,11 @@ class Aca:
                 return done.value
             if feedback is not None and on_feedback is not None:
                 on_feedback(feedback)
+            coast = self.world.coast  # a Leap on a coast ends with it (the world changed)
             for _ in range(feedback.steps if isinstance(feedback, Leap) else 1):
                 self.step()
+                if coast is not None and self.world.coast is not coast:
+                    break
             self.world.settle()
 
     # ------------------------------------------------------------------ whole state

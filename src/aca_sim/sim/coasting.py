@@ -15,19 +15,21 @@ moving or off its position target, no force-controlled joint, no loose body movi
 tube held by the gripper alone) and ends at once, before the next step, when anything else
 changes: a joint command, a body or a constraint added or removed.
 
+A followed trajectory coasts the same way under its own law (sim.tracking_coast: the trajectory
+controller's servo), its steps granted from the servo's velocity limits.
+
 Switched off by the model's `physics.fidelity: full` (every step is a PyBullet step).
 Thread rule: the physics thread. Units: m, rad, s; frame: aca_frame.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aca_sim.model.locations import GRIPPER
 from aca_sim.sim.clearance import ArmClearance
-from aca_sim.sim.mechanism import ACA_JOINTS
+from aca_sim.sim.coast import Coast, unrest
+from aca_sim.sim.tracking_coast import ServoCommand, TrackingCoast
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
@@ -37,71 +39,19 @@ HORIZON_M = 0.03  # clearance asked for; a coast is granted at most (horizon - m
 MARGIN_M = 0.001  # full physics within this distance of anything (3 steps at top speed)
 MIN_STEPS = 4  # a grant shorter than this is not worth a coast
 RETRY_STEPS = 12  # after a refusal, steps of full physics before asking again
-STILL_SPEED = 1e-3  # m/s or rad/s: a joint or a body slower than this is at rest
-STILL_SPIN = 1e-2  # rad/s: a body spinning slower than this is at rest
-ON_TARGET = 1e-3  # m or rad: a position-controlled joint this close to its target holds
 UNLIMITED_STEPS = 1 << 40  # a grant for the rest of a move
 LEAP_STEPS = 60  # at most this many steps without a look (0.25 s: feedback, cancel latency)
 
 
-def unrest(world: World, joints: Sequence[str], carried: Sequence[int]) -> str | None:
-    """Why the world outside the given joints and carried bodies is not at rest (None: it
-    is): a force-controlled joint, a joint moving or off its target, a loose body moving, a
-    held tube also held by something else."""
-    mech, p = world.mech, world.p
-    if world.held_tube and world.tubes[world.held_tube].location != GRIPPER:
-        return f"tube {world.held_tube} is held by more than the gripper"
-    for name in ACA_JOINTS:
-        if name in joints:
-            continue
-        command = mech.commands.get(name)
-        q, v, _effort = mech.joint_state(name)
-        if command is not None and command.mode == "force":
-            return f"{name} is force-controlled"
-        if abs(v) > STILL_SPEED:
-            return f"{name} moves"
-        if (
-            command is not None
-            and command.mode == "position"
-            and abs(command.target - q) > ON_TARGET
-        ):
-            return f"{name} is off its target"
-    skip = {mech.body, *carried}
-    for index in range(p.getNumBodies()):
-        body = p.getBodyUniqueId(index)
-        if body in skip or p.getDynamicsInfo(body, -1)[0] == 0.0:
-            continue
-        linear, angular = p.getBaseVelocity(body)
-        if math.hypot(*linear) > STILL_SPEED or math.hypot(*angular) > STILL_SPIN:
-            return f"body {body} moves"
-    return None
-
-
-class Coast:
-    """Kinematic stepping of some joints toward their position commands, carrying bodies
-    rigidly with a link. Created by Coaster; World.step() calls advance()."""
+class PositionCoast(Coast):
+    """A coast of joints under plain position commands (PyBullet's motor law, default gains)
+    toward their targets: the SHA's point-to-point moves."""
 
     def __init__(self, world: World, joints: Sequence[str], carrier: str, carried: Sequence[int]):
-        p, mech = world.p, world.mech
-        self.world = world
-        self._indices = [mech.joint_index[name] for name in joints]
-        commands = [mech.commands[name] for name in joints]
+        super().__init__(world, joints, carrier, carried)
+        commands = [world.mech.commands[name] for name in joints]
         self._targets = [c.target for c in commands]
         self._limits = [c.max_velocity for c in commands]
-        self._q = [s[0] for s in p.getJointStates(mech.body, self._indices)]
-        self._v = [0.0] * len(joints)
-        self._carrier = mech.link_index[carrier]
-        link = p.getLinkState(mech.body, self._carrier, computeForwardKinematics=True)
-        inverse = p.invertTransform(link[4], link[5])
-        self._carried = []
-        for body in carried:
-            position, orientation = p.getBasePositionAndOrientation(body)
-            relative = p.multiplyTransforms(*inverse, position, orientation)
-            self._carried.append((body, relative))
-        self._signature = world.signature()
-        self._carry_due = False
-        self.steps_left = 0
-        self.steps_done = 0
 
     @staticmethod
     def applicable(world: World, joints: Sequence[str]) -> bool:
@@ -111,21 +61,8 @@ class Coast:
             c is not None and c.mode == "position" and c.position_gain is None for c in commands
         )
 
-    def advance(self) -> bool:
-        """One step of the coast, or (its steps spent, or the world changed) its end: False,
-        and the caller steps PyBullet instead."""
-        if self.steps_left <= 0 or self.world.signature() != self._signature:
-            self.finish()
-            return False
-        self._q, self._v = self._law(self._q)
-        p, body = self.world.p, self.world.mech.body
-        p.resetJointStatesMultiDof(
-            body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
-        )
-        self._carry_due = bool(self._carried)
-        self.steps_left -= 1
-        self.steps_done += 1
-        return True
+    def _next_state(self) -> tuple[list[float], list[float]]:
+        return self._law(self._q)
 
     def _law(self, q: Sequence[float]) -> tuple[list[float], list[float]]:
         """One step of the position motors' law from positions q: (positions, velocities)."""
@@ -150,41 +87,10 @@ class Coast:
                 break
         return max(1, steps)
 
-    def settle(self) -> None:
-        """Put the carried bodies where the carrier link now is (they are moved lazily: only
-        the joints are written at every step)."""
-        if self._carry_due:
-            self._carry_due = False
-            self._carry()
-
-    def _carry(self) -> None:
-        p, aca = self.world.p, self.world.mech.body
-        link = p.getLinkState(
-            aca, self._carrier, computeLinkVelocity=1, computeForwardKinematics=True
-        )
-        com, frame, orientation = link[0], link[4], link[5]
-        linear, angular = link[6], link[7]
-        for body, (rel_pos, rel_orn) in self._carried:
-            position, body_orn = p.multiplyTransforms(frame, orientation, rel_pos, rel_orn)
-            p.resetBasePositionAndOrientation(body, position, body_orn)
-            arm = [position[k] - com[k] for k in range(3)]
-            velocity = [
-                linear[0] + angular[1] * arm[2] - angular[2] * arm[1],
-                linear[1] + angular[2] * arm[0] - angular[0] * arm[2],
-                linear[2] + angular[0] * arm[1] - angular[1] * arm[0],
-            ]
-            p.resetBaseVelocity(body, velocity, angular)
-
-    def finish(self) -> None:
-        """End the coast: PyBullet continues from the coasted state (joints and carried
-        bodies at their positions and velocities)."""
-        self.settle()
-        if self.world.coast is self:
-            self.world.coast = None
-
 
 class Coaster:
-    """The SHA's side of coasting: asks for and renews coasts during its moves."""
+    """The SHA's side of coasting: asks for and renews coasts during its moves (a position
+    coast for point-to-point moves, a tracking coast for followed trajectories)."""
 
     def __init__(self, world: World, joints: Sequence[str], carrier: str) -> None:
         self.world, self.joints, self.carrier = world, tuple(joints), carrier
@@ -195,37 +101,67 @@ class Coaster:
         """Whether the next step coasts (call before every yield of a move whose commands
         are given): keeps a running coast, renews a spent one or starts one when the
         clearance and the world allow it."""
+        return self._renewed(PositionCoast, None) is not None
+
+    def granted(self) -> bool:
+        """Whether a coast of this move runs and has steps left (no clearance asked)."""
+        coast = self._coast
+        return coast is not None and self.world.coast is coast and coast.steps_left > 0
+
+    def tracking(
+        self, command: ServoCommand, speed_limits: Sequence[float]
+    ) -> TrackingCoast | None:
+        """The coast a trajectory follower queues its servo steps on for the next steps (a
+        running one, renewed or new), or None: full physics, and the follower commands the
+        motors (any coast of the move has ended and handed them over). speed_limits: the
+        servo's velocity limits (m/s, rad/s), which its coasted steps never exceed."""
+        coast = self._renewed(TrackingCoast, list(speed_limits), command)
+        return coast if isinstance(coast, TrackingCoast) else None
+
+    def _renewed(
+        self, kind: type, speed_limits: list[float] | None, *extra: object
+    ) -> Coast | None:
         world = self.world
         coast = self._coast if world.coast is self._coast else None  # None: it ended
+        if coast is not None and not isinstance(coast, kind):
+            coast.finish()
+            coast = None
         if coast is not None and coast.steps_left > 0:
-            return True
+            return coast
         if world.config.physics.fidelity != "fast" or world.step_count < self._retry_at:
-            return False
+            return None
         carried = (
             [body for body, _ in world.tube_assembly(world.held_tube)] if world.held_tube else []
         )
         startable = coast is not None or (
-            Coast.applicable(world, self.joints) and unrest(world, self.joints, carried) is None
+            (kind is not PositionCoast or PositionCoast.applicable(world, self.joints))
+            and unrest(world, self.joints, carried) is None
         )
-        steps = self._grant(carried) if startable else 0
+        steps = self._grant(carried, speed_limits) if startable else 0
         if steps < MIN_STEPS:
             if coast is not None:
                 coast.finish()
             self._retry_at = world.step_count + RETRY_STEPS
-            return False
+            return None
         if coast is None:
-            coast = Coast(world, self.joints, self.carrier, carried)
+            coast = kind(world, self.joints, self.carrier, carried, *extra)
             self._coast = world.coast = coast
         coast.steps_left = steps
-        return True
+        return coast
 
     def leap(self, goal: Sequence[float], tolerances: Sequence[float]) -> int:
-        """Steps a coasting move may take without looking (see Coast.blind_steps), at most
-        LEAP_STEPS; 1 when not coasting."""
+        """Steps a coasting point-to-point move may take without looking (see
+        PositionCoast.blind_steps), at most LEAP_STEPS; 1 when not coasting."""
         coast = self._coast
-        if coast is None or self.world.coast is not coast:
+        if not isinstance(coast, PositionCoast) or self.world.coast is not coast:
             return 1
         return coast.blind_steps(goal, tolerances, LEAP_STEPS)
+
+    def pause(self) -> None:
+        """End the coast for now; ask again after RETRY_STEPS of full physics."""
+        if self._coast is not None:
+            self._coast.finish()
+        self._retry_at = self.world.step_count + RETRY_STEPS
 
     def stop(self) -> None:
         """End the coast of the move that ends (the next move asks afresh)."""
@@ -234,10 +170,11 @@ class Coaster:
             self._coast = None
         self._retry_at = -1
 
-    def _grant(self, carried: Sequence[int]) -> int:
-        """Steps the arm may coast: all that are left of the move when no point of the arm
-        can reach the margin before the joints reach their targets (the law never
-        overshoots), else the travel to the margin at the largest point speed."""
+    def _grant(self, carried: Sequence[int], speed_limits: list[float] | None) -> int:
+        """Steps the arm may coast: the travel to the margin at the largest point speed (the
+        tracking servo's velocity limits, or the position law's speeds); for the position law,
+        all that are left of the move when no point of the arm can reach the margin before
+        the joints reach their targets (the law never overshoots)."""
         world = self.world
         mech = world.mech
         clearance = ArmClearance(world.p, mech, carried)
@@ -245,14 +182,15 @@ class Coaster:
         room = min(gap.external - MARGIN_M, (gap.internal - MARGIN_M) / 2)
         if room <= 0:
             return 0
-        commands = [mech.commands[name] for name in self.joints]
-        positions, _ = mech.positions_and_velocities(self.joints)
-        errors = [abs(c.target - q) for c, q in zip(commands, positions, strict=True)]
-        if clearance.point_bound(*errors) < room:
-            return UNLIMITED_STEPS
-        speeds = [
-            min(c.max_velocity, POSITION_GAIN * error / world.dt)
-            for c, error in zip(commands, errors, strict=True)
-        ]
-        per_step = clearance.point_bound(*speeds) * world.dt
+        if speed_limits is None:
+            commands = [mech.commands[name] for name in self.joints]
+            positions, _ = mech.positions_and_velocities(self.joints)
+            errors = [abs(c.target - q) for c, q in zip(commands, positions, strict=True)]
+            if clearance.point_bound(*errors) < room:
+                return UNLIMITED_STEPS
+            speed_limits = [
+                min(c.max_velocity, POSITION_GAIN * error / world.dt)
+                for c, error in zip(commands, errors, strict=True)
+            ]
+        per_step = clearance.point_bound(*speed_limits) * world.dt
         return int(room / per_step) if per_step > 0 else UNLIMITED_STEPS

@@ -28,9 +28,10 @@ class Feedback:
 @dataclass(frozen=True)
 class Leap(Feedback):
     """Feedback that also says the operation needs no look at the world for the next `steps`
-    physics steps (a coasting move whose end step is known): the driver takes them all
-    before resuming it. steps >= 1 (1 is an ordinary yield); a cancel still takes effect
-    at the next step."""
+    physics steps (a coasting move whose next look is known): the driver takes them all
+    before resuming it, unless the coast running when it was given ends sooner (the world
+    changed under it: the driver resumes it after that step). steps >= 1 (1 is an ordinary
+    yield); a cancel still takes effect at the next step."""
 
     steps: int = 1
 

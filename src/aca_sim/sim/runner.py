@@ -56,6 +56,7 @@ class Job:
     cancel_requested: bool = False
     progress: float = 0.0
     leap_left: int = 0  # steps of a Leap still to take before resuming the operation
+    leap_coast: Any = None  # the coast running when the Leap was given (its end ends the Leap)
 
 
 def run_to_end(aca: Aca, operation: Operation) -> Outcome:
@@ -178,8 +179,10 @@ class PhysicsRunner:
             self._end(job, "canceled")
             return
         if job.leap_left:
-            job.leap_left -= 1
-            return
+            if job.leap_coast is None or self.aca.world.coast is job.leap_coast:
+                job.leap_left -= 1
+                return
+            job.leap_left = 0  # the coast it leapt on ended (the world changed): look now
         self.aca.world.settle()  # the operation looks at the world
         try:
             feedback = next(job.operation)
@@ -195,6 +198,7 @@ class PhysicsRunner:
             return
         if isinstance(feedback, Leap):
             job.leap_left = feedback.steps - 1
+            job.leap_coast = self.aca.world.coast
         if feedback is not None and job.on_feedback is not None:
             job.progress = max(job.progress, feedback.progress)  # monotone for the client
             job.on_feedback(replace(feedback, progress=job.progress))

@@ -22,7 +22,6 @@ No ROS here (aca_sim.ros.trajectory_server converts messages). Thread rule: phys
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,14 +36,17 @@ from aca_sim.motion.trajectory_goal import (
     validate,
     verdict,
 )
-from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.coasting import MIN_STEPS
+from aca_sim.sim.operation import Leap, Operation
 from aca_sim.sim.sha import SHA_JOINTS, Sha
+from aca_sim.sim.tracking_coast import servo_leap
 
 
 @dataclass(frozen=True)
-class TrackingFeedback(Feedback):
+class TrackingFeedback(Leap):
     """Feedback of a followed trajectory: controller joint order; desired, actual and error
-    as (positions, velocities); t_s is the time from the trajectory's start."""
+    as (positions, velocities); t_s is the time from the trajectory's start. A Leap: the
+    steps (usually 1) the follower takes before it looks again."""
 
     joint_names: tuple[str, ...] = ()
     desired: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
@@ -65,8 +67,11 @@ def follow(
     controller outcome is a result, not an exception). With guard_force_n, a contact force
     that rises that much above the start's raises StepError MOTION_FAILED (the caching
     steps' guard; the ROS controller has none, as ros2_controllers' has none). It yields a
-    TrackingFeedback at the controller's feedback rate and None on the steps between."""
-    world, mech = sha.world, sha.mech
+    TrackingFeedback at the controller's feedback rate, and None (or a Leap) between.
+
+    In free space, with the model's fidelity "fast", the servo's steps coast
+    (sim.tracking_coast): the same law without contact dynamics, several steps a look."""
+    world, mech, coaster = sha.world, sha.mech, sha.coaster
     try:
         command = validate(config, goal, world.time_s, sha.limits)
         tolerances = goal_tolerances(config, goal)
@@ -78,16 +83,39 @@ def follow(
     trajectory = SampledTrajectory(command, q, v)
     end_s, dt = trajectory.end_s, world.dt
     feedback_every = max(1, round(1.0 / (config.feedback_rate_hz * dt)))
+    speed_limits = np.array([limit.velocity * config.velocity_margin for limit in sha.limits])
+
+    def servo(desired_q: np.ndarray, feed_forward: np.ndarray) -> None:
+        """One step's motor command: the mean desired velocity of the step feeds forward so
+        that a joint on track stays on track; position_gain pulls an error back (x (1 -
+        gain) a step)."""
+        for name, limit, target, speed in zip(
+            config.joints, sha.limits, desired_q, feed_forward, strict=True
+        ):
+            mech.command_joint(
+                name,
+                "position",
+                float(target),
+                limit.velocity * config.velocity_margin,
+                limit.effort,
+                float(speed),
+                config.position_gain,
+            )
+
+    def judged(t: float, desired: tuple, q: np.ndarray, v: np.ndarray, a: np.ndarray) -> bool:
+        errors = (desired[0] - q, desired[1] - v, desired[2] - a)
+        return verdict(config.joints, t, end_s, tolerances, errors, (v, a)) is not None
+
     previous_v = v
+    step = 0
     try:
-        for step in itertools.count():
+        while True:
             t = world.time_s - start_s
             q, v = _measured(sha)
             desired_q, desired_v, desired_a = trajectory.sample(t)
-            if guard is not None:
+            if guard is not None and not coaster.granted():  # a coast touches nothing
                 sha.guard_contact(guard, phase)
             acceleration = (v - previous_v) / dt
-            previous_v = v
             ended = verdict(
                 config.joints,
                 t,
@@ -97,37 +125,53 @@ def follow(
                 (v, acceleration),
             )
             if ended is not None:
+                coaster.stop()
                 if not ended.succeeded:
                     sha.hold()
                 return FollowResult(ended.code, ended.message, tuple(float(x) for x in q))
-            # Discrete feed-forward: the step's mean desired velocity, so that a joint on
-            # track stays on track; position_gain pulls an error back (x (1 - gain) a step).
-            feed_forward = (trajectory.sample(t + dt)[0] - desired_q) / dt
-            for name, limit, target, speed in zip(
-                config.joints, sha.limits, desired_q, feed_forward, strict=True
-            ):
-                mech.command_joint(
-                    name,
-                    "position",
-                    float(target),
-                    limit.velocity * config.velocity_margin,
-                    limit.effort,
-                    float(speed),
+            leap = None
+            coast = None  # full physics this step; no clearance asked for a few steps' end
+            if coaster.granted() or t + MIN_STEPS * dt < end_s:
+                coast = coaster.tracking(servo, speed_limits)
+            if coast is not None:
+                until_feedback = feedback_every - step % feedback_every
+                leap = servo_leap(
+                    trajectory,
+                    t,
+                    dt,
+                    (q, v),
                     config.position_gain,
+                    speed_limits,
+                    min(until_feedback, coast.steps_left),
+                    judged,
                 )
-            if step % feedback_every:
-                yield None
-                continue
-            yield TrackingFeedback(
-                phase,
-                min(1.0, max(0.0, t / end_s)) if end_s > 0 else 1.0,
-                joint_names=config.joints,
-                desired=(_floats(desired_q), _floats(desired_v)),
-                actual=(_floats(q), _floats(v)),
-                error=(_floats(desired_q - q), _floats(desired_v - v)),
-                t_s=t,
-            )
+                if leap.steps:
+                    coast.feed(leap.steps)
+                else:  # the law clips: full physics takes the step
+                    coaster.pause()
+                    leap = None
+            if leap is None:
+                previous_v, steps = v, 1
+                servo(desired_q, (trajectory.sample(t + dt)[0] - desired_q) / dt)
+            else:
+                previous_v, steps = leap.previous_velocities, len(leap.steps)
+            progress = min(1.0, max(0.0, t / end_s)) if end_s > 0 else 1.0
+            if step % feedback_every == 0:
+                yield TrackingFeedback(
+                    phase,
+                    progress,
+                    steps=steps,
+                    joint_names=config.joints,
+                    desired=(_floats(desired_q), _floats(desired_v)),
+                    actual=(_floats(q), _floats(v)),
+                    error=(_floats(desired_q - q), _floats(desired_v - v)),
+                    t_s=t,
+                )
+            else:
+                yield Leap(phase, progress, steps=steps) if steps > 1 else None
+            step += steps
     except BaseException:
+        coaster.stop()
         sha.hold()
         raise
 
