@@ -115,6 +115,10 @@ class Coaster:
         running one, renewed or new), or None: full physics, and the follower commands the
         motors (any coast of the move has ended and handed them over). speed_limits: the
         servo's velocity limits (m/s, rad/s), which its coasted steps never exceed."""
+        running = self._coast
+        if isinstance(running, TrackingCoast) and not running.serves(command):
+            running.finish()  # another follower's (one preempted without ending its coast)
+            self._coast = None
         coast = self._renewed(TrackingCoast, list(speed_limits), command)
         return coast if isinstance(coast, TrackingCoast) else None
 

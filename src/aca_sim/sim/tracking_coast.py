@@ -112,6 +112,10 @@ class TrackingCoast(Coast):
         self._queue: deque[ServoStep] = deque()
         self._last: ServoStep | None = None
 
+    def serves(self, command: ServoCommand) -> bool:
+        """Whether this coast queues the steps of the follower that commands with `command`."""
+        return self._command is command
+
     def feed(self, steps: Sequence[ServoStep]) -> None:
         """Queue the next steps (no more than the steps granted)."""
         if len(self._queue) + len(steps) > self.steps_left:
