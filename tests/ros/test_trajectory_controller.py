@@ -185,7 +185,8 @@ def test_a_new_goal_preempts_and_the_old_result_returns_at_once(aca):
 def test_cancel_holds_the_arm_where_it_is(aca):
     client, sim = aca
     q0 = arm(client)
-    run = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(10.0, shifted(q0, ds=1.0))]))
+    # 60 s of sim time: still running when the cancel comes, at the sim's fast rate
+    run = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(60.0, shifted(q0, ds=1.0))]))
     wait_until(lambda: len(run.feedback) >= 10)
     blocking.cancel_goal(client.node, run.handle, WAIT_S)
     client.finish(run)
