@@ -39,7 +39,7 @@ from aca_sim.motion.trajectory_goal import (
 from aca_sim.sim.coasting import MIN_STEPS
 from aca_sim.sim.operation import Leap, Operation
 from aca_sim.sim.sha import SHA_JOINTS, Sha
-from aca_sim.sim.tracking_coast import servo_leap
+from aca_sim.sim.tracking_coast import ServoLeap, servo_leap
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,14 @@ def follow(
         """One step's motor command: the mean desired velocity of the step feeds forward so
         that a joint on track stays on track; position_gain pulls an error back (x (1 -
         gain) a step)."""
-        for name, limit, target, speed in zip(
-            config.joints, sha.limits, desired_q, feed_forward, strict=True
+        for name, limit, top_speed, target, speed in zip(
+            config.joints, sha.limits, speed_limits, desired_q, feed_forward, strict=True
         ):
             mech.command_joint(
                 name,
                 "position",
                 float(target),
-                limit.velocity * config.velocity_margin,
+                float(top_speed),
                 limit.effort,
                 float(speed),
                 config.position_gain,
@@ -105,6 +105,31 @@ def follow(
     def judged(t: float, desired: tuple, q: np.ndarray, v: np.ndarray, a: np.ndarray) -> bool:
         errors = (desired[0] - q, desired[1] - v, desired[2] - a)
         return verdict(config.joints, t, end_s, tolerances, errors, (v, a)) is not None
+
+    def coasted(t: float, state: tuple[np.ndarray, np.ndarray], step: int) -> ServoLeap | None:
+        """The servo steps queued on a coast up to the next look, or None: full physics
+        takes this step (no clearance is asked when only a few steps are left)."""
+        if not coaster.granted() and t + MIN_STEPS * dt >= end_s:
+            return None
+        coast = coaster.tracking(servo, speed_limits)
+        if coast is None:
+            return None
+        until_feedback = feedback_every - step % feedback_every
+        leap = servo_leap(
+            trajectory,
+            t,
+            dt,
+            state,
+            config.position_gain,
+            speed_limits,
+            min(until_feedback, coast.steps_left),
+            judged,
+        )
+        if not leap.steps:  # the law clips at once: full physics takes the step
+            coaster.pause()
+            return None
+        coast.feed(leap.steps)
+        return leap
 
     previous_v = v
     step = 0
@@ -129,27 +154,7 @@ def follow(
                 if not ended.succeeded:
                     sha.hold()
                 return FollowResult(ended.code, ended.message, tuple(float(x) for x in q))
-            leap = None
-            coast = None  # full physics this step; no clearance asked for a few steps' end
-            if coaster.granted() or t + MIN_STEPS * dt < end_s:
-                coast = coaster.tracking(servo, speed_limits)
-            if coast is not None:
-                until_feedback = feedback_every - step % feedback_every
-                leap = servo_leap(
-                    trajectory,
-                    t,
-                    dt,
-                    (q, v),
-                    config.position_gain,
-                    speed_limits,
-                    min(until_feedback, coast.steps_left),
-                    judged,
-                )
-                if leap.steps:
-                    coast.feed(leap.steps)
-                else:  # the law clips: full physics takes the step
-                    coaster.pause()
-                    leap = None
+            leap = coasted(t, (q, v), step)
             if leap is None:
                 previous_v, steps = v, 1
                 servo(desired_q, (trajectory.sample(t + dt)[0] - desired_q) / dt)
