@@ -1,7 +1,9 @@
 """ROS benchmarks: step-server round trip vs a plain rclpy action server, and fast-mode RTF.
 
-Both servers live in one process with their client, on one SingleThreadedExecutor spun in a
-background thread (the project's executor setup). Call prepare() before importing rclpy.
+The servers live in one process with their client, on one SingleThreadedExecutor spun in a
+background thread (the project's executor setup): a plain rclpy ActionServer (rclpy's
+defaults), the same trivial server with the step servers' retention (RetainingActionServer),
+and the sim's move_arm server, sent goals in turn. Call prepare() before importing rclpy.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ def _interleaved_round_trips(
     node, clients_and_goals, count: int, warm_up: int = 20
 ) -> list[list[float]]:
     """Round trip times to each (client, goal factory) in turn, `count` each after `warm_up`
-    each: both servers see the same moment of the machine and the same number of goals kept
-    by their servers (status arrays grow with them), so their ratio is not a drift."""
+    each: every server sees the same moment of the machine and has had the same number of
+    goals (a plain rclpy server's status arrays grow with them), so ratios are not a drift."""
     times: list[list[float]] = [[] for _ in clients_and_goals]
     for i in range(warm_up + count):
         for column, (client, goal_factory) in zip(times, clients_and_goals, strict=True):
@@ -54,6 +56,8 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
 
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.ros.blocking import get_result, send_goal
+    from aca_sim.ros.booked_server import RESULT_KEEP_S, RESULTS_KEPT
+    from aca_sim.ros.retaining_server import RetainingActionServer
     from aca_sim.ros.spinning import BackgroundSpinner
     from aca_sim.sim import procedures as steps
 
@@ -65,30 +69,46 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
         goal_handle.succeed()
         return MoveArm.Result()
 
+    # rclpy's defaults: every goal of the last 15 minutes in each status message.
     ActionServer(plain, MoveArm, "/bench/plain_move_arm", plain_execute)
+    # The same trivial server with the step servers' retention: the step machinery alone.
+    RetainingActionServer(
+        plain, MoveArm, "/bench/retaining_move_arm", plain_execute,
+        keep_s=RESULT_KEEP_S, keep_count=RESULTS_KEPT,
+    )  # fmt: skip
     sim = SimNode(context=context)
     client_node = Node("bench_client", context=context)
     rows = []
     with BackgroundSpinner([plain, sim, client_node], context=context):
         plain_client = ActionClient(client_node, MoveArm, "/bench/plain_move_arm")
+        retaining_client = ActionClient(client_node, MoveArm, "/bench/retaining_move_arm")
         step_client = ActionClient(client_node, MoveArm, "/aca/move_arm")
-        assert plain_client.wait_for_server(timeout_sec=10) and step_client.wait_for_server(
-            timeout_sec=10
-        )
+        for client in (plain_client, retaining_client, step_client):
+            assert client.wait_for_server(timeout_sec=10)
         here = list(sim.runner.call(lambda a: list(a.devices.sha.joint_positions())).result(5))
-        base, step = _interleaved_round_trips(
+        base, retaining, step = _interleaved_round_trips(
             client_node,
             [
                 (plain_client, MoveArm.Goal),
+                (retaining_client, MoveArm.Goal),
                 (step_client, lambda: MoveArm.Goal(joint_positions=here)),
             ],
             count,
         )
         base_ms, step_ms = statistics.median(base) * 1000, statistics.median(step) * 1000
+        same_ms = statistics.median(retaining) * 1000
         rows.append(("plain rclpy action round trip (median)", base_ms, "ms", None))
         rows.append(("move_arm step server round trip (median)", step_ms, "ms", step_ms / base_ms))
         p90 = sorted(step)[int(0.9 * len(step))] * 1000
         rows.append(("move_arm step server round trip (p90)", p90, "ms", p90 / base_ms))
+        tail = max(1, count // 4)
+        growth = statistics.median(base[-tail:]) / statistics.median(base[:tail])
+        rows.append((f"  plain rclpy: last / first {tail} goals", growth, "", growth))
+        rows.append(
+            ("plain server, step servers' retention (median)", same_ms, "ms", same_ms / base_ms)
+        )
+        machinery = step_ms / same_ms
+        rows.append(("  step server / that (the step machinery)", machinery, "", machinery))
 
         # Fast mode while the arm moves between stations, against raw stepping of this world.
         stations = ["station_cachecam", "station_bitcar_port", "station_sealing", "pose_stow"]

@@ -13,6 +13,7 @@ sampled states. No ROS here.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,12 +31,16 @@ _LOCK = threading.Lock()  # OMPL's seed is process-wide
 ou.setLogLevel(ou.LOG_WARN)
 
 
-def planner_names() -> list[str]:
-    """The OMPL geometric planners this module can build by name."""
-    return sorted(
-        name
-        for name in dir(og)
-        if isinstance(getattr(og, name), type) and issubclass(getattr(og, name), ob.Planner)
+@functools.cache
+def planner_names() -> tuple[str, ...]:
+    """The OMPL geometric planners this module can build by name (read once: every plan
+    checks its planner id against them)."""
+    return tuple(
+        sorted(
+            name
+            for name in dir(og)
+            if isinstance(getattr(og, name), type) and issubclass(getattr(og, name), ob.Planner)
+        )
     )
 
 

@@ -2,7 +2,8 @@
 device), an action server whose goals run on the physics thread with that book, and
 publishing feedback from the executor thread.
 
-Thread rules: everything here runs on the node's executor thread.
+Thread rules: everything here runs on the node's executor thread, except publish_feedback
+(any thread).
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import CancelResponse, GoalResponse
 from rclpy.node import Node
 
 from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.retaining_server import RetainingActionServer
 from aca_sim.sim.runner import PhysicsRunner
 
 RESULT_KEEP_S = 24 * 3600  # wall s a result stays fetchable by goal id (a restarted
 # sequencer settles its cut-off step with it; rclpy's default keeps it 15 minutes)
+RESULTS_KEPT = 1000  # per server: the newest results kept (a teleop session sends thousands)
 
 
 class DeviceBook:
@@ -66,7 +69,7 @@ class BookedActionServer:
         self.node, self.bridge, self.runner, self.book = node, bridge, runner, book
         self.name, self.after_goal = name, after_goal
         self._active: dict[bytes, Any] = {}
-        self.server = ActionServer(
+        self.server = RetainingActionServer(
             node,
             action_type,
             name,
@@ -74,7 +77,8 @@ class BookedActionServer:
             goal_callback=self._on_goal,
             handle_accepted_callback=self._on_accepted,
             cancel_callback=self._on_cancel,
-            result_timeout=RESULT_KEEP_S,
+            keep_s=RESULT_KEEP_S,
+            keep_count=RESULTS_KEPT,
         )
 
     def destroy(self) -> None:
@@ -114,6 +118,7 @@ class BookedActionServer:
 
 
 def publish_feedback(goal_handle: Any, message: Any) -> None:
-    """Publish an action feedback message while its goal is still active."""
+    """Publish an action feedback message while its goal is still active. Any thread: rclpy's
+    ServerGoalHandle takes its own lock for both (the physics thread calls this)."""
     if goal_handle.is_active:
         goal_handle.publish_feedback(message)

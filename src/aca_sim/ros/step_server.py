@@ -12,7 +12,9 @@ response), keyed by the goal id, and released when that goal ends, whatever the 
 goal whose acceptance response was lost therefore leaves no booking behind.
 
 Thread rules: callbacks run on the node's executor thread; the operation runs on the physics
-thread; feedback and completion come back through the ExecutorBridge.
+thread, which also publishes the feedback (rclpy's goal handle locks for that; no executor
+wake-up per message, and every message goes out before the result); completion comes back
+through the ExecutorBridge.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class StepServer(BookedActionServer):
         )
         if self.fill_feedback is not None:
             self.fill_feedback(message, feedback)
-        self.bridge.post(publish_feedback, goal_handle, message)
+        publish_feedback(goal_handle, message)
 
     def _finish(self, goal_handle: Any, goal: _Goal, ended: Outcome) -> Any:
         step: StepOutcome = outcome(

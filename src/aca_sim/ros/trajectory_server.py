@@ -14,8 +14,8 @@ Goal policy (as ros2_controllers' joint_trajectory_controller, on the sim's devi
   code; accepting them lets the client read why);
 - feedback (desired, actual, error) at action_monitor_rate Hz of sim time.
 
-Thread rules: callbacks on the node's executor thread; the trajectory on the physics thread;
-feedback and completion come back through the ExecutorBridge.
+Thread rules: callbacks on the node's executor thread; the trajectory on the physics thread,
+which also publishes the feedback; completion comes back through the ExecutorBridge.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class TrajectoryServer(BookedActionServer):
         if not isinstance(feedback, TrackingFeedback) or now < goal.next_feedback_s:
             return
         goal.next_feedback_s = now + self._feedback_period_s
-        self.bridge.post(publish_feedback, goal_handle, feedback_msg(feedback, now))
+        publish_feedback(goal_handle, feedback_msg(feedback, now))
 
     def _finish(self, goal_handle: Any, ended: Outcome | FollowResult) -> Any:
         if isinstance(ended, FollowResult):  # preempted
