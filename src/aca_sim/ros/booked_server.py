@@ -1,6 +1,6 @@
 """What the sim node's action servers share: the device book (which goal holds which
 device), an action server whose goals run on the physics thread with that book, and
-publishing feedback from the executor thread.
+publishing feedback (from the physics thread).
 
 Thread rules: everything here runs on the node's executor thread, except publish_feedback
 (any thread).
@@ -119,6 +119,8 @@ class BookedActionServer:
 
 def publish_feedback(goal_handle: Any, message: Any) -> None:
     """Publish an action feedback message while its goal is still active. Any thread: rclpy's
-    ServerGoalHandle takes its own lock for both (the physics thread calls this)."""
+    ServerGoalHandle takes its own lock for both (the physics thread calls this). A goal
+    ended by preemption on the executor thread may see one more message after its result;
+    rclpy clients drop feedback of a goal whose result they have."""
     if goal_handle.is_active:
         goal_handle.publish_feedback(message)

@@ -27,6 +27,7 @@ from collections import OrderedDict
 from typing import Any
 
 from rclpy.action import ActionServer
+from rclpy.action.server import RCLError
 
 for _needed in ("_execute_get_result_request", "_execute_expire_goals"):
     if not hasattr(ActionServer, _needed):
@@ -58,7 +59,10 @@ class RetainingActionServer(ActionServer):
         if goal_id not in self._goal_handles:
             response = self.kept_result(goal_id)
             if response is not None:
-                self._handle.send_result_response(request_header, response)
+                try:
+                    self._handle.send_result_response(request_header, response)
+                except RCLError:  # as rclpy does: the client may have gone away
+                    self._logger.warning("failed to send a kept result (client gone?)")
                 return
         await super()._execute_get_result_request(request_header_and_message)
 
