@@ -126,6 +126,7 @@ class PhysicsRunner:
         """Queue an operation; it starts at the next step boundary."""
         job = Job(operation, on_feedback, on_done)
         self._inbox.put(lambda: self._start(job))
+        _hand_over_the_gil()
         return job
 
     def cancel(self, job: Job) -> None:
@@ -144,6 +145,7 @@ class PhysicsRunner:
                 future.set_exception(exc)
 
         self._inbox.put(run)
+        _hand_over_the_gil()
         return future
 
     @property
@@ -242,3 +244,11 @@ class PhysicsRunner:
         for job in list(self._jobs):
             job.operation.close()
             self._end(job, "canceled")
+
+
+def _hand_over_the_gil() -> None:
+    """Let the physics thread, just woken by the inbox, take the GIL now: otherwise it waits
+    until the calling thread blocks or 5 ms of switch interval pass, and the caller (the ROS
+    executor) goes on with its own Python first. Measured: a step goal's round trip 0.5 ms
+    shorter (bench/ros_bench.py)."""
+    time.sleep(0)
