@@ -101,9 +101,9 @@ def measure(count: int = 200) -> list[tuple[str, float, str, float | None]]:
         rows.append(("move_arm step server round trip (median)", step_ms, "ms", step_ms / base_ms))
         p90 = sorted(step)[int(0.9 * len(step))] * 1000
         rows.append(("move_arm step server round trip (p90)", p90, "ms", p90 / base_ms))
-        tail = max(1, count // 4)
-        growth = statistics.median(base[-tail:]) / statistics.median(base[:tail])
-        rows.append((f"  plain rclpy: last / first {tail} goals", growth, "", growth))
+        quarter = max(1, count // 4)
+        growth = statistics.median(base[-quarter:]) / statistics.median(base[:quarter])
+        rows.append(("  plain rclpy: last / first quarter of goals", growth, "", growth))
         rows.append(
             ("plain server, step servers' retention (median)", same_ms, "ms", same_ms / base_ms)
         )
