@@ -29,7 +29,7 @@ help:
 	@echo "make test   run the test suite and the linter"
 	@echo "make bench  print the benchmark table"
 	@echo "make setup  only set up .venv (done by demo and test when needed)"
-	@echo "make container-test  build the CI image and run the tests in it (docker or podman)"
+	@echo "make container-test  build the ci and runtime images and test them (docker or podman)"
 	@echo "make clean  remove .venv, build/ and run outputs"
 
 setup: $(STAMP_PKG) $(STAMP_WEB)
@@ -92,9 +92,11 @@ PYTEST_ARGS ?=
 test: lint $(STAMP_WEB)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The CI image (Dockerfile) built and the suite run inside it: scripts/container-test.sh.
+# The container images (Dockerfile) built and tested: scripts/container-test.sh. TARGET=ci
+# (the whole suite) or TARGET=runtime (the user example and a short campaign); both if unset.
+TARGET ?=
 container-test:
-	bash scripts/container-test.sh
+	bash scripts/container-test.sh $(TARGET)
 
 bench: $(STAMP_PKG)
 	$(PY) bench/run.py

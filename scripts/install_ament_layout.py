@@ -1,9 +1,11 @@
 """Give an editable install of aca_sim the ament layout `colcon build --symlink-install` makes.
 
 pip's editable install skips data_files, so this adds, under the venv prefix:
-share/ament_index/resource_index/packages/aca_sim, share/aca_sim/{package.xml,launch,urdf,config,rviz,web}
+share/ament_index/resource_index/packages/aca_sim,
+share/aca_sim/{package.xml,launch,urdf,config,rviz,web}
 (symlinks into the source tree) and lib/aca_sim/<executable> for every console script.
-Run with the venv's interpreter from the repository root.
+With --installed (a regular, non-editable install, whose data_files already put share/ in
+place), only the lib/aca_sim links. Run with the venv's interpreter from the repository root.
 """
 
 from __future__ import annotations
@@ -23,10 +25,26 @@ def link(target: Path, link_path: Path) -> None:
     link_path.symlink_to(target)
 
 
-def main() -> int:
+def link_executables(prefix: Path) -> list[str]:
+    """lib/aca_sim/<name> -> bin/<name> for every console script; their names."""
+    lib = prefix / "lib" / PACKAGE
+    lib.mkdir(parents=True, exist_ok=True)
+    scripts = [e.name for e in distribution(PACKAGE).entry_points if e.group == "console_scripts"]
+    for name in scripts:
+        link(prefix / "bin" / name, lib / name)
+    return scripts
+
+
+def main(argv: list[str]) -> int:
     """Create the layout; return the exit code."""
-    source = Path.cwd()
     prefix = Path(sys.prefix)
+    if argv == ["--installed"]:
+        print(f"ament layout: {prefix / 'lib' / PACKAGE} ({', '.join(link_executables(prefix))})")
+        return 0
+    if argv:
+        print(f"install_ament_layout.py: unknown arguments {argv} (only --installed)")
+        return 2
+    source = Path.cwd()
     marker = prefix / "share" / "ament_index" / "resource_index" / "packages" / PACKAGE
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("")
@@ -36,14 +54,10 @@ def main() -> int:
         if name != "package.xml":
             (source / name).mkdir(exist_ok=True)
         link(source / name, share / name)
-    lib = prefix / "lib" / PACKAGE
-    lib.mkdir(parents=True, exist_ok=True)
-    scripts = [e.name for e in distribution(PACKAGE).entry_points if e.group == "console_scripts"]
-    for name in scripts:
-        link(prefix / "bin" / name, lib / name)
-    print(f"ament layout: {share} and {lib} ({', '.join(scripts)})")
+    scripts = link_executables(prefix)
+    print(f"ament layout: {share} and {prefix / 'lib' / PACKAGE} ({', '.join(scripts)})")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

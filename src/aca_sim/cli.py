@@ -224,6 +224,9 @@ def run_main_job(args: argparse.Namespace) -> int:
         return 2
     campaign, model_config = args.campaign or "default", args.model_config
     if replay:
+        if problem := missing_study_modules("aca-sim run --study"):
+            print(problem, file=sys.stderr)
+            return 2
         try:
             seed, campaign, model_config = study_trial_files(args, run_dir)
         except ValueError as error:
@@ -258,6 +261,24 @@ def run_main_job(args: argparse.Namespace) -> int:
     files = sorted(p.name + ("/" if p.is_dir() else "") for p in run_dir.iterdir())
     print(f"\nwrote {run_dir}/: {', '.join(files)}")
     return 0 if all(o.sealed for o in outcomes) else 1
+
+
+STUDY_MODULES = ("ray", "scipy")  # what Monte Carlo studies need beyond the simulator
+
+
+def missing_study_modules(command: str) -> str:
+    """'' when this installation can run studies, else a message for `command` naming what
+    is missing (the runtime container image leaves Ray and SciPy out)."""
+    import importlib.util
+
+    missing = [name for name in STUDY_MODULES if importlib.util.find_spec(name) is None]
+    if not missing:
+        return ""
+    return (
+        f"{command}: Monte Carlo studies need {' and '.join(missing)}, which this installation "
+        "lacks (the aca_sim:runtime image leaves them out; use aca_sim:ci, or pip install the "
+        "versions requirements.txt pins)"
+    )
 
 
 def study_trial_files(args: argparse.Namespace, run_dir: Path) -> tuple[int, str, Path]:
@@ -307,6 +328,9 @@ def add_montecarlo_parser(sub: Any) -> None:
 
 def run_montecarlo(args: argparse.Namespace) -> int:
     """`aca-sim montecarlo`: run the study; 2 for a bad study file or option."""
+    if problem := missing_study_modules("aca-sim montecarlo"):
+        print(problem, file=sys.stderr)
+        return 2
     from aca_sim.montecarlo.priors import StudyError
     from aca_sim.montecarlo.runner import run_study
 
