@@ -1,7 +1,8 @@
 """Benchmarks of the physics model. Run: make bench (or .venv/bin/python bench/run.py).
 
 Prints the tables: raw PyBullet stepping of this world against Aca.step() (idle and
-while the arm moves), CacheCam images against a raw getCameraImage of the same view, the ROS
+while the arm moves), CacheCam frames against a bare getCameraImage of the same view
+(cachecam_bench, TinyRenderer and EGL where present), the ROS
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
 (inventory_bench), motion planning against bare OMPL and PyBullet (motion_bench), and the
 teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench), Monte
@@ -17,6 +18,7 @@ import math
 import time
 from pathlib import Path
 
+import cachecam_bench
 import inventory_bench
 import montecarlo_bench
 import motion_bench
@@ -71,27 +73,6 @@ def main() -> None:
     moving = (world.step_count - start_steps) / (time.perf_counter() - start)
     rows.append(("retrieve_tube (arm moving)", moving, "steps/s", moving * dt, moving / raw_idle))
 
-    aca.run(steps.move_arm(aca, station="station_cachecam", engage=True))
-    camera = aca.devices.cachecam
-    cfg = aca.config.cachecam
-    x, y = cfg.xy_m
-    view = world.p.computeViewMatrix(
-        [x, y, cfg.engage_z_m + cfg.standoff_m], [x, y, cfg.engage_z_m], [1, 0, 0]
-    )
-    proj = world.p.computeProjectionMatrixFOV(
-        cfg.field_of_view_deg, cfg.width_px / cfg.height_px, 0.005, 0.5
-    )
-
-    def raw_image():
-        world.p.getCameraImage(
-            cfg.width_px, cfg.height_px, view, proj, renderer=world.p.ER_TINY_RENDERER
-        )
-
-    def cachecam_image():
-        aca.run(camera.capture())
-
-    raw_ms = 1000 / rate(raw_image, args.seconds)[0]
-    cam_ms = 1000 / rate(cachecam_image, args.seconds)[0]
     aca.close()
 
     print(
@@ -101,10 +82,7 @@ def main() -> None:
     for name, value, unit, rtf, ratio in rows:
         ratio_text = "base" if ratio is None else f"{ratio:.2f}"
         print(f"{name:<34}{value:>12.0f} {unit:<8}{rtf:>7.1f}x{ratio_text:>8}")
-    print(f"{'raw getCameraImage 640x480':<34}{raw_ms:>12.1f} {'ms':<8}{'':>8}{'base':>8}")
-    print(
-        f"{'CacheCam.capture 640x480':<34}{cam_ms:>12.1f} {'ms':<8}{'':>8}{cam_ms / raw_ms:>8.2f}"
-    )
+    print_rows("CacheCam against a bare getCameraImage", cachecam_bench.measure())
     ros_rows = ros_bench.measure(args.goals)
     print_rows("ROS (one process, SingleThreadedExecutor)", ros_rows)
     print_rows("inventory per step (WAL, synchronous=FULL)", inventory_bench.measure())

@@ -95,6 +95,17 @@ def test_the_default_campaign_caches_all_four_samples_and_writes_the_run_folder(
     ]
     assert {"/clock", "/joint_states", "/aca/tubes", "/aca/dispensers"} <= recorded
     assert {"/aca/cachecam/image_raw", "/robot_description", "/rosout"} <= recorded
+    cachecam = {
+        c.topic: summary.schemas[c.schema_id].name
+        for c in summary.channels.values()
+        if c.topic.startswith("/aca/cachecam/")
+    }
+    assert cachecam == {
+        "/aca/cachecam/image_raw": "sensor_msgs/msg/Image",
+        "/aca/cachecam/image_raw/compressed": "sensor_msgs/msg/CompressedImage",
+        "/aca/cachecam/sample/image_raw": "sensor_msgs/msg/Image",
+        "/aca/cachecam/sample/image_raw/compressed": "sensor_msgs/msg/CompressedImage",
+    }
     assert summary.statistics.message_count > 10_000
 
     manifest = json.loads((tmp_path / "manifest.json").read_text())

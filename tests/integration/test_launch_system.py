@@ -302,7 +302,9 @@ def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
         [str(ACA_SIM), "report", str(tmp_path)], capture_output=True, text=True, timeout=120
     )
     assert report.returncode == 0, report.stderr
-    # Montdenier, the witness, and Mageik at caching, before sweeping and after the round.
-    assert len(list((tmp_path / "images").iterdir())) == 5
+    # Montdenier, the witness, and Mageik at caching, before sweeping and after the round:
+    # five captures of two frames each.
+    images = sorted(p.name for p in (tmp_path / "images").iterdir())
+    assert [name.split("_")[-2] for name in images] == ["rim", "sample"] * 5, images
     assert "- Mageik, before sweeping, sim " in summary
     assert "- Mageik, after round 1 (30 sweeps), sim " in summary

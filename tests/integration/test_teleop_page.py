@@ -168,6 +168,10 @@ def test_step_buttons_run_steps_and_capture_image_shows_a_new_image(page, artifa
     assert result_text(tab, previous).startswith("capture_image: done")
     tab.wait_for_function("document.getElementById('cachecam').src.startsWith('data:image/png')")
     assert tab.evaluate("document.getElementById('cachecam').naturalWidth") > 0
+    tab.wait_for_function(
+        "document.getElementById('cachecam-time').textContent.includes('sample')"
+    )
+    assert tab.inner_text("#cachecam-time").startswith("sample in focus, 640×480")  # the newest
     tab.screenshot(path=str(artifacts / "teleop_page_capture.png"))
     assert tab.inner_text("#tube-201").split()[1] == "sha"  # the table follows the world
 

@@ -26,8 +26,12 @@ def test_one_tube_is_cored_sealed_and_stored(aca):
     column = aca.config.tube.bore_depth_m - tube.core_top_depth_m  # what a probe can see
     assert probe.contact and probe.sample_height_m == pytest.approx(column, abs=0.002)
 
-    image = aca.run(steps.capture_image(aca))
-    assert image.rgb.shape == (480, 640, 3)
+    capture = aca.run(steps.capture_image(aca))
+    assert [(f.focus, f.rgb.shape) for f in capture.frames] == [
+        ("rim", (480, 640, 3)),
+        ("sample", (480, 640, 3)),
+    ]
+    assert capture.rim_dust_estimate == pytest.approx(tube.rim_dust, abs=0.06)
 
     dispense = aca.run(steps.dispense_seal(aca))
     expected = aca.config.dust.insertion_force_n(tube.rim_dust)

@@ -111,20 +111,28 @@ def test_report_plots_and_images_come_from_the_run_folder(tmp_path):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     (written,) = sorted((tmp_path / "images").iterdir())
     assert not list((tmp_path / "plots").glob("rim_series_*"))  # no tube was swept
-    assert written.name == "01_Mageik_000025.0s.png"
-    import matplotlib.pyplot as plt
+    assert written.name == "01_Mageik_rim_000025.0s.png"
+    from PIL import Image as PilImage
 
-    back = plt.imread(written)
-    assert back.shape[:2] == (4, 6) and tuple(back[1, 2, :3]) == (1.0, 0.0, 0.0)
+    with PilImage.open(written) as back:
+        assert back.size == (6, 4) and back.getpixel((2, 1)) == (255, 0, 0)
+        assert back.text == {
+            "Camera": "CacheCam",
+            "Focus": "rim in focus",
+            "Topic": "/aca/cachecam/image_raw",
+            "Sample": "Mageik",
+            "SimTime": "25.000 s",
+        }
 
 
 def test_images_outside_any_capture_are_marked_unassigned(tmp_path):
     image = Image(height=1, width=1, encoding="mono8", step=1, data=b"\x80")
     image.header.stamp.sec = 999
     path = tmp_path / "r.mcap"
-    path.write_bytes(record([("/aca/cachecam/image_raw", image, 1)]).getvalue())
-    ((written, stamp),) = extract_images(path, [], tmp_path / "images")
-    assert "unassigned" in written.name and stamp == 999.0
+    path.write_bytes(record([("/aca/cachecam/sample/image_raw", image, 1)]).getvalue())
+    (frame,) = extract_images(path, [], tmp_path / "images")
+    assert frame.path.name == "01_unassigned_sample_000999.0s.png"
+    assert (frame.stamp_s, frame.focus) == (999.0, "sample")
 
 
 def test_a_swept_tube_gets_its_rim_series_with_falling_estimates_in_the_captions(tmp_path):
@@ -147,9 +155,10 @@ def test_a_swept_tube_gets_its_rim_series_with_falling_estimates_in_the_captions
     inventory.close()
     frames = []
     for stamp in (12, 42, 72, 97):
-        image = Image(height=2, width=2, encoding="mono8", step=2, data=bytes([stamp] * 4))
-        image.header.stamp.sec = stamp
-        frames.append(("/aca/cachecam/image_raw", image, stamp * 1_000_000_000))
+        for topic in ("/aca/cachecam/image_raw", "/aca/cachecam/sample/image_raw"):
+            image = Image(height=2, width=2, encoding="mono8", step=2, data=bytes([stamp] * 4))
+            image.header.stamp.sec = stamp
+            frames.append((topic, image, stamp * 1_000_000_000))
     (tmp_path / "recording.mcap").write_bytes(record(frames).getvalue())
     report = write_report(tmp_path, release_limit_n=150.0)
     assert [entry["caption"] for entry in report["rim_series"]] == [
@@ -159,14 +168,15 @@ def test_a_swept_tube_gets_its_rim_series_with_falling_estimates_in_the_captions
         "Mageik, after round 2 (24 sweeps), sim 97 s: rim dust ~0.30",
     ]
     assert [entry["image"] for entry in report["rim_series"]] == [
-        "01_Mageik_000012.0s.png",
-        "02_Mageik_000042.0s.png",
-        "03_Mageik_000072.0s.png",
-        "04_Mageik_000097.0s.png",
+        "01_Mageik_rim_000012.0s.png",
+        "03_Mageik_rim_000042.0s.png",
+        "05_Mageik_rim_000072.0s.png",
+        "07_Mageik_rim_000097.0s.png",
     ]
+    assert len(list((tmp_path / "images").glob("*_sample_*.png"))) == 4
     assert (tmp_path / "plots/rim_series_Mageik.png").read_bytes()[:4] == b"\x89PNG"
     text = series_markdown(report["rim_series"])
-    assert "- Mageik, after round 2 (24 sweeps), sim 97 s: rim dust ~0.30 (images/04_" in text
+    assert "- Mageik, after round 2 (24 sweeps), sim 97 s: rim dust ~0.30 (images/07_" in text
 
 
 def test_offered_qos_metadata_is_rosbag2s_yaml():
@@ -195,3 +205,18 @@ def test_offered_qos_metadata_is_rosbag2s_yaml():
         "liveliness_lease_duration", "avoid_ros_namespace_conventions",
     ]  # fmt: skip
     assert yaml.safe_load(offered_qos_profiles([])) == []
+
+
+def test_a_frame_as_compressed_image_is_a_png_of_the_same_pixels():
+    import io
+
+    from PIL import Image as PilImage
+
+    from aca_sim.ros.conversions import compressed_png_msg
+
+    rgb = np.random.default_rng(3).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    message = compressed_png_msg(rgb, 12.5, "cachecam_optical_frame")
+    assert message.format == "png" and message.header.frame_id == "cachecam_optical_frame"
+    assert (message.header.stamp.sec, message.header.stamp.nanosec) == (12, 500_000_000)
+    with PilImage.open(io.BytesIO(bytes(message.data))) as back:
+        assert back.format == "PNG" and np.array_equal(np.asarray(back), rgb)

@@ -319,7 +319,8 @@ function showTubes(tubes) {
 
 function showImage(message) {
   $('cachecam').src = `data:image/png;base64,${message.png_base64}`;
-  $('cachecam-time').textContent = `${message.width}×${message.height}, `
+  const focus = message.focus ? `${message.focus} in focus, ` : '';
+  $('cachecam-time').textContent = `${focus}${message.width}×${message.height}, `
     + `sim t = ${message.stamp_s.toFixed(1)} s`;
 }
 

@@ -80,6 +80,7 @@ class HeadlessSequences:
 
     def __init__(self, aca: Aca, inventory: Inventory, log: Callable[[str], None] = print):
         self.aca = aca
+        aca.devices.cachecam.reading_only = True  # no one sees a headless run's frames
         self.port = InProcessPort(aca)
         self.sequencer = Sequencer(inventory, self.port, log)
 

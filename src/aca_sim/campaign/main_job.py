@@ -33,7 +33,13 @@ from aca_sim.caching.campaign import SampleOutcome, run_campaign_items, summary_
 from aca_sim.caching.campaign_file import load_campaign
 
 TICK_TOPICS = {"/clock": "rosgraph_msgs/msg/Clock", "/joint_states": "sensor_msgs/msg/JointState"}
-RECORDED_BEFORE_START = ("/aca/cachecam/image_raw", "/aca/tubes")
+RECORDED_BEFORE_START = (
+    "/aca/cachecam/image_raw",
+    "/aca/cachecam/image_raw/compressed",
+    "/aca/cachecam/sample/image_raw",
+    "/aca/cachecam/sample/image_raw/compressed",
+    "/aca/tubes",
+)
 
 
 def package_versions() -> dict[str, str]:

@@ -75,6 +75,10 @@ class TubeConfig:
     bottom_thickness_m: float
     mass_kg: float
     wall_segments: int
+    race_outer_radius_m: float
+    race_eccentricity_m: float
+    race_drop_m: float
+    witness_plate_depth_m: float
 
     @property
     def bore_depth_m(self) -> float:
@@ -111,6 +115,10 @@ class DustConfig:
     sweep_transfer_fraction: float
     sweep_transfer_jitter: float
     nominal_rim_dust_max: float
+    lip_share: float
+    deposit_clumps: int
+    deposit_scale_m: float
+    brush_contrast: float
 
     def insertion_force_n(self, rim_dust: float) -> float:
         """Force needed to push a seal into a bore with this rim dust (0..1), N."""
@@ -179,6 +187,10 @@ class CacheCamConfig:
     height_px: int
     standoff_m: float
     field_of_view_deg: float
+    depth_of_field_m: float
+    lamp_offset_m: tuple[float, float, float]
+    ambient: float
+    read_noise: float
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from rclpy.node import Node
 
 from aca_sim.model.steps import STEP_DEVICES
 from aca_sim.ros.booked_server import DeviceBook
-from aca_sim.ros.conversions import goal_fields, image_msg
+from aca_sim.ros.conversions import goal_fields
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
 from aca_sim.ros.step_server import StepServer
@@ -21,7 +21,6 @@ from aca_sim.sim.runner import Outcome, PhysicsRunner
 from aca_sim.sim.step_table import STEPS, start
 
 PREEMPTING = {"move_arm"}  # newest goal preempts; every other server rejects while busy
-CACHECAM_FRAME = "cachecam_optical_frame"
 
 
 def _force(message: Any, feedback: Feedback) -> None:
@@ -72,17 +71,18 @@ def device_servers(
     runner: PhysicsRunner,
     book: DeviceBook,
     feedback_period_s: float,
-    publish_image: Callable[[Any], None],
+    publish_capture: Callable[[Any, float], dict[str, Any]],
     after_goal: Callable[[], Awaitable[None]] | None = None,
 ) -> list[StepServer]:
     """One StepServer per device step, sharing the device book (with the trajectory
-    controller); publish_image(msg) is called with each CacheCam image, after_goal() when a
+    controller); publish_capture(capture, stamp_s) publishes each CacheCam capture and returns
+    its raw messages by focus mode (CacheCamTopics.publish), after_goal() when a
     goal ends, before its result goes out (executor thread)."""
 
-    def with_image(result: Any, image: Any, ended: Outcome) -> None:
+    def with_image(result: Any, capture: Any, ended: Outcome) -> None:
         if ended.status == "succeeded":
-            result.image = image_msg(image.rgb, ended.finished_s, CACHECAM_FRAME)
-            publish_image(result.image)
+            sent = publish_capture(capture, ended.finished_s)
+            result.image, result.sample_image = sent["rim"], sent["sample"]
 
     return [
         StepServer(

@@ -1,7 +1,9 @@
 """The simulation node: owns the Aca on its physics thread and serves the device actions.
 
 Publishes /clock, /joint_states (every joint of the model), /robot_description (transient
-local), /aca/tubes, /aca/dispensers and /aca/cachecam/image_raw; serves ~/reset, ~/snapshot,
+local), /aca/tubes, /aca/dispensers and CacheCam's frames (/aca/cachecam/image_raw rim in
+focus, /aca/cachecam/sample/image_raw sample in focus, each also .../compressed as PNG;
+ros/cachecam_topics.py); serves ~/reset, ~/snapshot,
 ~/restore, ~/get_state and ~/inject_fault, and one action per caching step under /aca.
 Parameters are read once at start (see config/sim_node.yaml).
 """
@@ -20,7 +22,6 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.task import Future
-from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
 from aca_sim.model.codes import Code
@@ -30,6 +31,7 @@ from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
 from aca_sim.ros import conversions
 from aca_sim.ros.booked_server import DeviceBook
+from aca_sim.ros.cachecam_topics import CacheCamTopics
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.guard import answered
 from aca_sim.ros.parameters import read_only_parameter
@@ -110,7 +112,7 @@ class SimNode(Node):
         self.description_pub = self.create_publisher(String, "/robot_description", latched)
         state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
         self.ticks = TickPublisher(self, state_every)
-        self.image_pub = self.create_publisher(Image, "cachecam/image_raw", 2)
+        self.cachecam = CacheCamTopics(self)
         self.description_pub.publish(
             String(data=expand_xacro("aca.urdf.xacro", self.model.source_path))
         )
@@ -141,7 +143,7 @@ class SimNode(Node):
             self.runner,
             book,
             self.params.feedback_period_s,
-            self.image_pub.publish,
+            self.cachecam.publish,
             after_goal=self.persist,
         )
         self.servers.append(

@@ -39,6 +39,7 @@ from aca_sim.model.steps import StepOutcome
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
 from aca_sim.net import is_loopback
+from aca_sim.ros.cachecam_topics import FOCUS_TOPICS
 from aca_sim.ros.conversions import seconds
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.parameters import read_only_parameter
@@ -109,7 +110,10 @@ class TeleopWebNode(Node):
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.create_subscription(String, "/robot_description", self._on_description, latched)
         self.create_subscription(TFMessage, "/tf_static", self._on_tf_static, latched)
-        self.create_subscription(Image, "/aca/cachecam/image_raw", self._on_image, 2)
+        for focus, topic in FOCUS_TOPICS.items():  # the page shows the newest frame
+            self.create_subscription(
+                Image, f"/aca/{topic}", lambda m, f=focus: self._on_image(m, f), 2
+            )
         self.world = WorldWatch(self, self._on_world)
         query = f"?token={self.token}" if self.token else ""
         self.url = f"http://{host}:{self.page.port}/{query}"
@@ -188,13 +192,14 @@ class TeleopWebNode(Node):
             stamp = seconds(message.transforms[0].header.stamp)
             self.ws.publish_transforms(self.moving.values(), stamp)
 
-    def _on_image(self, message: Image) -> None:
+    def _on_image(self, message: Image, focus: str) -> None:
         if message.encoding != "rgb8":
             return
         rgb = np.frombuffer(bytes(message.data), dtype=np.uint8).reshape(
             message.height, message.width, 3
         )
-        self.ws.publish_image(rgb, message.header.frame_id, seconds(message.header.stamp))
+        stamp = seconds(message.header.stamp)
+        self.ws.publish_image(rgb, message.header.frame_id, stamp, focus)
 
     @property
     def _root(self) -> str:

@@ -4,9 +4,11 @@
   inventory history), per sample, against the dispenser's release limit.
 - plots/step_timeline.png: every step of the history as a bar over sim time, one row per step
   kind, coloured by sample, failed steps hatched.
-- images/NN_<sample>_<sim time>.png: each CacheCam frame of the recording, named after the
-  sample whose capture_image step was running when it was taken (sim time of the header stamp).
-- plots/rim_series_<sample>.png: a swept tube's rim images with captions (recording.rim_series).
+- images/NN_<sample>_<focus>_<sim time>.png: each CacheCam frame of the recording (rim or
+  sample in focus), named after the sample whose capture_image step was running when it was
+  taken (sim time of the header stamp); the PNG's text chunks say camera, focus, topic, sample
+  and sim time.
+- plots/rim_series_<sample>.png: a swept tube's frames with captions (recording.rim_series).
 
 No ROS: the recording is read with mcap-ros2-support, the inventory with sqlite3.
 """
@@ -24,12 +26,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from aca_sim.caching.inventory import Inventory
-from aca_sim.recording.rim_series import plot_rim_series, rim_series
+from aca_sim.recording.rim_series import Frame, plot_rim_series, rim_series
 from aca_sim.recording.spans import StepSpan, slug, step_spans
 
 __all__ = ["StepSpan", "decoded_messages", "extract_images", "step_spans", "write_report"]
 
-IMAGE_TOPIC = "/aca/cachecam/image_raw"
+IMAGE_TOPICS = {"rim": "/aca/cachecam/image_raw", "sample": "/aca/cachecam/sample/image_raw"}
+FOCUS_OF = {topic: focus for focus, topic in IMAGE_TOPICS.items()}
 
 
 def plot_insertion_forces(spans: list[StepSpan], release_limit_n: float, path: Path) -> int:
@@ -92,30 +95,51 @@ def _image_array(message: object) -> np.ndarray:
 def decoded_messages(recording: Path, topics: list[str] | None = None) -> Iterator[Any]:
     """The messages of an MCAP recording (in log-time order), decoded from CDR with the
     file's own schemas."""
+    for _topic, decoded in decoded_on_topics(recording, topics):
+        yield decoded
+
+
+def decoded_on_topics(
+    recording: Path, topics: list[str] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """(topic, decoded message) of an MCAP recording, in log-time order."""
     from mcap.reader import make_reader
     from mcap_ros2.decoder import DecoderFactory
 
     with Path(recording).open("rb") as stream:
         reader = make_reader(stream, decoder_factories=[DecoderFactory()])
-        for _schema, _channel, _message, decoded in reader.iter_decoded_messages(topics=topics):
-            yield decoded
+        for _schema, channel, _message, decoded in reader.iter_decoded_messages(topics=topics):
+            yield channel.topic, decoded
 
 
-def extract_images(
-    recording: Path, spans: list[StepSpan], out_dir: Path
-) -> list[tuple[Path, float]]:
-    """Write each recorded CacheCam frame as a PNG named after its sample; return each path
-    with the frame's sim-time stamp (s)."""
+def extract_images(recording: Path, spans: list[StepSpan], out_dir: Path) -> list[Frame]:
+    """Write each recorded CacheCam frame as a PNG named after its sample and focus mode,
+    with its metadata in the PNG's text chunks; return the frames written."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
     captures = [s for s in spans if s.step == "capture_image"]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for number, image in enumerate(decoded_messages(recording, [IMAGE_TOPIC]), 1):
+    frames = decoded_on_topics(recording, list(IMAGE_TOPICS.values()))
+    for number, (topic, image) in enumerate(frames, 1):
         stamp = image.header.stamp.sec + image.header.stamp.nanosec * 1e-9
         owner = next((c for c in captures if c.start_s - 1e-6 <= stamp <= c.end_s + 1e-6), None)
         name = owner.sample_name if owner else "unassigned"
-        path = out_dir / f"{number:02d}_{slug(name)}_{stamp:08.1f}s.png"
-        plt.imsave(path, _image_array(image))
-        written.append((path, stamp))
+        focus = FOCUS_OF[topic]
+        path = out_dir / f"{number:02d}_{slug(name)}_{focus}_{stamp:08.1f}s.png"
+        info = PngInfo()
+        for key, value in (
+            ("Camera", "CacheCam"),
+            ("Focus", f"{focus} in focus"),
+            ("Topic", topic),
+            ("Sample", name),
+            ("SimTime", f"{stamp:.3f} s"),
+        ):
+            info.add_text(key, value)  # fmt: skip
+        pixels = _image_array(image)
+        Image.fromarray(pixels).save(path, pnginfo=info)
+        written.append(Frame(path, stamp, focus))
     return written
 
 

@@ -20,6 +20,15 @@ from aca_sim.recording.spans import StepSpan, slug
 
 
 @dataclass(frozen=True)
+class Frame:
+    """An extracted CacheCam frame: its file, sim-time stamp (s) and focus mode."""
+
+    path: Path
+    stamp_s: float
+    focus: str
+
+
+@dataclass(frozen=True)
 class RimImage:
     """One capture_image step of a swept tube: its sim-time interval (s), the estimate from
     the image (0..1), the sweeps done on the tube before it, and its caption."""
@@ -66,31 +75,51 @@ def rim_series(spans: list[StepSpan]) -> list[RimImage]:
     return series
 
 
-def image_of(rim: RimImage, images: list[tuple[Path, float]]) -> Path | None:
-    """The extracted image (path, sim-time stamp s) taken during the capture, if recorded."""
+def image_of(rim: RimImage, frames: list[Frame], focus: str = "rim") -> Path | None:
+    """The extracted frame of this focus mode taken during the capture, if recorded."""
     return next(
-        (path for path, stamp in images if rim.start_s - 1e-6 <= stamp <= rim.end_s + 1e-6),
+        (
+            f.path
+            for f in frames
+            if f.focus == focus and rim.start_s - 1e-6 <= f.stamp_s <= rim.end_s + 1e-6
+        ),
         None,
     )
 
 
 def plot_rim_series(
-    series: list[RimImage], images: list[tuple[Path, float]], plots: Path
+    series: list[RimImage], frames: list[Frame], plots: Path
 ) -> list[dict[str, str]]:
-    """One figure per swept tube, its images side by side with their captions; return, per
-    image, the caption and the image's file (empty when the recording holds no image)."""
+    """One figure per swept tube: its rim-in-focus frames side by side with their captions,
+    the sample-in-focus frame of each capture below; return, per capture, the caption and
+    the rim frame's file (empty when the recording holds no image)."""
     listed = []
     for tube_id in dict.fromkeys(r.tube_id for r in series):
-        row = [(r, image_of(r, images)) for r in series if r.tube_id == tube_id]
-        listed += [{"caption": r.caption, "image": path.name if path else ""} for r, path in row]
-        shown = [(r, path) for r, path in row if path is not None]
+        row = [(r, image_of(r, frames), image_of(r, frames, "sample")) for r in series
+               if r.tube_id == tube_id]  # fmt: skip
+        listed += [
+            {"caption": r.caption, "image": path.name if path else ""} for r, path, _ in row
+        ]
+        shown = [entry for entry in row if entry[1] is not None]
         if not shown:
             continue
-        fig, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.6), squeeze=False)
-        for ax, (rim, path) in zip(axes[0], shown, strict=True):
-            ax.imshow(plt.imread(path))
-            ax.set_axis_off()
-            ax.set_title(rim.caption.replace(", sim", "\nsim").replace(": ", "\n"), fontsize=8)
+        rows = 2 if any(sample for _, _, sample in shown) else 1
+        fig, axes = plt.subplots(
+            rows, len(shown), figsize=(3.2 * len(shown), 2.9 * rows + 0.7), squeeze=False
+        )
+        for column, (rim, path, sample) in enumerate(shown):
+            axes[0][column].imshow(plt.imread(path))
+            title = rim.caption.replace(", sim", "\nsim").replace(": ", "\n")
+            axes[0][column].set_title(title, fontsize=8)
+            if rows == 2 and sample is not None:
+                axes[1][column].imshow(plt.imread(sample))
+            for ax in axes[:, column]:
+                ax.set_axis_off()
+        axes[0][0].text(-0.04, 0.5, "rim in focus", rotation=90, fontsize=8, va="center",
+                        ha="right", transform=axes[0][0].transAxes)  # fmt: skip
+        if rows == 2:
+            axes[1][0].text(-0.04, 0.5, "sample in focus", rotation=90, fontsize=8, va="center",
+                            ha="right", transform=axes[1][0].transAxes)  # fmt: skip
         name = row[0][0].sample_name or str(tube_id)
         fig.suptitle(f"{name}: the rim through the ground's recovery (CacheCam)", fontsize=10)
         fig.tight_layout()

@@ -7,6 +7,7 @@ error codes <-> the uint8 constants (aca_sim.model.codes numbers).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from aca_interfaces.msg import BitSlotState, DispenserState, TubeState
 from aca_interfaces.srv import GetWorldState
 from builtin_interfaces.msg import Time
+from sensor_msgs.msg import CompressedImage as CompressedImageMsg
 from sensor_msgs.msg import Image as ImageMsg
 from std_msgs.msg import Header
 
@@ -141,6 +143,22 @@ def image_msg(rgb: np.ndarray, stamp_s: float, frame_id: str) -> ImageMsg:
         is_bigendian=0,
         step=width * 3,
         data=np.ascontiguousarray(rgb, dtype=np.uint8).tobytes(),
+    )
+
+
+def compressed_png_msg(rgb: np.ndarray, stamp_s: float, frame_id: str) -> CompressedImageMsg:
+    """sensor_msgs/CompressedImage (format "png", as Foxglove and image_transport read it)
+    from an HxWx3 uint8 array."""
+    from PIL import Image as PilImage
+
+    buffer = io.BytesIO()
+    PilImage.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(
+        buffer, format="PNG", compress_level=1
+    )
+    return CompressedImageMsg(
+        header=Header(stamp=sim_time(stamp_s), frame_id=frame_id),
+        format="png",
+        data=buffer.getvalue(),
     )
 
 

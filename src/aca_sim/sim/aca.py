@@ -28,6 +28,7 @@ from aca_sim.sim.gui_view import frame_assembly
 from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Feedback, Leap, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
+from aca_sim.sim.renderers import load_egl
 from aca_sim.sim.seal_carousel import SealCarousel
 from aca_sim.sim.sha import Sha
 from aca_sim.sim.stations import BoreSweepTool, DropPort, SealingStation, VolumeProbe
@@ -103,10 +104,17 @@ class Aca:
         return self._controller
 
     @classmethod
-    def create(cls, gui: bool = False, config: ModelConfig | None = None, seed: int = 0) -> Aca:
-        """Connect a new PyBullet client (DIRECT, or GUI on request) and build the ACA."""
+    def create(
+        cls, gui: bool = False, config: ModelConfig | None = None, seed: int = 0, egl: bool = False
+    ) -> Aca:
+        """Connect a new PyBullet client (DIRECT, or GUI on request) and build the ACA. egl:
+        render camera views with PyBullet's EGL plugin (OpenGL, headless) instead of
+        TinyRenderer; RendererError unless the machine has EGL. Physics is the same either way;
+        TinyRenderer's pixels are the same on every machine, EGL's depend on its driver."""
         with c_stdout_silenced():
             client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
+            if egl:
+                load_egl(client)  # before any body: the plugin only draws bodies made after it
         aca = cls(client, config, seed)
         if gui:
             frame_assembly(client, aca.world.mech.body)

@@ -34,6 +34,7 @@ from aca_sim.sim.mechanism import ANY_LINK, Mechanism
 from aca_sim.sim.obstacles import Obstacles
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
+from aca_sim.sim.renderers import renderer_of
 from aca_sim.sim.tube_codec import tube_from_dict, tube_to_dict
 
 
@@ -258,7 +259,7 @@ class World:
         self, eye: Sequence[float], target: Sequence[float], fov_deg: float, size: tuple[int, int]
     ) -> np.ndarray:
         """An RGB image (height x width x 3, uint8) from a pinhole camera at `eye` looking at
-        `target` (+X up in the image), rendered with TinyRenderer."""
+        `target` (+X up in the image), rendered with TinyRenderer (or EGL: sim/renderers.py)."""
         p, (width, height) = self.p, size
         view = p.computeViewMatrix(list(eye), list(target), [1, 0, 0])
         proj = p.computeProjectionMatrixFOV(fov_deg, width / height, 0.005, 0.5)
@@ -267,7 +268,7 @@ class World:
             height,
             view,
             proj,
-            renderer=p.ER_TINY_RENDERER,
+            renderer=renderer_of(p),
             lightDirection=[0.3, 0.2, 1.0],
             shadow=0,
         )

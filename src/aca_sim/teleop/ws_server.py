@@ -190,9 +190,11 @@ class TeleopWebSocket:
             )
         )
 
-    def publish_image(self, rgb: np.ndarray, frame_id: str, stamp_s: float) -> None:
-        """Send an RGB image (height x width x 3, uint8) on /aca/cachecam/image and, as PNG,
-        on /aca/cachecam/png."""
+    def publish_image(
+        self, rgb: np.ndarray, frame_id: str, stamp_s: float, focus: str = ""
+    ) -> None:
+        """Send an RGB image (height x width x 3, uint8) on /aca/cachecam/image and, as PNG
+        with its focus mode ("rim", "sample"), on /aca/cachecam/png."""
         from PIL import Image
 
         height, width = rgb.shape[:2]
@@ -215,6 +217,7 @@ class TeleopWebSocket:
                 "stamp_s": stamp_s,
                 "width": width,
                 "height": height,
+                "focus": focus,
                 "png_base64": base64.b64encode(buffer.getvalue()).decode(),
             },
         )
