@@ -313,6 +313,11 @@ class _EndingCoast:
         self.finish()
         return False
 
+    def advance_many(self, limit: int) -> int:
+        taken = min(limit, self.left)
+        self.left -= taken
+        return taken
+
     def finish(self) -> None:
         self.world.coast = None
 

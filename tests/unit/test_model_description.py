@@ -113,3 +113,19 @@ def test_config_rejects_unknown_and_missing_keys(tmp_path):
     bad.write_text(text.replace("  mass_kg: 0.055", "  mass_kg: heavy"))
     with pytest.raises(ConfigError, match=r"tube.mass_kg: expected a number, got 'heavy'"):
         load_model_config(bad)
+
+
+def test_trials_that_differ_only_in_overrides_share_one_expansion_of_the_model_file(tmp_path):
+    from aca_sim.model.urdf import aca_urdf_text
+
+    a = load_model_config(None, {"seal_carousel.release_limit_n": 140.0})
+    b = load_model_config(None, {"seal_carousel.release_limit_n": 170.0})
+    assert a.sha256 != b.sha256  # different configurations...
+    assert a.source_sha256 == b.source_sha256 == load_model_config().sha256  # ...one file
+    assert aca_urdf_text(a) is aca_urdf_text(b)  # expanded once
+    # an edited file is a new expansion
+    edited = tmp_path / "model.yaml"
+    edited.write_text(Path(a.source_path).read_text() + "\n# edited\n")
+    c = load_model_config(edited)
+    assert c.source_sha256 != a.source_sha256
+    assert aca_urdf_text(c) is not aca_urdf_text(a)

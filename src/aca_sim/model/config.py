@@ -274,6 +274,7 @@ class ModelConfig:
     stow: StowConfig
     source_path: str = ""
     sha256: str = ""
+    source_sha256: str = ""  # of the file at source_path alone: what the xacro files read
 
 
 def with_fidelity(config: ModelConfig, fidelity: str) -> ModelConfig:
@@ -298,9 +299,13 @@ def load_model_config(
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    config = _build(ModelConfig, data, str(path), skip={"source_path", "sha256"})
+    config = _build(ModelConfig, data, str(path), skip={"source_path", "sha256", "source_sha256"})
+    source = text if not overrides else path.read_text()
     return dataclasses.replace(
-        config, source_path=str(path), sha256=hashlib.sha256(text.encode()).hexdigest()
+        config,
+        source_path=str(path),
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        source_sha256=hashlib.sha256(source.encode()).hexdigest(),
     )
 
 

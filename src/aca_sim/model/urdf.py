@@ -21,8 +21,10 @@ def expand_xacro(name: str, config_path: str | Path, **args: str) -> str:
 
 
 def aca_urdf_text(config: ModelConfig) -> str:
-    """The ACA's URDF for a model configuration (expanded once per configuration)."""
-    return _aca_urdf_text(config.source_path, config.sha256)
+    """The ACA's URDF for a model configuration: expanded once per model file (the xacro
+    files read the file at config.source_path; overrides of a study's trial do not reach
+    them, so trials that differ only in overrides share one expansion)."""
+    return _aca_urdf_text(config.source_path, config.source_sha256)
 
 
 @lru_cache(maxsize=8)
@@ -32,7 +34,8 @@ def _aca_urdf_text(source_path: str, _sha256: str) -> str:
 
 @lru_cache(maxsize=16)
 def urdf_file(name: str, config_path: str, config_sha256: str, **args: str) -> Path:
-    """Expand urdf/<name> once per configuration and argument set; return the cached file."""
+    """Expand urdf/<name> once per model file (config_sha256: of the file's text) and
+    argument set; return the cached file."""
     key = hashlib.sha256(f"{name}|{config_sha256}|{sorted(args.items())}".encode()).hexdigest()
     folder = Path(tempfile.gettempdir()) / "aca_sim_urdf"
     folder.mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -144,7 +145,7 @@ def generate_srdf(config: ModelConfig, samples: int = SAMPLES) -> str:
     """The SRDF text for a model configuration (floats written exactly, repr). The header
     records the configuration's SHA-256, which tells semantic_model whether the file is
     current."""
-    urdf = UrdfModel(aca_urdf_text(config))
+    disabled = _disabled_collisions_of(aca_urdf_text(config), samples)
     lines = [
         '<?xml version="1.0"?>',
         "<!-- The semantic description of the ACA for MoveIt: made by aca_sim.motion.semantic",
@@ -164,10 +165,17 @@ def generate_srdf(config: ModelConfig, samples: int = SAMPLES) -> str:
         lines.append("  </group_state>")
     lines += [
         f'  <disable_collisions link1="{a}" link2="{b}" reason="{reason}"/>'
-        for a, b, reason in disabled_collisions(urdf, samples)
+        for a, b, reason in disabled
     ]
     lines.append("</robot>")
     return "\n".join(lines) + "\n"
+
+
+@lru_cache(maxsize=4)
+def _disabled_collisions_of(urdf_text: str, samples: int) -> tuple[tuple[str, str, str], ...]:
+    """disabled_collisions of a URDF text, once per text (the sampling takes most of the
+    generation: a study's trials share one URDF)."""
+    return tuple(disabled_collisions(UrdfModel(urdf_text), samples))
 
 
 def srdf_file() -> Path:

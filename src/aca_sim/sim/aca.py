@@ -154,11 +154,23 @@ class Aca:
             if feedback is not None and on_feedback is not None:
                 on_feedback(feedback)
             coast = self.world.coast  # a Leap on a coast ends with it (the world changed)
-            for _ in range(feedback.steps if isinstance(feedback, Leap) else 1):
+            steps = feedback.steps if isinstance(feedback, Leap) else 1
+            if steps > 1 and coast is not None:
+                steps -= self.leap(steps)
+            for _ in range(steps):
                 self.step()
                 if coast is not None and self.world.coast is not coast:
                     break
             self.world.settle()
+
+    def leap(self, steps: int) -> int:
+        """Up to `steps` coasted steps at once (World.leap), the devices' pre_step run once
+        before them as step() would: during a coast nothing but the coasting joints moves,
+        and pre_step does nothing while the joints it follows stand still. Returns the steps
+        taken (0: none; step singly)."""
+        for device in self._pre_steppers:
+            device.pre_step()
+        return self.world.leap(steps)
 
     # ------------------------------------------------------------------ whole state
     def hardware_state(self, with_hash: bool = False) -> HardwareState:

@@ -103,6 +103,32 @@ class Coast:
         self.steps_done += 1
         return True
 
+    def advance_many(self, limit: int) -> int:
+        """Up to `limit` steps of the coast at once, for a driver whose operation does not look
+        at the world in between (a Leap): the same states and joint writes advance() gives
+        step by step, without its per-step checks (nothing but this loop runs in between, so
+        the world cannot change). The joints are written at every step: writing only the last
+        state was measured to change a later contact solve (PyBullet keeps more of each
+        reset than the joint state), and fast mode stays the same timeline as stepping one by
+        one. Returns the steps taken; 0 when the world changed or the coast has no steps left
+        (the caller then steps singly, and advance() ends it)."""
+        if self.world.signature() != self._signature:
+            return 0
+        taken, limit = 0, min(limit, self.steps_left)
+        reset, body = self.world.p.resetJointStatesMultiDof, self.world.mech.body
+        while taken < limit:
+            state = self._next_state()
+            if state is None:
+                break
+            self._q, self._v = state
+            taken += 1
+            reset(body, self._indices, [[q] for q in self._q], [[v] for v in self._v])
+        if taken:
+            self._carry_due = bool(self._carried)
+            self.steps_left -= taken
+            self.steps_done += taken
+        return taken
+
     def _next_state(self) -> tuple[list[float], list[float]] | None:
         """The joints' positions and velocities after the step being taken (None: the coast
         has no next state and ends)."""

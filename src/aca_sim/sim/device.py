@@ -43,7 +43,9 @@ class Device:
             self.busy = False
 
     def pre_step(self) -> None:
-        """Called before every physics step (for kinematic updates)."""
+        """Called before every physics step (for kinematic updates). Must do nothing while
+        the joints it follows stand still: a Leap calls it once for several coasted steps,
+        during which only the coasting SHA joints move (Aca.leap)."""
 
     def on_rebuild(self) -> None:
         """Called after the world was (re)built from a description."""

@@ -61,10 +61,12 @@ class World:
         self.p = client
         self.config = config
         self.dt = config.physics.time_step_s
-        self._aca_urdf = str(urdf_file("aca.urdf.xacro", config.source_path, config.sha256))
+        self._aca_urdf = str(urdf_file("aca.urdf.xacro", config.source_path, config.source_sha256))
         self._tube_urdf = {
             kind: str(
-                urdf_file("tube.urdf.xacro", config.source_path, config.sha256, kind=kind.value)
+                urdf_file(
+                    "tube.urdf.xacro", config.source_path, config.source_sha256, kind=kind.value
+                )
             )
             for kind in TubeKind
         }
@@ -166,6 +168,17 @@ class World:
         self.step_count += 1
         self.time_s = self.step_count * self.dt
 
+    def leap(self, steps: int) -> int:
+        """Take up to `steps` steps of the running coast at once (Coast.advance_many: the
+        same states as that many step() calls, nothing looking in between); return how many
+        were taken (0 without a coast: the caller steps singly)."""
+        taken = self.coast.advance_many(steps) if self.coast is not None else 0
+        if taken:
+            self.coasted_steps += taken
+            self.step_count += taken
+            self.time_s = self.step_count * self.dt
+        return taken
+
     def settle(self) -> None:
         """Bring up to date what a coast moves lazily (the carried tube): the drivers call
         this before any code but the stepping looks at the world (an operation resuming,
@@ -238,11 +251,17 @@ class World:
         """Sum of contact forces on the (body, link) pairs from everything not in `exclude`
         (ANY_LINK: every link of a body), N: their |z| components (axial, like a load cell)
         or their full normal forces. Read after a step."""
+        contacts = self.p.getContactPoints()  # one query, filtered here as bodyA= would be
         total = 0.0
         for body, link in pairs:
-            kwargs = {"bodyA": body} if link == ANY_LINK else {"bodyA": body, "linkIndexA": link}
-            for contact in self.p.getContactPoints(**kwargs):
-                if (contact[2], ANY_LINK) in exclude or (contact[2], contact[4]) in exclude:
+            for contact in contacts:
+                if contact[1] == body and (link == ANY_LINK or contact[3] == link):
+                    other = (contact[2], contact[4])
+                elif contact[2] == body and (link == ANY_LINK or contact[4] == link):
+                    other = (contact[1], contact[3])
+                else:
+                    continue
+                if (other[0], ANY_LINK) in exclude or other in exclude:
                     continue
                 total += contact[9] * abs(contact[7][2]) if axial else contact[9]
         return total
