@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from aca_sim.model.config import ConfigError, load_model_config
-from aca_sim.model.urdf import expand_xacro, urdf_file
+from aca_sim.model.urdf import aca_urdf_text, expand_xacro, urdf_file
 from aca_sim.sim.quiet import c_stdout_silenced, pybullet
 
 CONFIG = load_model_config()
@@ -116,8 +116,6 @@ def test_config_rejects_unknown_and_missing_keys(tmp_path):
 
 
 def test_trials_that_differ_only_in_overrides_share_one_expansion_of_the_model_file(tmp_path):
-    from aca_sim.model.urdf import aca_urdf_text
-
     a = load_model_config(None, {"seal_carousel.release_limit_n": 140.0})
     b = load_model_config(None, {"seal_carousel.release_limit_n": 170.0})
     assert a.sha256 != b.sha256  # different configurations...

@@ -295,12 +295,12 @@ def load_model_config(
     """Load and validate a model configuration file (default: config/aca_model.yaml), with
     `overrides` (see model_text) applied; sha256 is that of model_text's text."""
     path = Path(path) if path else default_model_path()
-    text = model_text(path, overrides)
+    source = path.read_text()
+    text = _with_overrides(source, overrides, path)
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     config = _build(ModelConfig, data, str(path), skip={"source_path", "sha256", "source_sha256"})
-    source = text if not overrides else path.read_text()
     return dataclasses.replace(
         config,
         source_path=str(path),
@@ -317,7 +317,11 @@ def model_text(
     as YAML (floats exactly: loading the text gives the same values). ConfigError names an
     override key that is not a number field of the file, or a value that is not a number."""
     path = Path(path) if path else default_model_path()
-    text = path.read_text()
+    return _with_overrides(path.read_text(), overrides, path)
+
+
+def _with_overrides(text: str, overrides: Mapping[str, float] | None, path: Path) -> str:
+    """model_text of a file's text (read from path)."""
     if not overrides:
         return text
     data = yaml.safe_load(text)

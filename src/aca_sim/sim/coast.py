@@ -88,20 +88,10 @@ class Coast:
     def advance(self) -> bool:
         """One step of the coast, or (its steps spent, or the world changed) its end: False,
         and the caller steps PyBullet instead."""
-        changed = self.world.signature() != self._signature
-        state = None if changed or self.steps_left <= 0 else self._next_state()
-        if state is None:
-            self.finish(world_changed=changed)
-            return False
-        self._q, self._v = state
-        p, body = self.world.p, self.world.mech.body
-        p.resetJointStatesMultiDof(
-            body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
-        )
-        self._carry_due = bool(self._carried)
-        self.steps_left -= 1
-        self.steps_done += 1
-        return True
+        if self.advance_many(1):
+            return True
+        self.finish(world_changed=self.world.signature() != self._signature)
+        return False
 
     def advance_many(self, limit: int) -> int:
         """Up to `limit` steps of the coast at once, for a driver whose operation does not look

@@ -45,6 +45,10 @@ class KinematicStep(Protocol):
         """Take one step; False (having ended itself) when PyBullet must step instead."""
         ...
 
+    def advance_many(self, limit: int) -> int:
+        """Take up to `limit` steps at once (nothing looks in between); how many were taken."""
+        ...
+
     def finish(self) -> None:
         """End: PyBullet continues from the state reached."""
         ...
