@@ -50,6 +50,7 @@ def publishing_cost(context) -> list[Row]:
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.nodes.state_publisher_node import StatePublisherNode
     from aca_sim.ros.markers import marker_array
+    from aca_sim.sim.runner import Tick
 
     sim = SimNode(context=context)
     sim.runner.stop()  # this thread steps the world instead
@@ -60,7 +61,7 @@ def publishing_cost(context) -> list[Row]:
     def bare_tick():
         for _ in range(steps_per_tick):
             aca.step()
-        sim._on_tick(aca)
+        sim.ticks.on_ticks(aca, [Tick(aca.time_s, aca.world.mech.joint_states())])
 
     publisher.frames = RobotFrames(UrdfModel(aca_urdf_text(load_model_config(None))))
     joints = JointState(name=["sha_z", "sha_shoulder", "sha_elbow"], position=[0.02, 0.3, 1.0])

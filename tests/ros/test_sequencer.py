@@ -300,18 +300,18 @@ def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consisten
     # the drill would otherwise finish first. Released once the device job has the cancel
     # request, or after 5 s.
     runner, gate, reached = sim.runner, threading.Event(), threading.Event()
-    ticking = runner.on_tick
+    ticking = runner.on_ticks
 
-    def on_tick(aca):
+    def on_ticks(aca, ticks):
         if not reached.is_set() and any(
             getattr(job.operation, "__name__", "") == "core_sample" for job in runner._jobs
         ):
             reached.set()
             gate.wait(10)
         if ticking is not None:
-            ticking(aca)
+            ticking(aca, ticks)
 
-    runner.on_tick = on_tick
+    runner.on_ticks = on_ticks
     run = client.start(
         CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Halted"
     )
@@ -327,7 +327,7 @@ def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consisten
             time.sleep(0.002)
     finally:
         gate.set()
-        runner.on_tick = ticking
+        runner.on_ticks = ticking
     client.finish(run)
     assert run.status == GoalStatus.STATUS_CANCELED
     assert run.result.error_code == CacheSample.Result.CANCELED

@@ -156,7 +156,10 @@ def test_ticks_come_at_the_asked_rate_of_sim_time_whatever_the_step(aca):
     first step of each 10 ms period (a fixed step count gave 120 Hz)."""
     ticks = []
     runner = PhysicsRunner(
-        aca, mode="fast", tick_period_s=0.01, on_tick=lambda a: ticks.append(a.time_s)
+        aca,
+        mode="fast",
+        tick_period_s=0.01,
+        on_ticks=lambda a, batch: ticks.extend(t.time_s for t in batch),
     )
     runner.start()
     try:
@@ -170,3 +173,37 @@ def test_ticks_come_at_the_asked_rate_of_sim_time_whatever_the_step(aca):
     assert abs(len(ticks) - span * 100) <= 1
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert max(gaps) <= 0.01 + aca.dt + 1e-9 and min(gaps) >= 0.01 - aca.dt - 1e-9
+
+
+def test_leaps_between_ticks_show_each_tick_the_world_single_steps_would(aca, monkeypatch):
+    """The thread takes a coasted Leap's steps at once, stopping at each tick: every tick
+    shows the step and joint states it shows when every step is a tick (so no step can be
+    leapt), and the same world is left at the end."""
+    start = aca.describe()
+    leaps = []
+    leap = aca.leap
+    monkeypatch.setattr(aca, "leap", lambda n: leaps.append(n) or leap(n))
+
+    def ticks_of(period_s):
+        aca.restore(start)
+        seen = []
+
+        def on_ticks(a, batch):
+            seen.extend((round(t.time_s / a.dt), tuple(t.joint_states)) for t in batch)
+
+        runner = PhysicsRunner(aca, mode="fast", tick_period_s=period_s, on_ticks=on_ticks)
+        runner.start()
+        try:
+            assert submit(runner, steps.retrieve_tube(aca, 4)).wait().status == "succeeded"
+            final = runner.call(lambda a: a.state_hash()).result(WAIT_S)
+        finally:
+            runner.stop()
+        return dict(seen), final
+
+    every_step, every_final = ticks_of(aca.dt / 2)
+    assert max(leaps) == 1  # a tick at every step leaves nothing to leap
+    leaps.clear()
+    at_100_hz, final = ticks_of(0.01)
+    assert max(leaps) > 1 and aca.world.coasted_steps > 0
+    assert at_100_hz == {step: every_step[step] for step in at_100_hz}
+    assert final == every_final

@@ -134,7 +134,7 @@ class SimNode(Node):
             self.params.mode,
             self.params.real_time_factor,
             1.0 / self.params.publish_rate_hz,
-            self.ticks.on_tick,
+            self.ticks.on_ticks,
         )
         book = DeviceBook()
         self.servers = device_servers(

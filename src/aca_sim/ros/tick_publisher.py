@@ -5,14 +5,15 @@ and dispenser records every few ticks, and the last joint states again while not
 nobody takes (no subscriber, no sink) is not encoded. Sinks (an in-process recorder) get the
 same bytes. The records' messages are converted again only when the records changed.
 
-Thread rules: on_tick() and publish_now() on the physics thread (or before it starts);
+Thread rules: on_ticks() and publish_now() on the physics thread (or before it starts);
 repeat_joints() on the executor thread; add_sink() before goals run.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from aca_interfaces.msg import DispenserStateArray, TubeStateArray
 from rclpy.node import Node
@@ -25,12 +26,21 @@ from std_msgs.msg import Header
 from aca_sim.ros import conversions, tick_codec
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.mechanism import ACA_JOINTS
+from aca_sim.sim.runner import Tick
 
 TickSink = Callable[[str, bytes, int], None]
 """Takes (topic, CDR bytes, sim time ns) of each /clock and /joint_states tick."""
 IDLE_JOINTS_PERIOD_S = 0.2  # wall s between repeated joint states while nothing steps
 
 JointStates = list[tuple[float, float, float]]
+
+
+@dataclass(frozen=True)
+class _Outlet:
+    """A tick publisher and its topic's full name (read once: rclpy asks rcl each time)."""
+
+    publisher: Publisher
+    topic: str
 
 
 class TickPublisher:
@@ -43,6 +53,8 @@ class TickPublisher:
         self.joint_pub = node.create_publisher(JointState, "/joint_states", 10)
         self.tubes_pub = node.create_publisher(TubeStateArray, "tubes", latched)
         self.dispensers_pub = node.create_publisher(DispenserStateArray, "dispensers", latched)
+        self._clock = _Outlet(self.clock_pub, self.clock_pub.topic_name)
+        self._joints = _Outlet(self.joint_pub, self.joint_pub.topic_name)
         self._state_every = state_every
         self._ticks = 0
         self._sinks: list[TickSink] = []
@@ -56,26 +68,30 @@ class TickPublisher:
         """Also hand every /clock and /joint_states message to `sink`, on the physics thread."""
         self._sinks.append(sink)
 
-    def on_tick(self, aca: Aca) -> None:
-        """Physics thread, every publish period of sim time."""
-        time_ns = round(aca.time_s * 1e9)
-        states = aca.world.mech.joint_states()
-        self._last_joints = (aca.time_s, states)
-        self._last_joints_wall = time.monotonic()
-        if self._sinks or self.clock_pub.get_subscription_count():
-            self._emit(self.clock_pub, tick_codec.clock(time_ns), time_ns)
-        if self._sinks or self.joint_pub.get_subscription_count():
-            position, velocity, effort = zip(*states, strict=True)
-            data = self._joint_encoder.encode(time_ns, position, velocity, effort)
-            self._emit(self.joint_pub, data, time_ns)
-        self._ticks += 1
-        if self._ticks % self._state_every == 0:
-            self._publish_state(aca)
+    def on_ticks(self, aca: Aca, ticks: Sequence[Tick]) -> None:
+        """Physics thread: the ticks the last steps started (PhysicsRunner), in order. Who
+        subscribes is asked once per call, not per tick."""
+        clock_live = self.clock_pub.get_subscription_count() > 0
+        joints_live = self.joint_pub.get_subscription_count() > 0
+        for tick in ticks:
+            time_ns = round(tick.time_s * 1e9)
+            if clock_live or self._sinks:
+                self._emit(self._clock, clock_live, tick_codec.clock(time_ns), time_ns)
+            if joints_live or self._sinks:
+                position, velocity, effort = zip(*tick.joint_states, strict=True)
+                data = self._joint_encoder.encode(time_ns, position, velocity, effort)
+                self._emit(self._joints, joints_live, data, time_ns)
+            self._ticks += 1
+            if self._ticks % self._state_every == 0:
+                self._publish_state(aca, tick.time_s)
+        if ticks:
+            self._last_joints = (ticks[-1].time_s, ticks[-1].joint_states)
+            self._last_joints_wall = time.monotonic()
 
     def publish_now(self, aca: Aca) -> None:
         """The records and the joint states as they are now (at start, after a reset or a
         restore)."""
-        self._publish_state(aca)
+        self._publish_state(aca, aca.time_s)
         self._last_joints = (aca.time_s, aca.world.mech.joint_states())
         self.joint_pub.publish(_joint_message(*self._last_joints))
         self._last_joints_wall = time.monotonic()
@@ -88,14 +104,14 @@ class TickPublisher:
             self.joint_pub.publish(_joint_message(*self._last_joints))
             self._last_joints_wall = time.monotonic()
 
-    def _emit(self, publisher: Publisher, data: bytes, time_ns: int) -> None:
-        """Publish CDR bytes (when anyone subscribes) and hand them to the sinks."""
-        if publisher.get_subscription_count():
-            publisher.publish(data)
+    def _emit(self, out: _Outlet, live: bool, data: bytes, time_ns: int) -> None:
+        """Publish CDR bytes (live: someone subscribes) and hand them to the sinks."""
+        if live:
+            out.publisher.publish(data)
         for sink in self._sinks:
-            sink(publisher.topic_name, data, time_ns)
+            sink(out.topic, data, time_ns)
 
-    def _publish_state(self, aca: Aca) -> None:
+    def _publish_state(self, aca: Aca, time_s: float) -> None:
         world = aca.world
         records = (tuple(world.tubes.items()), tuple(world.dispensers.items()))
         if records != self._state_records:
@@ -105,7 +121,7 @@ class TickPublisher:
                 [conversions.dispenser_msg(world.dispensers[d]) for d in sorted(world.dispensers)],
             )
         tubes, dispensers = self._state_msgs
-        header = Header(stamp=conversions.sim_time(aca.time_s), frame_id="aca_frame")
+        header = Header(stamp=conversions.sim_time(time_s), frame_id="aca_frame")
         self.tubes_pub.publish(TubeStateArray(header=header, tubes=tubes))
         self.dispensers_pub.publish(DispenserStateArray(header=header, dispensers=dispensers))
 

@@ -8,6 +8,14 @@ box comes within the asked horizon, and between moving parts that move relative 
 out: a link and its parent (URDF_USE_SELF_COLLISION_EXCLUDE_PARENT) and the parts of the held
 assembly among themselves and with the fork (a rigid unit).
 
+A move of sha_z alone translates the whole moving set along z. Along such a move a closest
+point whose normal is horizontal (a tube sliding over the bore-sweeping brush, a rubbing fit)
+does not close: the signed distance of two convex shapes is a convex function of their
+relative translation, so a translation perpendicular to its gradient (the contact normal)
+never brings them closer. `gap(..., z_only=True)` counts such a point by how far the move can
+go before the point's normal tilt (|n_z| <= SLIDE_TILT) could take it deeper than SLIDE_DEPTH_M,
+not by its distance; every other point counts by its distance, as for any move.
+
 Thread rule: the physics thread. Units: m, m/s, rad/s; frame: aca_frame.
 """
 
@@ -17,10 +25,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aca_sim.sim.mechanism import Mechanism
+from aca_sim.sim.mechanism import SHA_LINKS, Mechanism
 from aca_sim.sim.quiet import BulletClient
 
-SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")
+SLIDE_TILT = 0.02  # |n_z| of a closest point that a pure-Z move slides along (1.1 deg)
+SLIDE_DEPTH_M = 0.001  # how deep a sliding point may get (PyBullet's margins on a rubbing fit)
 
 
 @dataclass(frozen=True)
@@ -50,15 +59,19 @@ class ArmClearance:
             ((mech.body, link), (body, -1)) for body in self._carried for link in (column, upper)
         ]
 
-    def _distance(self, a: tuple[int, int], b: tuple[int, int], horizon_m: float) -> float:
+    def _distance(
+        self, a: tuple[int, int], b: tuple[int, int], horizon_m: float, z_only: bool = False
+    ) -> float:
         (body_a, link_a), (body_b, link_b) = a, b
         points = self._p.getClosestPoints(
             body_a, body_b, horizon_m, linkIndexA=link_a, linkIndexB=link_b
         )
-        return min((c[8] for c in points), default=horizon_m)
+        return min((_room(c[8], c[7][2], z_only) for c in points), default=horizon_m)
 
-    def gap(self, horizon_m: float) -> Gap:
-        """The closest distances, each capped at horizon_m (m)."""
+    def gap(self, horizon_m: float, z_only: bool = False) -> Gap:
+        """The closest distances, each capped at horizon_m (m). z_only: the move translates
+        along z only, and points it slides along count by the travel they allow (module
+        docstring)."""
         p, aca = self._p, self._mech.body
         external = horizon_m
         for part in sorted(self._moving):
@@ -73,11 +86,11 @@ class ArmClearance:
                     and (part[1], other[1]) in self._parent_pairs
                 ):
                     continue
-                external = min(external, self._distance(part, other, horizon_m))
+                external = min(external, self._distance(part, other, horizon_m, z_only))
         internal = min(
             (self._distance(a, b, horizon_m) for a, b in self._relative), default=horizon_m
         )
-        return Gap(external, min(internal, horizon_m))
+        return Gap(min(external, horizon_m), min(internal, horizon_m))
 
     def point_bound(self, z: float, shoulder: float, elbow: float) -> float:
         """Upper bound of how far (or how fast) any point of the moving set goes when the
@@ -103,3 +116,13 @@ class ArmClearance:
         upper_reach = reach([(mech.body, self._links[1])], shoulder_xy)
         shoulder_reach = max(upper_reach, arm_length + elbow_reach)
         return z + shoulder * shoulder_reach + elbow * elbow_reach
+
+
+def _room(distance_m: float, normal_z: float, z_only: bool) -> float:
+    """What a closest point leaves of the gap, m: its distance; for a pure-Z move sliding
+    along it (normal within SLIDE_TILT of horizontal, no deeper than SLIDE_DEPTH_M), the
+    distance it reaches only after the travel that could take it SLIDE_DEPTH_M deep."""
+    tilt = abs(normal_z)
+    if not z_only or tilt > SLIDE_TILT or distance_m < -SLIDE_DEPTH_M:
+        return distance_m
+    return (distance_m + SLIDE_DEPTH_M) / max(tilt, 1e-9)

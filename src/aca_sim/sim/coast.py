@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aca_sim.model.locations import GRIPPER
+from aca_sim.sim.contact_memory import body_parts, forget_contacts
 from aca_sim.sim.mechanism import ACA_JOINTS
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ ON_TARGET = 1e-3  # m or rad: a position-controlled joint this close to its targ
 
 def unrest(world: World, joints: Sequence[str], carried: Sequence[int]) -> str | None:
     """Why the world outside the given joints and carried bodies is not at rest (None: it
-    is): a force-controlled joint, a joint moving or off its target, a loose body moving, a
-    held tube also held by something else."""
+    is): a force-controlled joint, a joint moving or off its target (a held joint that turns
+    a symmetric link excepted: Mechanism.axisymmetric), a loose body moving, a held tube also
+    held by something else."""
     mech, p = world.mech, world.p
     if world.held_tube and world.tubes[world.held_tube].location != GRIPPER:
         return f"tube {world.held_tube} is held by more than the gripper"
@@ -38,6 +40,8 @@ def unrest(world: World, joints: Sequence[str], carried: Sequence[int]) -> str |
         if name in joints:
             continue
         command = mech.commands.get(name)
+        if name in mech.axisymmetric and command is not None and command.mode == "position":
+            continue  # held, its settling changes no contact geometry (sim.symmetry)
         q, v, _effort = mech.joint_state(name)
         if command is not None and command.mode == "force":
             return f"{name} is force-controlled"
@@ -95,25 +99,25 @@ class Coast:
 
     def advance_many(self, limit: int) -> int:
         """Up to `limit` steps of the coast at once, for a driver whose operation does not look
-        at the world in between (a Leap): the same states and joint writes advance() gives
-        step by step, without its per-step checks (nothing but this loop runs in between, so
-        the world cannot change). The joints are written at every step: writing only the last
-        state was measured to change a later contact solve (PyBullet keeps more of each
-        reset than the joint state), and fast mode stays the same timeline as stepping one by
-        one. Returns the steps taken; 0 when the world changed or the coast has no steps left
+        at the world in between (a Leap): the same states advance() gives step by step,
+        without its per-step checks (nothing but this loop runs in between, so the world
+        cannot change), the joints written once, at the last state (PyBullet keeps only the
+        last reset: trials 0-5 of mageik_dust give the same rows as writing every step).
+        Returns the steps taken; 0 when the world changed or the coast has no steps left
         (the caller then steps singly, and advance() ends it)."""
         if self.world.signature() != self._signature:
             return 0
         taken, limit = 0, min(limit, self.steps_left)
-        reset, body = self.world.p.resetJointStatesMultiDof, self.world.mech.body
         while taken < limit:
             state = self._next_state()
             if state is None:
                 break
             self._q, self._v = state
             taken += 1
-            reset(body, self._indices, [[q] for q in self._q], [[v] for v in self._v])
         if taken:
+            self.world.p.resetJointStatesMultiDof(
+                self.world.mech.body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
+            )
             self._carry_due = bool(self._carried)
             self.steps_left -= taken
             self.steps_done += taken
@@ -156,9 +160,17 @@ class Coast:
     def finish(self, world_changed: bool = False) -> None:
         """End the coast: PyBullet continues from the coasted state (joints and carried
         bodies at their positions and velocities, the motors holding what full physics would
-        hold). Ending twice does nothing."""
-        if self.world.coast is not self:
+        hold), with Bullet's stored contacts of every part the coast moved forgotten (they
+        did not move with it: sim.contact_memory). Ending twice does nothing."""
+        world = self.world
+        if world.coast is not self:
             return
-        self.world.coast = None
+        world.coast = None
         self.settle()
+        if self.steps_done:
+            mech = world.mech
+            moved = [(mech.body, link) for link in mech.links_moved_by(self._indices)]
+            for body, _relative in self._carried:
+                moved.extend(body_parts(world.p, body))
+            forget_contacts(world.p, moved)
         self._hand_over(world_changed)

@@ -24,6 +24,8 @@ Thread rule: the physics thread. Units: m, rad, s; frame: aca_frame.
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -40,7 +42,21 @@ MARGIN_M = 0.001  # full physics within this distance of anything (3 steps at to
 MIN_STEPS = 4  # a grant shorter than this is not worth a coast
 RETRY_STEPS = 12  # after a refusal, steps of full physics before asking again
 UNLIMITED_STEPS = 1 << 40  # a grant for the rest of a move
+Z_ONLY_M = 1e-5  # a move whose planar joints move its points less than this is a move of Z
 LEAP_STEPS = 60  # at most this many steps without a look (0.25 s: feedback, cancel latency)
+
+
+def position_law(
+    q: Sequence[float], targets: Sequence[float], limits: Sequence[float], dt: float
+) -> tuple[list[float], list[float]]:
+    """One step of PyBullet's position motors (default gains) from positions q toward their
+    targets within their velocity limits: (positions, velocities)."""
+    positions, velocities = [], []
+    for q_i, target, limit in zip(q, targets, limits, strict=True):
+        v = max(-limit, min(limit, POSITION_GAIN * (target - q_i) / dt))
+        positions.append(q_i + v * dt)
+        velocities.append(v)
+    return positions, velocities
 
 
 class PositionCoast(Coast):
@@ -52,6 +68,7 @@ class PositionCoast(Coast):
         commands = [world.mech.commands[name] for name in joints]
         self._targets = [c.target for c in commands]
         self._limits = [c.max_velocity for c in commands]
+        self._planned: deque[tuple[list[float], list[float]]] = deque()
 
     @staticmethod
     def applicable(world: World, joints: Sequence[str]) -> bool:
@@ -62,26 +79,26 @@ class PositionCoast(Coast):
         )
 
     def _next_state(self) -> tuple[list[float], list[float]]:
+        if self._planned:  # blind_steps' states, from this very state on
+            return self._planned.popleft()
         return self._law(self._q)
 
     def _law(self, q: Sequence[float]) -> tuple[list[float], list[float]]:
         """One step of the position motors' law from positions q: (positions, velocities)."""
-        dt = self.world.dt
-        positions, velocities = [], []
-        for q_i, target, limit in zip(q, self._targets, self._limits, strict=True):
-            v = max(-limit, min(limit, POSITION_GAIN * (target - q_i) / dt))
-            positions.append(q_i + v * dt)
-            velocities.append(v)
-        return positions, velocities
+        return position_law(q, self._targets, self._limits, self.world.dt)
 
     def blind_steps(self, goal: Sequence[float], tolerances: Sequence[float], limit: int) -> int:
         """How many steps (1..limit, and no more than granted) the coast can take before a
         move has to look again: the first after which every joint is within its tolerance of
-        the goal (the move ends there, exactly as if it had looked at every step)."""
+        the goal (the move ends there, exactly as if it had looked at every step). The states
+        it computes are the coast's next ones (kept for _next_state)."""
         steps, q = 0, self._q
         limit = min(limit, self.steps_left)
+        self._planned.clear()
         while steps < limit:
-            q, _ = self._law(q)
+            state = self._law(q)
+            self._planned.append(state)
+            q = state[0]
             steps += 1
             if all(abs(g - x) <= t for g, x, t in zip(goal, q, tolerances, strict=True)):
                 break
@@ -175,26 +192,39 @@ class Coaster:
         self._retry_at = -1
 
     def _grant(self, carried: Sequence[int], speed_limits: list[float] | None) -> int:
-        """Steps the arm may coast: the travel to the margin at the largest point speed (the
-        tracking servo's velocity limits, or the position law's speeds); for the position law,
-        all that are left of the move when no point of the arm can reach the margin before
-        the joints reach their targets (the law never overshoots)."""
-        world = self.world
-        mech = world.mech
-        clearance = ArmClearance(world.p, mech, carried)
-        gap = clearance.gap(HORIZON_M)
-        room = min(gap.external - MARGIN_M, (gap.internal - MARGIN_M) / 2)
-        if room <= 0:
-            return 0
-        if speed_limits is None:
-            commands = [mech.commands[name] for name in self.joints]
-            positions, _ = mech.positions_and_velocities(self.joints)
-            errors = [abs(c.target - q) for c, q in zip(commands, positions, strict=True)]
-            if clearance.point_bound(*errors) < room:
-                return UNLIMITED_STEPS
-            speed_limits = [
-                min(c.max_velocity, POSITION_GAIN * error / world.dt)
-                for c, error in zip(commands, errors, strict=True)
-            ]
-        per_step = clearance.point_bound(*speed_limits) * world.dt
-        return int(room / per_step) if per_step > 0 else UNLIMITED_STEPS
+        return grant(self.world, self.joints, carried, speed_limits)
+
+
+def grant(
+    world: World, joints: Sequence[str], carried: Sequence[int], speed_limits: list[float] | None
+) -> int:
+    """Steps the SHA (`joints`: sha_z, shoulder, elbow) may coast carrying `carried`: the
+    travel to the margin at the largest point speed (the tracking servo's velocity limits,
+    or the position law's speeds); for the position law, all that are left of the move
+    (UNLIMITED_STEPS) when no point of the arm can reach the margin before the joints reach
+    their targets (the law never overshoots). A position move of sha_z alone (the planar
+    joints within Z_ONLY_M of their targets) may slide along a contact whose normal is
+    horizontal (ArmClearance.gap, z_only)."""
+    mech = world.mech
+    clearance = ArmClearance(world.p, mech, carried)
+    errors: list[float] = []
+    if speed_limits is None:
+        commands = [mech.commands[name] for name in joints]
+        positions, _ = mech.positions_and_velocities(joints)
+        errors = [abs(c.target - q) for c, q in zip(commands, positions, strict=True)]
+    lateral = clearance.point_bound(0.0, *errors[1:]) if errors else math.inf
+    z_only = lateral <= Z_ONLY_M
+    gap = clearance.gap(HORIZON_M, z_only)
+    external = gap.external - MARGIN_M - (lateral if z_only else 0.0)
+    room = min(external, (gap.internal - MARGIN_M) / 2)
+    if room <= 0:
+        return 0
+    if speed_limits is None:
+        if clearance.point_bound(*errors) < room:
+            return UNLIMITED_STEPS
+        speed_limits = [
+            min(c.max_velocity, POSITION_GAIN * error / world.dt)
+            for c, error in zip(commands, errors, strict=True)
+        ]
+    per_step = clearance.point_bound(*speed_limits) * world.dt
+    return int(room / per_step) if per_step > 0 else UNLIMITED_STEPS

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
+from aca_sim.sim.symmetry import turns_symmetric_link
 
 ACA_JOINTS = (
     "sha_z",
@@ -24,6 +25,8 @@ ACA_JOINTS = (
     "bit_carousel_rot",
     "drill_feed",
 )
+SHA_JOINTS = ACA_JOINTS[:3]  # the arm's joints: (sha_z m, sha_shoulder rad, sha_elbow rad)
+SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")  # the links they move
 ANY_LINK = -2  # in (body, link) pairs: every link of the body
 
 
@@ -60,10 +63,12 @@ class Mechanism:
             )
         self.joint_index: dict[str, int] = {}
         self.link_index: dict[str, int] = {}
+        self._parent: dict[int, int] = {}
         for j in range(p.getNumJoints(self.body)):
             info = p.getJointInfo(self.body, j)
             self.joint_index[info[1].decode()] = j
             self.link_index[info[12].decode()] = j
+            self._parent[j] = info[16]
         missing = [name for name in ACA_JOINTS if name not in self.joint_index]
         if missing:
             raise RuntimeError(f"aca URDF lacks joints {missing}")
@@ -71,6 +76,12 @@ class Mechanism:
         self.commands: dict[str, JointCommand] = {}
         self.command_version = 0  # counts command_joint calls (a coast ends when it changes)
         self._force_joints: set[str] = set()
+        # joints whose angle changes no contact geometry (within symmetry.SYMMETRY_TOLERANCE_M)
+        self.axisymmetric: frozenset[str] = frozenset(
+            name
+            for name in ACA_JOINTS
+            if turns_symmetric_link(p, self.body, self.joint_index[name])
+        )
 
     def set_state(
         self, joints: Mapping[str, Sequence[float]], commands: Mapping[str, Mapping[str, Any]]
@@ -190,6 +201,14 @@ class Mechanism:
             self.hold_joint(name)
 
     # ------------------------------------------------------------------ links
+    def links_moved_by(self, joints: Sequence[int]) -> list[int]:
+        """The links (indices) that joints (indices) move: their own and every descendant."""
+        moved = set(joints)
+        for link in sorted(self._parent):  # PyBullet numbers a parent before its children
+            if self._parent[link] in moved:
+                moved.add(link)
+        return sorted(moved)
+
     def link_pose(self, link: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """World position and orientation (x, y, z, w) of an ACA link frame."""
         state = self._p.getLinkState(

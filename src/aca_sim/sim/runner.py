@@ -45,6 +45,15 @@ class Outcome:
         return self.finished_s - self.started_s
 
 
+@dataclass(frozen=True)
+class Tick:
+    """The world at the first step of a tick period: sim time (s) and each ACA joint's
+    (position m|rad, velocity m/s|rad/s, effort N|N m) in ACA_JOINTS order."""
+
+    time_s: float
+    joint_states: list[tuple[float, float, float]]
+
+
 @dataclass
 class Job:
     """An operation running on the physics thread. Create with PhysicsRunner.submit()."""
@@ -75,7 +84,7 @@ def run_to_end(aca: Aca, operation: Operation) -> Outcome:
 
 class PhysicsRunner:
     """Own an Aca on a dedicated thread. Thread rules: submit(), cancel(), call() and stop()
-    may be called from any thread; callbacks (on_done, on_feedback, on_tick) run on the
+    may be called from any thread; callbacks (on_done, on_feedback, on_ticks) run on the
     physics thread."""
 
     def __init__(
@@ -84,7 +93,7 @@ class PhysicsRunner:
         mode: str = "fast",
         real_time_factor: float = 1.0,
         tick_period_s: float = 0.01,
-        on_tick: Callable[[Aca], None] | None = None,
+        on_ticks: Callable[[Aca, list[Tick]], None] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -97,7 +106,7 @@ class PhysicsRunner:
             raise ValueError(f"tick_period_s must be > 0, got {tick_period_s}")
         self.tick_period_s = tick_period_s
         self._last_tick = self._tick_index(aca.time_s)
-        self.on_tick = on_tick
+        self.on_ticks = on_ticks
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._jobs: list[Job] = []
         self._running = False
@@ -155,9 +164,10 @@ class PhysicsRunner:
 
     # ------------------------------------------------------------------ physics thread
     def _tick_index(self, time_s: float) -> int:
-        """Which tick period of sim time `time_s` falls in: on_tick runs at the first step of
-        each period, so its rate is 1 / tick_period_s on average whatever the time step
-        (whole steps of 1/240 s cannot make 100 Hz exactly; a fixed step count gave 120)."""
+        """Which tick period of sim time `time_s` falls in: a tick is the world at the first
+        step of each period (on_ticks gets every one, in order), so its rate is
+        1 / tick_period_s on average whatever the time step (whole steps of 1/240 s cannot
+        make 100 Hz exactly; a fixed step count gave 120)."""
         return math.floor(time_s / self.tick_period_s + 1e-9)
 
     def _start(self, job: Job) -> None:
@@ -218,6 +228,51 @@ class PhysicsRunner:
             except queue.Empty:
                 return
 
+    def _take_steps(self) -> None:
+        """This pass's step and its tick. When every job is inside a Leap on the running coast
+        and nothing waits in the inbox, the Leap's next steps too, at once (Aca.leap: the
+        same states as stepping singly), stopping at each step that starts a tick period to
+        read that tick's world: up to the Leap's end in fast mode (its ticks handed over
+        together), up to the next tick in realtime mode (ticks paced one by one)."""
+        aca = self.aca
+        coast = aca.world.coast
+        extra = 0
+        if coast is not None and self._inbox.empty():
+            extra = min(
+                (job.leap_left if job.leap_coast is coast else 0 for job in self._jobs),
+                default=0,
+            )
+        ticks: list[Tick] = []
+        budget, taken = extra + 1, 0
+        while extra and budget:
+            steps, step_count = 1, aca.world.step_count
+            while steps < budget and self._tick_index((step_count + steps) * aca.dt) == (
+                self._last_tick
+            ):
+                steps += 1  # a step that starts a tick period ends this leap
+            leapt = aca.leap(steps)
+            taken += leapt
+            budget -= leapt
+            self._tick(ticks)
+            if leapt < steps or (ticks and self.mode == "realtime"):
+                break  # the coast ended (the world changed), or a tick to pace
+        if taken:
+            for job in self._jobs:
+                job.leap_left -= taken - 1
+        else:
+            aca.step()
+            self._tick(ticks)
+        if ticks and self.on_ticks is not None:
+            self.on_ticks(aca, ticks)
+
+    def _tick(self, ticks: list[Tick]) -> None:
+        """Add the world's tick to `ticks` when its step started a new tick period."""
+        aca = self.aca
+        tick = self._tick_index(aca.time_s)
+        if tick != self._last_tick:
+            self._last_tick = tick
+            ticks.append(Tick(aca.time_s, aca.world.mech.joint_states()))
+
     def _loop(self) -> None:
         aca = self.aca
         wall0, sim0 = time.perf_counter(), aca.time_s
@@ -231,12 +286,7 @@ class PhysicsRunner:
                 self._advance(job)
             if not self._jobs and self.mode == "fast":
                 continue  # the last job ended at a step boundary: no extra step
-            aca.step()
-            tick = self._tick_index(aca.time_s)
-            if tick != self._last_tick:
-                self._last_tick = tick
-                if self.on_tick is not None:
-                    self.on_tick(aca)
+            self._take_steps()
             if self.mode == "realtime":
                 ahead = (aca.time_s - sim0) / self.real_time_factor - (time.perf_counter() - wall0)
                 if ahead > 0:

@@ -26,11 +26,9 @@ from aca_sim.motion.semantic import semantic_model, station_state_name
 from aca_sim.sim.coasting import Coaster
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
+from aca_sim.sim.mechanism import SHA_JOINTS, SHA_LINKS
 from aca_sim.sim.operation import Feedback, Leap, Operation
 from aca_sim.sim.world import World
-
-SHA_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
-SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,17 @@ the arm) and measures what the hardware would: contact forces, strokes, depths.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import SealState
 from aca_sim.model.locations import GROUND
+from aca_sim.sim.coasting import LEAP_STEPS
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.spin_coast import SpinCoast
 
 
 @dataclass(frozen=True)
@@ -118,26 +121,40 @@ class BoreSweepTool(Device):
     name = "bore_sweep_tool"
 
     def turn(self, tube_id: int, sweep: int, count: int) -> Operation[None]:
-        """Turn the brush once (sweep number `sweep` of `count`, for the progress)."""
+        """Turn the brush once (sweep number `sweep` of `count`, for the progress). Under
+        `physics.fidelity: fast` with the rest of the world at rest the turn coasts
+        (sim.spin_coast), a Leap to each next look."""
         world, mech, cfg = self.world, self.mech, self.world.config.bore_sweep_tool
         start = mech.joint_position("bst_rot")
         mech.command_joint(
             "bst_rot", "velocity", cfg.velocity_radps, cfg.velocity_radps, cfg.effort_nm
         )
         limit = int((cfg.rotation_per_sweep_rad / cfg.velocity_radps * 3 + 1) / world.dt)
+        spin = SpinCoast.start(world, "bst_rot")
+        per_step = cfg.velocity_radps * world.dt
+        taken = 0
         try:
-            for _ in range(limit):
+            while taken < limit:
                 turned = mech.joint_position("bst_rot") - start
                 if turned >= cfg.rotation_per_sweep_rad:
                     return
-                yield Feedback(
+                steps = 1
+                if spin is not None and spin.running():
+                    # the steps until the turn is complete: a look after each LEAP_STEPS
+                    left = math.ceil((cfg.rotation_per_sweep_rad - turned) / per_step - 1e-9)
+                    steps = max(1, min(left, LEAP_STEPS, limit - taken))
+                yield Leap(
                     "sweep",
                     (sweep + turned / cfg.rotation_per_sweep_rad) / count,
                     0.0,
                     world.tubes[tube_id].rim_dust,
+                    steps,
                 )
+                taken += steps
             raise StepError(Code.TIMEOUT, "the bore sweeping tool did not complete a turn")
         finally:
+            if spin is not None:
+                spin.finish()
             mech.hold_joint("bst_rot")
 
     def move_dust(self, tube_id: int) -> None:
