@@ -89,8 +89,13 @@ demo: $(STAMP_PKG)
 # PYTEST_ARGS: extra pytest options, e.g. PYTEST_ARGS=--junitxml=results/junit.xml (the CI image).
 PYTEST_ARGS ?=
 # Lint first: a style error fails the run in seconds, not after the whole suite.
+# TEST_WORKERS: parallel pytest workers (pytest-xdist; 0 = all in one process). Each test file
+# stays on one worker, so its module fixtures (shared worlds and campaign runs) run once; files
+# go out in collection order, the long integration files first; every worker claims ROS domain
+# IDs of its own (aca_sim.ros_env's lock files), so workers never meet over DDS.
+TEST_WORKERS ?= 2
 test: lint $(STAMP_WEB)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The container images (Dockerfile) built and tested: scripts/container-test.sh. TARGET=ci
 # (the whole suite) or TARGET=runtime (the user example and a short campaign); both if unset.

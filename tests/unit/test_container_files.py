@@ -168,7 +168,10 @@ def test_the_ci_image_runs_the_readmes_test_command():
     assert ("COPY", "--from=build /aca_sim /aca_sim") in test
     (cmd,) = [r for w, r in test if w == "CMD"]
     assert yaml.safe_load(cmd) == [*TEST_COMMAND, JUNIT]
-    assert "$(PY) -m pytest $(PYTEST_ARGS)" in makefile_target("test")
+    target = makefile_target("test")
+    assert "$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile" in target
+    assert target.rstrip().endswith("$(PYTEST_ARGS)")
+    assert " -m " not in target.replace("-m pytest", "") and " -k " not in target  # the whole
 
 
 def test_the_set_up_script_splits_build_and_run_packages():

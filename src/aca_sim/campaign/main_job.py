@@ -132,8 +132,7 @@ def run_campaign(
         ],
     )
     recorder.get_logger().set_level(LoggingSeverity.WARN)  # not a line per topic
-    taps = {topic: recorder.tap(topic, type_name) for topic, type_name in TICK_TOPICS.items()}
-    sim.add_tick_sink(lambda topic, data, time_ns: taps[topic](data, time_ns))
+    sim.add_tick_sink(recorder.tap(TICK_TOPICS))
     try:
         with BackgroundSpinner([sim, sequencer, recorder, client], context=context):
             _wait_recording(recorder, RECORDED_BEFORE_START)

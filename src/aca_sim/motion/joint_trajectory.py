@@ -64,8 +64,9 @@ class JointTrajectoryCommand:
 class SampledTrajectory:
     """Interpolates a trajectory that starts from a known state. sample(t) gives positions,
     velocities and accelerations at t s after the trajectory's start. The polynomials are
-    made once (coefficients of t^0..t^5 per joint and segment); a sample costs a bisection
-    and three small products."""
+    made once (coefficients of t^0..t^5 per joint and segment, with those of their first and
+    second derivatives stacked under them); a sample costs a bisection and one small
+    product."""
 
     def __init__(
         self,
@@ -82,7 +83,8 @@ class SampledTrajectory:
         self.n = n
         self._times = [p.time_from_start_s for p in self.points]
         self._coefficients = [
-            _coefficients(a, b, n) for a, b in zip(self.points, self.points[1:], strict=False)
+            _with_derivatives(_coefficients(a, b, n))
+            for a, b in zip(self.points, self.points[1:], strict=False)
         ]
 
     @property
@@ -98,14 +100,21 @@ class SampledTrajectory:
         if t >= times[-1]:
             return _state(self.points[-1], self.n, moving=False)
         i = bisect.bisect_right(times, t) - 1
-        c = self._coefficients[i]
         u = t - times[i]
-        powers = np.array([1.0, u, u * u, u**3, u**4, u**5])
-        return c @ powers, c[:, 1:] @ (_D1 * powers[:5]), c[:, 2:] @ (_D2 * powers[:4])
+        values = self._coefficients[i] @ np.array((1.0, u, u * u, u**3, u**4, u**5))
+        n = self.n
+        return values[:n], values[n : 2 * n], values[2 * n :]
 
 
-_D1 = np.array([1.0, 2.0, 3.0, 4.0, 5.0])  # d/dt of t^1..t^5, over t^0..t^4
-_D2 = np.array([2.0, 6.0, 12.0, 20.0])  # d2/dt2 of t^2..t^5, over t^0..t^3
+def _with_derivatives(c: np.ndarray) -> np.ndarray:
+    """(3n x 6): the n x 6 coefficients of t^0..t^5, then those of their first and second
+    time derivatives over the same powers (zero where a power has no term)."""
+    n = c.shape[0]
+    stacked = np.zeros((3 * n, 6))
+    stacked[:n] = c
+    stacked[n : 2 * n, :5] = c[:, 1:] * (1.0, 2.0, 3.0, 4.0, 5.0)  # d/dt of t^1..t^5
+    stacked[2 * n :, :4] = c[:, 2:] * (2.0, 6.0, 12.0, 20.0)  # d2/dt2 of t^2..t^5
+    return stacked
 
 
 def _state(point: JointPoint, n: int, moving: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

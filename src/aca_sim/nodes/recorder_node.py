@@ -18,11 +18,12 @@ executor rebuilds its wait set for every message it hands out, which was most of
 recorder's time.
 
 In the simulator's own process (the main job), `tap_topics` are recorded through `tap()`
-instead of subscriptions: the sim node hands each /clock and /joint_states message over on
-its physics thread as CDR bytes (SimNode.add_tick_sink), with no DDS in between (as rosbag2's
-recorder composed into the publishers' process). The tapped /clock is then the recorder's
-clock: other messages are stamped with the latest tapped sim time (0 before the first, as
-with use_sim_time before the first /clock), so no /clock subscription is needed either.
+instead of subscriptions: the sim node hands its /clock and /joint_states messages over on
+its physics thread as CDR bytes, a batch of ticks at a time (SimNode.add_tick_sink), with no
+DDS in between (as rosbag2's recorder composed into the publishers' process). The tapped
+/clock is then the recorder's clock: other messages are stamped with the latest tapped sim
+time (0 before the first, as with use_sim_time before the first /clock), so no /clock
+subscription is needed either.
 Thread rule: callbacks run on the node's executor, taps on the caller's thread; the writer is
 used under a lock.
 """
@@ -33,7 +34,7 @@ import importlib
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,17 +181,29 @@ class RecorderNode(Node):
         tapped = self._tapped_ns
         return self.get_clock().now().nanoseconds if tapped is None else tapped
 
-    def tap(self, topic: str, type_name: str) -> Callable[[bytes, int], None]:
-        """Record a topic from this process: a function taking (CDR bytes, time in ns) that
-        writes the message, stamped with that time, on the calling thread. The topic's
-        publishers must exist (their QoS goes into the channel's metadata)."""
-        if topic not in self._tap_topics:
-            raise ValueError(f"{topic} is not one of the tap topics {sorted(self._tap_topics)}")
-        channel, _ = self._channel(topic, type_name)
+    def tap(self, types: Mapping[str, str]) -> Callable[[Sequence[tuple[str, bytes, int]]], None]:
+        """Record topics from this process: `types` maps each (a tap topic) to its type name;
+        returns a function taking a batch of (topic, CDR bytes, time in ns) that writes the
+        messages in order, stamped with their times, on the calling thread (one lock per
+        batch). The topics' publishers must exist (their QoS goes into the channels'
+        metadata)."""
+        unknown = sorted(set(types) - self._tap_topics)
+        if unknown:
+            raise ValueError(f"{unknown} are not tap topics {sorted(self._tap_topics)}")
+        channels = {topic: self._channel(topic, kind)[0] for topic, kind in types.items()}
+        add, counts = self._writer.add_message, self.counts
 
-        def record(data: bytes, time_ns: int) -> None:
-            self._tapped_ns = time_ns
-            self._write(topic, channel, data, time_ns)
+        def record(batch: Sequence[tuple[str, bytes, int]]) -> None:
+            if not batch:
+                return
+            with self._lock:
+                if self._finished:
+                    return
+                for topic, data, time_ns in batch:
+                    sequence = counts[topic]
+                    add(channels[topic], time_ns, data, time_ns, sequence)
+                    counts[topic] = sequence + 1
+                self._tapped_ns = batch[-1][2]
 
         return record
 

@@ -60,6 +60,7 @@ class SimParams:
     gui: bool
     publish_rate_hz: float
     state_rate_hz: float
+    state_repeat_s: float
     feedback_period_s: float
     model_config: str
     state_file: str
@@ -81,7 +82,16 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "seed": (0, "random seed of the world (core heights, dust, drop tumble)"),
     "gui": (False, "open the PyBullet GUI"),
     "publish_rate_hz": (100.0, "/clock and /joint_states rate in sim time, Hz"),
-    "state_rate_hz": (2.0, "/aca/tubes and /aca/dispensers rate in sim time, Hz"),
+    "state_rate_hz": (
+        2.0,
+        "how often /aca/tubes and /aca/dispensers are checked, Hz of sim time: records that "
+        "changed go out at the next check",
+    ),
+    "state_repeat_s": (
+        5.0,
+        "unchanged /aca/tubes and /aca/dispensers go out again after this much sim time, s "
+        "(both are latched: a late subscriber gets the last one at once)",
+    ),
     "feedback_period_s": (
         0.5,
         "action feedback period in sim time, s (and on every phase change)",
@@ -111,7 +121,8 @@ class SimNode(Node):
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.description_pub = self.create_publisher(String, "/robot_description", latched)
         state_every = max(1, round(self.params.publish_rate_hz / self.params.state_rate_hz))
-        self.ticks = TickPublisher(self, state_every)
+        repeat_every = max(1, round(self.params.state_repeat_s * self.params.publish_rate_hz))
+        self.ticks = TickPublisher(self, state_every, repeat_every)
         self.cachecam = CacheCamTopics(self)
         self.description_pub.publish(
             String(data=expand_xacro("aca.urdf.xacro", self.model.source_path))
@@ -191,11 +202,17 @@ class SimNode(Node):
     async def persist(self) -> None:
         """Executor thread: write the world to the state file (if any) as it is now, read on
         the physics thread between steps. Called when a goal ends (before its result goes
-        out) and after every service that changes the world."""
-        if self.state_file is None:
-            return
-        description = await self._on_physics(lambda aca: aca.describe())
-        save_world(self.state_file, description)
+        out) and after every service that changes the world. Also sends the tube and
+        dispenser records now if they changed since the last ones sent (otherwise a goal's
+        last change would wait for the next look, at the next step)."""
+
+        def at_rest(aca: Aca) -> dict[str, Any] | None:
+            self.ticks.publish_changes(aca)
+            return None if self.state_file is None else aca.describe()
+
+        description = await self._on_physics(at_rest)
+        if self.state_file is not None and description is not None:
+            save_world(self.state_file, description)
 
     def _persisting(self, callback: Any) -> Any:
         """A service callback that changes the world, followed by persist() on success."""
@@ -217,7 +234,8 @@ class SimNode(Node):
         params = SimParams(**values)
         if params.mode not in MODES:
             raise ValueError(f"parameter mode={params.mode!r}: use one of {', '.join(MODES)}")
-        for name in ("real_time_factor", "publish_rate_hz", "state_rate_hz", "feedback_period_s"):
+        rates = ("real_time_factor", "publish_rate_hz", "state_rate_hz", "state_repeat_s")
+        for name in (*rates, "feedback_period_s"):
             if getattr(params, name) <= 0:
                 raise ValueError(f"parameter {name}={getattr(params, name)!r} must be > 0")
         if params.time_step_s < 0:
@@ -249,9 +267,9 @@ class SimNode(Node):
 
     # ------------------------------------------------------------------ physics thread
     def add_tick_sink(self, sink: TickSink) -> None:
-        """Also hand every /clock and /joint_states message to `sink` (topic, CDR bytes, sim
-        time in ns), on the physics thread: an in-process recorder takes them so, with no
-        DDS in between. Call before goals run."""
+        """Also hand every /clock and /joint_states message to `sink` (batches of (topic, CDR
+        bytes, sim time in ns)), on the physics thread: an in-process recorder takes them so,
+        with no DDS in between. Call before goals run."""
         self.ticks.add_sink(sink)
 
     # ------------------------------------------------------------------ services

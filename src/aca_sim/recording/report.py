@@ -121,9 +121,17 @@ def extract_images(recording: Path, spans: list[StepSpan], out_dir: Path) -> lis
     captures = [s for s in spans if s.step == "capture_image"]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    frames = decoded_on_topics(recording, list(IMAGE_TOPICS.values()))
-    for number, (topic, image) in enumerate(frames, 1):
-        stamp = image.header.stamp.sec + image.header.stamp.nanosec * 1e-9
+    rank = {topic: k for k, topic in enumerate(IMAGE_TOPICS.values())}
+    # by the frames' own stamps, a capture's rim frame before its sample frame (as taken): a
+    # recorder that got them over DDS may have logged the two in either order
+    frames = sorted(
+        (
+            (image.header.stamp.sec + image.header.stamp.nanosec * 1e-9, rank[topic], topic, image)
+            for topic, image in decoded_on_topics(recording, list(IMAGE_TOPICS.values()))
+        ),
+        key=lambda frame: frame[:2],
+    )
+    for number, (stamp, _rank, topic, image) in enumerate(frames, 1):
         owner = next((c for c in captures if c.start_s - 1e-6 <= stamp <= c.end_s + 1e-6), None)
         name = owner.sample_name if owner else "unassigned"
         focus = FOCUS_OF[topic]
@@ -138,7 +146,8 @@ def extract_images(recording: Path, spans: list[StepSpan], out_dir: Path) -> lis
         ):
             info.add_text(key, value)  # fmt: skip
         pixels = _image_array(image)
-        Image.fromarray(pixels).save(path, pnginfo=info)
+        # zlib level 1: a third of the default's time (96 -> 28 ms a frame), files 15 % larger
+        Image.fromarray(pixels).save(path, pnginfo=info, compress_level=1)
         written.append(Frame(path, stamp, focus))
     return written
 
