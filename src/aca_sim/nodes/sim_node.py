@@ -211,7 +211,7 @@ class SimNode(Node):
             return None if self.state_file is None else aca.describe()
 
         description = await self._on_physics(at_rest)
-        if self.state_file is not None and description is not None:
+        if description is not None:
             save_world(self.state_file, description)
 
     def _persisting(self, callback: Any) -> Any:

@@ -151,9 +151,7 @@ class Coaster:
             return coast
         if world.config.physics.fidelity != "fast" or world.step_count < self._retry_at:
             return None
-        carried = (
-            [body for body, _ in world.tube_assembly(world.held_tube)] if world.held_tube else []
-        )
+        carried = world.held_bodies()
         startable = coast is not None or (
             (kind is not PositionCoast or PositionCoast.applicable(world, self.joints))
             and unrest(world, self.joints, carried) is None

@@ -78,9 +78,7 @@ class Mechanism:
         self._force_joints: set[str] = set()
         # joints whose angle changes no contact geometry (within symmetry.SYMMETRY_TOLERANCE_M)
         self.axisymmetric: frozenset[str] = frozenset(
-            name
-            for name in ACA_JOINTS
-            if turns_symmetric_link(p, self.body, self.joint_index[name])
+            name for name in ACA_JOINTS if self._turns_symmetric_leaf(self.joint_index[name])
         )
 
     def set_state(
@@ -208,6 +206,12 @@ class Mechanism:
             if self._parent[link] in moved:
                 moved.add(link)
         return sorted(moved)
+
+    def _turns_symmetric_leaf(self, joint: int) -> bool:
+        """Whether a joint turns a link with no children that is symmetric about its axis."""
+        return self.links_moved_by([joint]) == [joint] and turns_symmetric_link(
+            self._p, self.body, joint
+        )
 
     def link_pose(self, link: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """World position and orientation (x, y, z, w) of an ACA link frame."""

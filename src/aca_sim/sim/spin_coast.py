@@ -62,11 +62,7 @@ class SpinCoast(Coast):
         if unrest(world, (joint,), ()) is None:
             coast = cls(world, (joint,), carrier.decode(), ())
         else:
-            carried = (
-                tuple(b for b, _ in world.tube_assembly(world.held_tube))
-                if world.held_tube
-                else ()
-            )
+            carried = world.held_bodies()
             joints = (joint, *SHA_JOINTS)
             if (
                 PositionCoast.applicable(world, SHA_JOINTS)

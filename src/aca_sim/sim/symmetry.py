@@ -20,12 +20,10 @@ _ON_AXIS_M = 1e-6  # a shape's centre this close to the axis is on it
 
 
 def turns_symmetric_link(p: BulletClient, body: int, joint: int) -> bool:
-    """Whether `joint` of `body` is revolute and turns a leaf link that is symmetric about
-    its axis (module docstring)."""
+    """Whether `joint` of `body` is revolute and turns a link that is symmetric about its axis
+    (module docstring). The caller checks that the link is a leaf (Mechanism.links_moved_by)."""
     info = p.getJointInfo(body, joint)
     if info[2] != p.JOINT_REVOLUTE:
-        return False
-    if any(p.getJointInfo(body, k)[16] == joint for k in range(p.getNumJoints(body))):
         return False
     link = p.getLinkState(body, joint, computeForwardKinematics=True)
     origin = np.array(link[4])

@@ -251,6 +251,12 @@ class World:
         """(body, ANY_LINK) of what moves with a tube: the tube, its core and its seal."""
         return self.holds.assembly(tube_id, self._tubes[tube_id].seal_id)
 
+    def held_bodies(self) -> tuple[int, ...]:
+        """The bodies that move with the held tube (none when nothing is held)."""
+        if not self.held_tube:
+            return ()
+        return tuple(body for body, _ in self.tube_assembly(self.held_tube))
+
     def contact_force(self, pairs: BodyLinks, exclude: set[tuple[int, int]], axial: bool) -> float:
         """Sum of contact forces on the (body, link) pairs from everything not in `exclude`
         (ANY_LINK: every link of a body), N: their |z| components (axial, like a load cell)
