@@ -10,6 +10,7 @@ import pytest
 from aca_sim.model.codes import Code
 from aca_sim.model.config import ConfigError, load_model_config, with_fidelity
 from aca_sim.sim import procedures as steps
+from aca_sim.sim import rest_coast
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.clearance import SHA_LINKS
 from aca_sim.sim.errors import StepError
@@ -222,7 +223,7 @@ def _planned_end(fidelity: str, description: dict) -> dict:
         moved = aca.run(_planned(aca))
         stopped = np.array(sha.joint_positions())
         sim_s, coasted = aca.time_s - start, world.coasted_steps
-        aca.run(world.wait(1.0))
+        aca.run(rest_coast.wait(world, 1.0))
         return {
             "moved": moved,
             "stopped": stopped,

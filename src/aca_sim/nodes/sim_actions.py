@@ -13,6 +13,7 @@ from aca_sim.model.steps import STEP_DEVICES
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.conversions import goal_fields
 from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.feedback_pacing import FeedbackPacing
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
 from aca_sim.ros.step_server import StepServer
 from aca_sim.sim.aca import Aca
@@ -70,7 +71,7 @@ def device_servers(
     bridge: ExecutorBridge,
     runner: PhysicsRunner,
     book: DeviceBook,
-    feedback_period_s: float,
+    pacing: FeedbackPacing,
     publish_capture: Callable[[Any, float], dict[str, Any]],
     after_goal: Callable[[], Awaitable[None]] | None = None,
 ) -> list[StepServer]:
@@ -97,7 +98,7 @@ def device_servers(
             FEEDBACK[action],
             with_image if action == "capture_image" else None,
             preempt=action in PREEMPTING,
-            feedback_period_s=feedback_period_s,
+            pacing=pacing,
             after_goal=after_goal,
         )
         for action in STEPS

@@ -33,6 +33,7 @@ from aca_sim.ros import conversions
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.cachecam_topics import CacheCamTopics
 from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.feedback_pacing import FeedbackPacing
 from aca_sim.ros.guard import answered
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
@@ -62,6 +63,7 @@ class SimParams:
     state_rate_hz: float
     state_repeat_s: float
     feedback_period_s: float
+    feedback_min_interval_s: float
     model_config: str
     state_file: str
 
@@ -95,6 +97,12 @@ PARAMETERS: dict[str, tuple[Any, str]] = {
     "feedback_period_s": (
         0.5,
         "action feedback period in sim time, s (and on every phase change)",
+    ),
+    "feedback_min_interval_s": (
+        0.05,
+        "least wall time between two feedback messages of a goal within a phase, s (fast "
+        "mode would otherwise send one per feedback_period_s of sim time, hundreds a second); "
+        "0 = the sim period only",
     ),
     "model_config": ("", "model configuration YAML; empty = config/aca_model.yaml"),
     "state_file": (
@@ -153,7 +161,7 @@ class SimNode(Node):
             self.bridge,
             self.runner,
             book,
-            self.params.feedback_period_s,
+            FeedbackPacing(self.params.feedback_period_s, self.params.feedback_min_interval_s),
             self.cachecam.publish,
             after_goal=self.persist,
         )
@@ -238,8 +246,9 @@ class SimNode(Node):
         for name in (*rates, "feedback_period_s"):
             if getattr(params, name) <= 0:
                 raise ValueError(f"parameter {name}={getattr(params, name)!r} must be > 0")
-        if params.time_step_s < 0:
-            raise ValueError(f"parameter time_step_s={params.time_step_s!r} must be >= 0")
+        for name in ("time_step_s", "feedback_min_interval_s"):
+            if getattr(params, name) < 0:
+                raise ValueError(f"parameter {name}={getattr(params, name)!r} must be >= 0")
         if params.physics_fidelity not in ("", *FIDELITIES):
             raise ValueError(
                 f"parameter physics_fidelity={params.physics_fidelity!r}: use one of "

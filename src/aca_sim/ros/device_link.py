@@ -26,7 +26,7 @@ from aca_sim.model.steps import RESULT_VALUES, Step, StepOutcome
 from aca_sim.ros.conversions import goal_msg, hardware_of, outcome_of
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
 from aca_sim.ros.matching import await_action_matched
-from aca_sim.ros.waiting import PeerLost, Timeout, wait_for
+from aca_sim.ros.waiting import PeerLost, Timeout, until, wait_for
 
 STATE_SERVICE = "/aca/sim/get_state"
 
@@ -61,8 +61,10 @@ class DeviceLink:
         (re)started simulator's endpoints is simply sent again (10 s per attempt)."""
         if attempts < 1:
             raise ValueError(f"attempts must be >= 1, got {attempts}")
-        if not self.state_client.wait_for_service(timeout_sec=2.0):
-            raise self._lost(f"{STATE_SERVICE} is not available")
+        try:
+            await until(self.node, self.state_client.service_is_ready, 2.0, STATE_SERVICE)
+        except Timeout:
+            raise self._lost(f"{STATE_SERVICE} is not available") from None
         for attempt in range(1, attempts + 1):
             try:
                 response = await wait_for(
@@ -81,8 +83,10 @@ class DeviceLink:
     async def _match(self, action: str) -> None:
         if action in self._matched:
             return
-        if not self.result_clients[action].wait_for_service(timeout_sec=5.0):
-            raise self._lost(f"/aca/{action} is not available")
+        try:
+            await until(self.node, self.result_clients[action].service_is_ready, 5.0, action)
+        except Timeout:
+            raise self._lost(f"/aca/{action} is not available") from None
         try:
             await await_action_matched(
                 self.node,

@@ -1,8 +1,9 @@
-"""Spin nodes on a SingleThreadedExecutor in a background thread, with clean shutdown.
+"""Spin nodes on one executor in a background thread, with clean shutdown.
 
 rclpy's MultiThreadedExecutor can fall into a busy loop that starves callbacks on this stack
-(see ../shared/design/ros-from-pypi.md), so every aca_sim process uses one
-SingleThreadedExecutor and writes long work as async callbacks.
+(see ../shared/design/ros-from-pypi.md), so every aca_sim process uses one single-threaded
+executor and writes long work as async callbacks: an AwaitingExecutor (ros.awaiting_executor),
+rclpy's SingleThreadedExecutor without its busy polling of coroutines that await a Future.
 
 No callback can end a node: rclpy's spin() ends at the first exception a callback raises
 (taking every service and action server of the node with it), so spin_resiliently() logs it
@@ -23,9 +24,10 @@ from rclpy.executors import (
     Executor,
     ExternalShutdownException,
     ShutdownException,
-    SingleThreadedExecutor,
 )
 from rclpy.node import Node
+
+from aca_sim.ros.awaiting_executor import AwaitingExecutor
 
 Log = Callable[[str], None]
 
@@ -48,14 +50,14 @@ def spin_resiliently(
 
 
 class BackgroundSpinner:
-    """Own a SingleThreadedExecutor that spins the given nodes in a daemon thread.
+    """Own an AwaitingExecutor that spins the given nodes in a daemon thread.
 
     Use as a context manager; stop() shuts the executor down and joins the thread, which must
     happen before rclpy shuts down or the interpreter exits.
     """
 
     def __init__(self, nodes: list[Node], context: Context | None = None) -> None:
-        self.executor = SingleThreadedExecutor(context=context)
+        self.executor = AwaitingExecutor(context=context)
         for node in nodes:
             self.executor.add_node(node)
         self._log = nodes[0].get_logger().error if nodes else print
@@ -86,7 +88,7 @@ class BackgroundSpinner:
 
 def run_node(make_node: Callable[[], Node], name: str, argv: list[str] | None = None) -> int:
     """A node process's main: keep discovery local, init rclpy, spin the node on a
-    SingleThreadedExecutor until Ctrl-C or shutdown, clean up; return the exit code
+    AwaitingExecutor until Ctrl-C or shutdown, clean up; return the exit code
     (2 when the node refuses its parameters with ValueError)."""
     from aca_sim.ros_env import ensure_local_discovery
 
@@ -95,7 +97,7 @@ def run_node(make_node: Callable[[], Node], name: str, argv: list[str] | None = 
     node = None
     try:
         node = make_node()
-        executor = SingleThreadedExecutor()
+        executor = AwaitingExecutor()
         executor.add_node(node)
         spin_resiliently(executor, node.get_logger().error)
     except (KeyboardInterrupt, ExternalShutdownException):

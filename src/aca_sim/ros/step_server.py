@@ -19,6 +19,7 @@ through the ExecutorBridge.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,21 +31,23 @@ from aca_sim.model.steps import StepOutcome
 from aca_sim.ros.booked_server import BookedActionServer, DeviceBook, publish_feedback
 from aca_sim.ros.conversions import fill_result
 from aca_sim.ros.executor_bridge import ExecutorBridge
+from aca_sim.ros.feedback_pacing import FeedbackGate, FeedbackPacing
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.runner import Job, Outcome, PhysicsRunner
 from aca_sim.sim.step_table import outcome
 
+DEFAULT_PACING = FeedbackPacing()
+
 
 class _Goal:
     """Book-keeping of one executing goal."""
 
-    def __init__(self, refused: bool = False) -> None:
+    def __init__(self, pacing: FeedbackPacing, refused: bool = False) -> None:
         self.refused = refused  # accepted while its devices were busy: ends BUSY unrun
         self.job: Job | None = None
         self.preempted = False
-        self.last_phase = ""
-        self.next_feedback_s = 0.0
+        self.feedback: FeedbackGate[Feedback] = FeedbackGate(pacing)
 
 
 class StepServer(BookedActionServer):
@@ -63,12 +66,12 @@ class StepServer(BookedActionServer):
         fill_feedback: Callable[[Any, Feedback], None] | None = None,
         on_result: Callable[[Any, Any, Outcome], None] | None = None,
         preempt: bool = False,
-        feedback_period_s: float = 0.5,
+        pacing: FeedbackPacing = DEFAULT_PACING,
         after_goal: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.action_type, self.make_operation = action_type, make_operation
         self.needs, self.fill_feedback, self.on_result = needs, fill_feedback, on_result
-        self.preempt, self.feedback_period_s = preempt, feedback_period_s
+        self.preempt, self.pacing = preempt, pacing
         self.busy_reason = f"devices {sorted(needs)} busy"
         super().__init__(node, bridge, runner, book, action_type, name, after_goal)
 
@@ -91,7 +94,7 @@ class StepServer(BookedActionServer):
                 if goal.job is not None:
                     self.runner.cancel(goal.job)
             self.book.take(self.needs, key)
-        self._active[key] = _Goal(refused=busy)
+        self._active[key] = _Goal(self.pacing, refused=busy)
         goal_handle.execute()
 
     # ------------------------------------------------------------------ execution
@@ -104,7 +107,7 @@ class StepServer(BookedActionServer):
                 return self._busy(goal_handle)
             goal.job = self.runner.submit(
                 self.make_operation(self.runner.aca, goal_handle.request),
-                on_done=lambda ended: self.bridge.resolve(done, ended),
+                on_done=lambda ended: self._done(goal, goal_handle, done, ended),
                 on_feedback=lambda fb: self._feedback(goal, goal_handle, fb),
             )
             if goal_handle.is_cancel_requested:
@@ -132,17 +135,25 @@ class StepServer(BookedActionServer):
         return result
 
     def _feedback(self, goal: _Goal, goal_handle: Any, feedback: Feedback) -> None:
-        """Physics thread: pass on phase changes and one message per feedback period."""
+        """Physics thread: pass on phase changes and, within a phase, one message per
+        feedback period (FeedbackGate)."""
         now = self.runner.aca.time_s
-        if feedback.phase == goal.last_phase and now < goal.next_feedback_s:
-            return
-        goal.last_phase, goal.next_feedback_s = feedback.phase, now + self.feedback_period_s
+        for sent in goal.feedback.offer(feedback, feedback.phase, now, time.monotonic()):
+            self._publish_feedback(goal_handle, sent)
+
+    def _publish_feedback(self, goal_handle: Any, feedback: Feedback) -> None:
         message = self.action_type.Feedback(
             phase=feedback.phase, progress=float(feedback.progress)
         )
         if self.fill_feedback is not None:
             self.fill_feedback(message, feedback)
         publish_feedback(goal_handle, message)
+
+    def _done(self, goal: _Goal, goal_handle: Any, done: Future, ended: Outcome) -> None:
+        """Physics thread: the operation ended; its last feedback held back, then the end."""
+        for sent in goal.feedback.flush():
+            self._publish_feedback(goal_handle, sent)
+        self.bridge.resolve(done, ended)
 
     def _finish(self, goal_handle: Any, goal: _Goal, ended: Outcome) -> Any:
         step: StepOutcome = outcome(

@@ -5,6 +5,8 @@ does not complete within timeout_s (wall time), or PeerLost when `alive()` (chec
 period_s) has reported the answering side gone for lost_after_s without a break. Without this,
 a client whose server dies waits forever. (A server killed with SIGKILL is not unannounced:
 DDS drops it when its lease runs out, so that is noticed after the lease, not at once.)
+`await until(node, condition, ...)` waits, without blocking the executor, for a condition
+such as a service being ready.
 Thread rule: call from a coroutine running on the node's executor.
 """
 
@@ -69,3 +71,28 @@ async def wait_for(
     if lost():
         raise PeerLost(f"{what}: the server went away")
     raise Timeout(f"{what}: no answer within {timeout_s:g} s")
+
+
+async def until(
+    node: Node, condition: Callable[[], bool], timeout_s: float, what: str, period_s: float = 0.05
+) -> None:
+    """Return once condition() holds (looked at every period_s of wall time); Timeout
+    (naming `what`) after timeout_s. The executor goes on serving meanwhile, which a blocking
+    wait such as Client.wait_for_service would stop for as long as it waits."""
+    if condition():
+        return
+    wake = Future()
+    deadline = time.monotonic() + timeout_s
+
+    def check() -> None:
+        if not wake.done() and (condition() or time.monotonic() >= deadline):
+            wake.set_result(None)
+
+    steady = Clock(clock_type=ClockType.STEADY_TIME)
+    timer = node.create_timer(min(period_s, timeout_s), check, clock=steady)
+    try:
+        await wake
+    finally:
+        node.destroy_timer(timer)
+    if not condition():
+        raise Timeout(f"{what}: not there within {timeout_s:g} s")

@@ -15,6 +15,7 @@ from enum import Enum
 
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import BitType, Contents
+from aca_sim.sim import rest_coast
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming
@@ -100,16 +101,16 @@ class BitCarousel(Device):
         tube_id = slot.tube_id
         with self.operating():
             yield from self.rotate_to(bit_slot, Port.DRILL)
-            yield from world.wait(cfg.coring_duration_s, "coring")
+            yield from rest_coast.wait(world, cfg.coring_duration_s, "coring")
             armed = faults.take("empty_core", "rim_dust", "carousel_debris")
             if "empty_core" not in armed:
                 self._fill(tube_id, contents, armed.get("rim_dust"))
             count, seconds = cfg.percuss_to_ingest
             for i in range(int(count)):
-                yield from world.wait(seconds, f"percuss_to_ingest_{i + 1}")
+                yield from rest_coast.wait(world, seconds, f"percuss_to_ingest_{i + 1}")
             if "carousel_debris" in armed:
                 self._drop_pebbles(bit_slot, int(armed["carousel_debris"]))
-                yield from world.wait(0.5, "debris_settles")
+                yield from rest_coast.wait(world, 0.5, "debris_settles")
             travel, peak = yield from self._dropoff()
             early = travel < cfg.dropoff_contact_travel_m - cfg.early_drag_margin_m
             result = CoringResult(bit_slot, world.tubes[tube_id].contents, travel, peak, early)
@@ -140,7 +141,7 @@ class BitCarousel(Device):
             yield from self.rotate_to(bit_slot, Port.DRILL)
             dumped = False
             if dump_core and world.tubes[slot.tube_id].sample_height_m > 0:
-                yield from world.wait(cfg.dump_percussion_s, "dump_core")
+                yield from rest_coast.wait(world, cfg.dump_percussion_s, "dump_core")
                 dumped = world.dump_core(slot.tube_id)
             start = mech.joint_position("bit_carousel_rot")
             turn = math.radians(cfg.clearing_rotation_deg)

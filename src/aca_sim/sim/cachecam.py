@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aca_sim.model.kinds import Contents, SealState
-from aca_sim.sim import optics
+from aca_sim.sim import optics, rest_coast
 from aca_sim.sim.bore_view import CAP, FLOOR, LIP, RACE, BoreScene, BoreView, Shaded
 from aca_sim.sim.bore_view import DUST as DUST_ALBEDO
 from aca_sim.sim.bore_view import TIN_WALL as WALL_ALBEDO
@@ -68,7 +68,7 @@ class CacheCam(Device):
     def capture(self) -> Operation[Capture]:
         """Expose both frames (0.1 s of sim time in all) and render them."""
         with self.operating():
-            yield from self.world.wait(0.1, "expose")
+            yield from rest_coast.wait(self.world, 0.1, "expose")
             if self.reading_only:
                 capture = Capture(self.render(self.world.held_tube, ("rim",), scene=False), None)
             else:

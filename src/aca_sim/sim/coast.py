@@ -74,7 +74,7 @@ class Coast:
         self.world = world
         self.joints = tuple(joints)
         self._indices = [mech.joint_index[name] for name in joints]
-        self._q = [s[0] for s in p.getJointStates(mech.body, self._indices)]
+        self._q = [s[0] for s in p.getJointStates(mech.body, self._indices) or ()]
         self._v = [0.0] * len(joints)
         self._carrier = mech.link_index[carrier]
         link = p.getLinkState(mech.body, self._carrier, computeForwardKinematics=True)
@@ -107,20 +107,30 @@ class Coast:
         (the caller then steps singly, and advance() ends it)."""
         if self.world.signature() != self._signature:
             return 0
-        taken, limit = 0, min(limit, self.steps_left)
+        limit = min(limit, self.steps_left)
+        taken = self._take_states(limit) if limit > 0 else 0
+        if taken and self._indices:
+            self.world.p.resetJointStatesMultiDof(
+                self.world.mech.body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
+            )
+        if taken:
+            self._carry_due = bool(self._carried)
+            self.steps_left -= taken
+            self.steps_done += taken
+        return taken
+
+    def _take_states(self, limit: int) -> int:
+        """Move the coast's state (self._q, self._v) on by up to `limit` >= 1 steps of its law;
+        return the steps taken (fewer: the coast has no further state and ends there). By
+        default one _next_state() a step; a law that can take many steps at once overrides
+        this (sim.motor_law)."""
+        taken = 0
         while taken < limit:
             state = self._next_state()
             if state is None:
                 break
             self._q, self._v = state
             taken += 1
-        if taken:
-            self.world.p.resetJointStatesMultiDof(
-                self.world.mech.body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
-            )
-            self._carry_due = bool(self._carried)
-            self.steps_left -= taken
-            self.steps_done += taken
         return taken
 
     def _next_state(self) -> tuple[list[float], list[float]] | None:

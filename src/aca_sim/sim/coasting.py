@@ -25,38 +25,26 @@ Thread rule: the physics thread. Units: m, rad, s; frame: aca_frame.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from aca_sim.sim.clearance import ArmClearance
 from aca_sim.sim.coast import Coast, unrest
+from aca_sim.sim.motor_law import POSITION_GAIN, PositionTracks
+from aca_sim.sim.operation import LEAP_STEPS
 from aca_sim.sim.tracking_coast import ServoCommand, TrackingCoast
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
 
-POSITION_GAIN = 0.1  # PyBullet's default position gain of a position motor
 HORIZON_M = 0.03  # clearance asked for; a coast is granted at most (horizon - margin) of travel
 MARGIN_M = 0.001  # full physics within this distance of anything (3 steps at top speed)
 MIN_STEPS = 4  # a grant shorter than this is not worth a coast
 RETRY_STEPS = 12  # after a refusal, steps of full physics before asking again
 UNLIMITED_STEPS = 1 << 40  # a grant for the rest of a move
 Z_ONLY_M = 1e-5  # a move whose planar joints move its points less than this is a move of Z
-LEAP_STEPS = 60  # at most this many steps without a look (0.25 s: feedback, cancel latency)
-
-
-def position_law(
-    q: Sequence[float], targets: Sequence[float], limits: Sequence[float], dt: float
-) -> tuple[list[float], list[float]]:
-    """One step of PyBullet's position motors (default gains) from positions q toward their
-    targets within their velocity limits: (positions, velocities)."""
-    positions, velocities = [], []
-    for q_i, target, limit in zip(q, targets, limits, strict=True):
-        v = max(-limit, min(limit, POSITION_GAIN * (target - q_i) / dt))
-        positions.append(q_i + v * dt)
-        velocities.append(v)
-    return positions, velocities
 
 
 class PositionCoast(Coast):
@@ -66,9 +54,9 @@ class PositionCoast(Coast):
     def __init__(self, world: World, joints: Sequence[str], carrier: str, carried: Sequence[int]):
         super().__init__(world, joints, carrier, carried)
         commands = [world.mech.commands[name] for name in joints]
-        self._targets = [c.target for c in commands]
-        self._limits = [c.max_velocity for c in commands]
-        self._planned: deque[tuple[list[float], list[float]]] = deque()
+        self._tracks = PositionTracks(
+            self._q, [c.target for c in commands], [c.max_velocity for c in commands], world.dt
+        )
 
     @staticmethod
     def applicable(world: World, joints: Sequence[str]) -> bool:
@@ -78,31 +66,20 @@ class PositionCoast(Coast):
             c is not None and c.mode == "position" and c.position_gain is None for c in commands
         )
 
-    def _next_state(self) -> tuple[list[float], list[float]]:
-        if self._planned:  # blind_steps' states, from this very state on
-            return self._planned.popleft()
-        return self._law(self._q)
-
-    def _law(self, q: Sequence[float]) -> tuple[list[float], list[float]]:
-        """One step of the position motors' law from positions q: (positions, velocities)."""
-        return position_law(q, self._targets, self._limits, self.world.dt)
+    def _take_states(self, limit: int) -> int:
+        self._q, self._v = self._tracks.take(limit)
+        return limit
 
     def blind_steps(self, goal: Sequence[float], tolerances: Sequence[float], limit: int) -> int:
         """How many steps (1..limit, and no more than granted) the coast can take before a
         move has to look again: the first after which every joint is within its tolerance of
-        the goal (the move ends there, exactly as if it had looked at every step). The states
-        it computes are the coast's next ones (kept for _next_state)."""
-        steps, q = 0, self._q
+        the goal (the move ends there, exactly as if it had looked at every step)."""
         limit = min(limit, self.steps_left)
-        self._planned.clear()
-        while steps < limit:
-            state = self._law(q)
-            self._planned.append(state)
-            q = state[0]
-            steps += 1
-            if all(abs(g - x) <= t for g, x, t in zip(goal, q, tolerances, strict=True)):
-                break
-        return max(1, steps)
+        if limit <= 0:
+            return 1
+        near = np.abs(np.asarray(goal) - self._tracks.positions_ahead(limit)) <= tolerances
+        arrived = near.all(axis=1)
+        return int(np.argmax(arrived)) + 1 if arrived.any() else limit
 
 
 class Coaster:

@@ -25,6 +25,9 @@ class Feedback:
     value: float = 0.0
 
 
+LEAP_STEPS = 60  # at most this many steps a Leap covers (0.25 s: feedback, cancel latency)
+
+
 @dataclass(frozen=True)
 class Leap(Feedback):
     """Feedback that also says the operation needs no look at the world for the next `steps`

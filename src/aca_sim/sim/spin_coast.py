@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from aca_sim.sim import coasting
 from aca_sim.sim.coast import Coast, unrest
-from aca_sim.sim.coasting import PositionCoast, position_law
+from aca_sim.sim.coasting import PositionCoast
 from aca_sim.sim.mechanism import SHA_JOINTS
+from aca_sim.sim.motor_law import JointTrack, PositionTracks
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
@@ -37,9 +38,14 @@ class SpinCoast(Coast):
     ) -> None:
         super().__init__(world, joints, carrier, carried)
         commands = [world.mech.commands[name] for name in joints]
-        self._velocity = commands[0].target
-        self._targets = [c.target for c in commands[1:]]
-        self._limits = [c.max_velocity for c in commands[1:]]
+        dt = world.dt
+        self._spin = JointTrack.turning(self._q[0], commands[0].target, dt)
+        self._settling = PositionTracks(
+            self._q[1:],
+            [c.target for c in commands[1:]],
+            [c.max_velocity for c in commands[1:]],
+            dt,
+        )
         self.steps_left = coasting.UNLIMITED_STEPS
 
     @classmethod
@@ -78,7 +84,8 @@ class SpinCoast(Coast):
         """Whether this spin is still the world's coast."""
         return self.world.coast is self
 
-    def _next_state(self) -> tuple[list[float], list[float]]:
-        dt = self.world.dt
-        positions, velocities = position_law(self._q[1:], self._targets, self._limits, dt)
-        return [self._q[0] + self._velocity * dt, *positions], [self._velocity, *velocities]
+    def _take_states(self, limit: int) -> int:
+        spin_q, spin_v = self._spin.take(limit)
+        positions, velocities = self._settling.take(limit)
+        self._q, self._v = [spin_q, *positions], [spin_v, *velocities]
+        return limit

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import SealState
 from aca_sim.model.locations import GROUND
-from aca_sim.sim.coasting import LEAP_STEPS
+from aca_sim.sim import rest_coast
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.operation import LEAP_STEPS, Feedback, Leap, Operation
 from aca_sim.sim.spin_coast import SpinCoast
 
 
@@ -250,7 +250,7 @@ class DropPort(Device):
             spin = world.rng.uniform(-cfg.release_spin_radps, cfg.release_spin_radps, size=2)
             world.holds.spin_tube(tube_id, spin)
             world.update_tube(tube_id, location=GROUND)
-            yield from world.wait(cfg.settle_time_s, "fall")
+            yield from rest_coast.wait(world, cfg.settle_time_s, "fall")
         tilt = world.holds.tube_tilt(tube_id)
         fall = start_z - world.holds.tube_pose(tube_id)[0][2]
         return DropResult(tilt < cfg.on_end_tilt_rad, tilt, fall)

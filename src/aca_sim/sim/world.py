@@ -194,12 +194,6 @@ class World:
         """What a coast must not see change: joint commands given, bodies, constraints."""
         return self.mech.command_version, self.p.getNumBodies(), self.p.getNumConstraints()
 
-    def wait(self, duration_s: float, phase: str = "wait") -> Operation[None]:
-        """Let sim time pass (devices hold their commands)."""
-        steps = max(1, round(duration_s / self.dt))
-        for i in range(steps):
-            yield Feedback(phase, (i + 1) / steps)
-
     def wait_home(self, joint: str, travel: float, velocity: float, phase: str) -> Operation[None]:
         """Wait (bounded by travel/velocity + 2 s) for a tool joint commanded to position 0."""
         for _ in range(int((travel / velocity + 2.0) / self.dt)):
