@@ -20,6 +20,7 @@ from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming
 from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.tool_coast import go_home
 from aca_sim.sim.world import World
 
 
@@ -237,8 +238,8 @@ class BitCarousel(Device):
             mech.command_joint(
                 "drill_feed", "position", 0.0, cfg.dropoff_velocity_mps * 5, cfg.dropoff_effort_n
             )
-        yield from world.wait_home(
-            "drill_feed", full, cfg.dropoff_velocity_mps * 5, "retract_drill"
+        yield from go_home(
+            world, "drill_feed", full, cfg.dropoff_velocity_mps * 5, "retract_drill"
         )
         if first is None:
             raise StepError(Code.TIMEOUT, "the bit never met the carousel seat at drop-off")

@@ -128,7 +128,7 @@ class Coaster:
             return coast
         if world.config.physics.fidelity != "fast" or world.step_count < self._retry_at:
             return None
-        carried = world.held_bodies()
+        carried = self._carried()
         startable = coast is not None or (
             (kind is not PositionCoast or PositionCoast.applicable(world, self.joints))
             and unrest(world, self.joints, carried) is None
@@ -165,6 +165,10 @@ class Coaster:
             self._coast.finish()
             self._coast = None
         self._retry_at = -1
+
+    def _carried(self) -> tuple[int, ...]:
+        """The bodies the coasting link carries: the held tube's assembly."""
+        return self.world.held_bodies()
 
     def _grant(self, carried: Sequence[int], speed_limits: list[float] | None) -> int:
         return grant(self.world, self.joints, carried, speed_limits)

@@ -17,6 +17,7 @@ from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.operation import LEAP_STEPS, Feedback, Leap, Operation
 from aca_sim.sim.spin_coast import SpinCoast
+from aca_sim.sim.tool_coast import ToolCoaster, go_home
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ class SealingStation(Device):
                 mech.command_joint(
                     "seal_ram_z", "position", 0.0, cfg.ram_velocity_mps, cfg.ram_effort_n
                 )
-            yield from world.wait_home(
-                "seal_ram_z", cfg.ram_stroke_m, cfg.ram_velocity_mps, "retract_ram"
+            yield from go_home(
+                world, "seal_ram_z", cfg.ram_stroke_m, cfg.ram_velocity_mps, "retract_ram"
             )
         tube = world.tubes[tube_id]
         hermetic = (
@@ -208,22 +209,28 @@ class VolumeProbe(Device):
             mech.command_joint(
                 "volume_probe_z", "position", cfg.travel_m, cfg.velocity_mps, cfg.effort_n
             )
+            coaster = ToolCoaster(world, "volume_probe_z")
+            limit, taken = int((cfg.travel_m / cfg.velocity_mps * 2 + 2) / world.dt), 0
             try:
-                for _ in range(int((cfg.travel_m / cfg.velocity_mps * 2 + 2) / world.dt)):
+                while taken < limit:
                     q = mech.joint_position("volume_probe_z")
-                    force = world.force_between(assembly, "volume_probe_rod")
+                    coasting = coaster.coasting()  # nothing within reach: no contact
+                    force = 0.0 if coasting else world.force_between(assembly, "volume_probe_rod")
                     if force > cfg.contact_force_n:
                         contact, travel = True, q
                         break
                     if q >= cfg.travel_m - 1e-4:
                         break
-                    yield Feedback("probe", q / cfg.travel_m, force, q)
+                    steps = min(coaster.leap((cfg.travel_m,), (1e-4,)), limit - taken)
+                    yield Leap("probe", q / cfg.travel_m, force, q, steps)
+                    taken += steps
             finally:
+                coaster.stop()
                 mech.command_joint(
                     "volume_probe_z", "position", 0.0, cfg.velocity_mps, cfg.effort_n
                 )
-            yield from world.wait_home(
-                "volume_probe_z", cfg.travel_m, cfg.velocity_mps, "retract_probe"
+            yield from go_home(
+                world, "volume_probe_z", cfg.travel_m, cfg.velocity_mps, "retract_probe"
             )
         depth = travel - cfg.home_gap_m  # the tip rests home_gap_m above the rim at home
         height = world.config.tube.bore_depth_m - depth if contact else 0.0

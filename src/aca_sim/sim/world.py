@@ -32,7 +32,6 @@ from aca_sim.sim import bodies
 from aca_sim.sim.holds import BodyLinks, Holds
 from aca_sim.sim.mechanism import ANY_LINK, Mechanism
 from aca_sim.sim.obstacles import Obstacles
-from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
 from aca_sim.sim.renderers import renderer_of
 from aca_sim.sim.tube_codec import tube_from_dict, tube_to_dict
@@ -193,13 +192,6 @@ class World:
     def signature(self) -> tuple[int, int, int]:
         """What a coast must not see change: joint commands given, bodies, constraints."""
         return self.mech.command_version, self.p.getNumBodies(), self.p.getNumConstraints()
-
-    def wait_home(self, joint: str, travel: float, velocity: float, phase: str) -> Operation[None]:
-        """Wait (bounded by travel/velocity + 2 s) for a tool joint commanded to position 0."""
-        for _ in range(int((travel / velocity + 2.0) / self.dt)):
-            if self.mech.joint_position(joint) < 1e-4:
-                return
-            yield Feedback(phase, 1.0)
 
     # ------------------------------------------------------------------ records
     @property

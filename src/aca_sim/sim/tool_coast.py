@@ -1,0 +1,83 @@
+"""Coasting a station's tool in free space: a prismatic tool joint under a plain position
+command (the volume probe's rod going down into the bore and back up, the sealing ram and the
+drill feed going home) moved by the motor law (sim.coasting's PositionCoast) while the rest of
+the world is at rest.
+
+A coast is granted the steps the tool link needs to close its closest distance to anything
+(every other body and ACA link whose bounding box comes within HORIZON_M, its parent link
+excepted: PyBullet never lets the two collide), less MARGIN_M, at its velocity limit (the law
+never exceeds it); all that are left of the move when the move is shorter than that (the law
+never overshoots). Within MARGIN_M of anything the tool goes on full physics, so a contact
+(the probe meeting the sample) is found exactly as before.
+
+Switched off by the model's `physics.fidelity: full`. Thread rule: the physics thread.
+Units: m, m/s, s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aca_sim.sim.coasting import HORIZON_M, MARGIN_M, UNLIMITED_STEPS, Coaster
+from aca_sim.sim.operation import Leap, Operation
+
+if TYPE_CHECKING:
+    from aca_sim.sim.world import World
+
+HOME_M = 1e-4  # a tool joint this close to 0 is home
+
+
+def tool_grant(world: World, joint: str) -> int:
+    """Steps the tool on `joint` may coast toward its position target (0: none)."""
+    p, mech = world.p, world.mech
+    index = mech.joint_index[joint]
+    parent = p.getJointInfo(mech.body, index)[16]
+    low, high = p.getAABB(mech.body, index)
+    nearby = p.getOverlappingObjects([v - HORIZON_M for v in low], [v + HORIZON_M for v in high])
+    distance = HORIZON_M
+    for body, link in sorted(set(nearby or ()) - {(mech.body, index)}):
+        if body == mech.body and link == parent:
+            continue
+        points = p.getClosestPoints(mech.body, body, HORIZON_M, linkIndexA=index, linkIndexB=link)
+        distance = min([distance, *(c[8] for c in points)])
+    room = distance - MARGIN_M
+    if room <= 0:
+        return 0
+    command = mech.commands[joint]
+    if abs(command.target - mech.joint_position(joint)) < room:
+        return UNLIMITED_STEPS
+    return int(room / (command.max_velocity * world.dt))
+
+
+class ToolCoaster(Coaster):
+    """Coasts of one tool joint's moves (Coaster's protocol: coasting(), leap(), stop())."""
+
+    def __init__(self, world: World, joint: str) -> None:
+        link = world.p.getJointInfo(world.mech.body, world.mech.joint_index[joint])[12]
+        super().__init__(world, (joint,), link.decode())
+
+    def _carried(self) -> tuple[int, ...]:
+        return ()
+
+    def _grant(self, carried: Sequence[int], speed_limits: list[float] | None) -> int:
+        return tool_grant(self.world, self.joints[0])
+
+
+def go_home(
+    world: World, joint: str, travel: float, velocity: float, phase: str
+) -> Operation[None]:
+    """Wait (bounded by travel/velocity + 2 s) for a tool joint commanded to position 0 to be
+    home, coasting where nothing is near."""
+    coaster = ToolCoaster(world, joint)
+    limit, taken = int((travel / velocity + 2.0) / world.dt), 0
+    try:
+        while taken < limit:
+            coaster.coasting()
+            if world.mech.joint_position(joint) < HOME_M:
+                return
+            steps = min(coaster.leap((0.0,), (HOME_M,)), limit - taken)
+            yield Leap(phase, 1.0, steps=steps)
+            taken += steps
+    finally:
+        coaster.stop()
