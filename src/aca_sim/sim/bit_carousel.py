@@ -19,8 +19,8 @@ from aca_sim.sim import rest_coast
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming
-from aca_sim.sim.operation import Feedback, Operation
-from aca_sim.sim.tool_coast import go_home
+from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.tool_coast import ToolCoaster, go_home
 from aca_sim.sim.world import World
 
 
@@ -220,10 +220,13 @@ class BitCarousel(Device):
             "drill_feed", "position", full, cfg.dropoff_velocity_mps, cfg.dropoff_effort_n
         )
         first, peak, stall = None, 0.0, 0
+        coaster = ToolCoaster(world, "drill_feed")  # the bit's way down to the seat
+        limit, taken = int((full / cfg.dropoff_velocity_mps * 2 + 2) / world.dt), 0
         try:
-            for _ in range(int((full / cfg.dropoff_velocity_mps * 2 + 2) / world.dt)):
+            while taken < limit:
                 q = mech.joint_position("drill_feed")
-                drag = mech.self_contact_force("drill_bit")
+                coasting = first is None and coaster.coasting()  # no contact within reach
+                drag = 0.0 if coasting else mech.self_contact_force("drill_bit")
                 peak = max(peak, drag)
                 if first is None and drag > cfg.dropoff_drag_threshold_n:
                     first = q
@@ -231,10 +234,12 @@ class BitCarousel(Device):
                     stall += 1
                     if stall > round(0.5 / world.dt):
                         break
-                yield Feedback(
-                    "coring_bit_dropoff", min(1.0, q / cfg.dropoff_contact_travel_m), drag, q
-                )
+                steps = min(coaster.leap((full,), (1e-4,)), limit - taken) if coasting else 1
+                progress = min(1.0, q / cfg.dropoff_contact_travel_m)
+                yield Leap("coring_bit_dropoff", progress, drag, q, steps)
+                taken += steps
         finally:
+            coaster.stop()
             mech.command_joint(
                 "drill_feed", "position", 0.0, cfg.dropoff_velocity_mps * 5, cfg.dropoff_effort_n
             )

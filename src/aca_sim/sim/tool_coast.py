@@ -1,14 +1,14 @@
 """Coasting a station's tool in free space: a prismatic tool joint under a plain position
-command (the volume probe's rod going down into the bore and back up, the sealing ram and the
-drill feed going home) moved by the motor law (sim.coasting's PositionCoast) while the rest of
-the world is at rest.
+command (the volume probe's rod going down into the bore and back up, the drill bit's way down
+to the carousel seat at drop-off, the sealing ram and the drill feed going home) moved by the
+motor law (sim.coasting's PositionCoast) while the rest of the world is at rest.
 
 A coast is granted the steps the tool link needs to close its closest distance to anything
 (every other body and ACA link whose bounding box comes within HORIZON_M, its parent link
 excepted: PyBullet never lets the two collide), less MARGIN_M, at its velocity limit (the law
 never exceeds it); all that are left of the move when the move is shorter than that (the law
 never overshoots). Within MARGIN_M of anything the tool goes on full physics, so a contact
-(the probe meeting the sample) is found exactly as before.
+(the probe meeting the sample, the bit meeting the seat or pebbles on it) is found as before.
 
 Switched off by the model's `physics.fidelity: full`. Thread rule: the physics thread.
 Units: m, m/s, s.
