@@ -1,10 +1,11 @@
 """The sequencer process killed with SIGKILL in the middle of a step, and restarted.
 
-The simulator runs in this process; the sequencer is a separate process with its inventory
-file. The kill lands while the drill is coring (the device finishes the step on its own). The
-restarted sequencer settles the cut-off step from the device's own result (fetched by goal id),
-resumes the sequence when the same goal is sent again, and the campaign goes on: the inventory
-equals the hardware, no tube is lost or counted twice, the core was drilled once.
+The simulator runs in this process (full physics, so that the step lasts long enough to be cut
+off); the sequencer is a separate process with its inventory file. The kill lands while the
+drill is coring (the device finishes the step on its own). The restarted sequencer settles the
+cut-off step from the device's own result (fetched by goal id), resumes the sequence when the
+same goal is sent again, and the campaign goes on: the inventory equals the hardware, no tube
+is lost or counted twice, the core was drilled once.
 """
 
 import os
@@ -66,7 +67,10 @@ def sim_and_client(ros_domain):
     domain = ros_domain
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=domain)
-    sim = SimNode(context=context, parameter_overrides=[Parameter("seed", value=5)])
+    # full physics: fast mode now cores in a tenth of a second of wall time (its waits and
+    # turns leap), too short to kill the sequencer inside; stepped, coring takes about 1.1 s
+    params = [Parameter("seed", value=5), Parameter("physics_fidelity", value="full")]
+    sim = SimNode(context=context, parameter_overrides=params)
     client = AcaClient(Node("crash_client", context=context))
     spinner = BackgroundSpinner([sim, client.node], context=context).start()
     yield client, domain
@@ -92,7 +96,7 @@ def test_sigkill_mid_step_then_restart_loses_nothing_and_the_campaign_finishes(
         while not any(f.step == "core_sample" for f in run.feedback):
             assert time.monotonic() < deadline, "core_sample never started"
             time.sleep(0.02)
-        time.sleep(0.5)  # well inside the drill's step (tens of seconds of wall time)
+        time.sleep(0.2)  # well inside the drill's step (about 1.1 s of wall time, full physics)
         sequencer.send_signal(signal.SIGKILL)
         assert sequencer.wait(10) == -signal.SIGKILL
         assert client.tube(201).location.startswith("bit_"), "killed with the tube in the bit"

@@ -1,6 +1,7 @@
 """The cache_sample sequencer over real DDS, with the SQLite inventory checked against the
 hardware, and the documented fault responses (Roubion, Mageik)."""
 
+import contextlib
 import threading
 import time
 
@@ -255,17 +256,43 @@ def set_location(path, tube_id, location):
     db.close()
 
 
-def test_every_step_is_checked_against_the_hardware_and_a_repaired_run_resumes(cell):
-    client, path = cell
-    run = client.start(
-        CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Bellegarde"
-    )
-    assert run.accepted
-    deadline = time.monotonic() + 120
-    while not any(f.step_index >= 3 for f in run.feedback):  # core_sample is running
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    set_location(path, 230, "slot_40")
+@contextlib.contextmanager
+def physics_held_in(runner, operation_name):
+    """Hold the physics thread at the first tick of the job running `operation_name`, so that
+    the test acts while that step runs (in fast mode the step would otherwise end first);
+    yields an Event set once it is held (at most 10 s); released when the block ends."""
+    gate, reached = threading.Event(), threading.Event()
+    ticking = runner.on_ticks
+
+    def on_ticks(aca, ticks):
+        if not reached.is_set() and any(
+            getattr(job.operation, "__name__", "") == operation_name for job in runner._jobs
+        ):
+            reached.set()
+            gate.wait(10)
+        if ticking is not None:
+            ticking(aca, ticks)
+
+    runner.on_ticks = on_ticks
+    try:
+        yield reached
+    finally:
+        gate.set()
+        runner.on_ticks = ticking
+
+
+def test_every_step_is_checked_against_the_hardware_and_a_repaired_run_resumes(cell_with_sim):
+    client, path, sim = cell_with_sim
+    with physics_held_in(sim.runner, "core_sample") as reached:
+        run = client.start(
+            CacheSample,
+            "cache_sample",
+            kind=CacheSample.Goal.KIND_ROCK_CORE,
+            sample_name="Bellegarde",
+        )
+        assert run.accepted
+        assert reached.wait(120), "core_sample never started"
+        set_location(path, 230, "slot_40")  # changed by hand while core_sample runs
     result = client.finish(run).result
     assert result.error_code == CacheSample.Result.INVENTORY_MISMATCH
     assert "tube 230: location: inventory 'slot_40', hardware 'slot_30'" in result.error_msg
@@ -295,28 +322,14 @@ def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consisten
     cell_with_sim,
 ):
     client, path, sim = cell_with_sim
-    # Hold the physics thread at the first tick of the drill's job, so that the cancel
-    # (client -> sequencer -> device server) arrives while core_sample runs: in fast mode
-    # the drill would otherwise finish first. Released once the device job has the cancel
-    # request, or after 5 s.
-    runner, gate, reached = sim.runner, threading.Event(), threading.Event()
-    ticking = runner.on_ticks
-
-    def on_ticks(aca, ticks):
-        if not reached.is_set() and any(
-            getattr(job.operation, "__name__", "") == "core_sample" for job in runner._jobs
-        ):
-            reached.set()
-            gate.wait(10)
-        if ticking is not None:
-            ticking(aca, ticks)
-
-    runner.on_ticks = on_ticks
-    run = client.start(
-        CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Halted"
-    )
-    assert run.accepted
-    try:
+    # the cancel (client -> sequencer -> device server) arrives while core_sample runs: the
+    # physics thread is held until the device job has the cancel request, or for 5 s
+    runner = sim.runner
+    with physics_held_in(runner, "core_sample") as reached:
+        run = client.start(
+            CacheSample, "cache_sample", kind=CacheSample.Goal.KIND_ROCK_CORE, sample_name="Halted"
+        )
+        assert run.accepted
         assert reached.wait(120), "core_sample never started"
         cancel = cancel_goal(client.node, run.handle, 30)
         assert len(cancel.goals_canceling) == 1
@@ -325,9 +338,6 @@ def test_cancel_during_a_device_step_stops_it_and_leaves_the_inventory_consisten
             job.cancel_requested for job in list(runner._jobs)
         ):
             time.sleep(0.002)
-    finally:
-        gate.set()
-        runner.on_ticks = ticking
     client.finish(run)
     assert run.status == GoalStatus.STATUS_CANCELED
     assert run.result.error_code == CacheSample.Result.CANCELED

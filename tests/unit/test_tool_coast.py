@@ -1,15 +1,14 @@
 """Station tools coast where nothing is near (sim.tool_coast): the volume probe's descent into
-the bore, the drill bit's way down at drop-off and every tool's way home. Coasted against full
-physics: volume assessment gives the same probe result (contact; travel and height within a
-micrometre) and sim time in a small fraction of the steps; the drop-off the same first drag
-(on the seat, or early on pebbles) and code."""
+the bore, the drill bit's way down at drop-off (tests/unit/test_carousel_coast.py) and every
+tool's way home. Volume assessment coasted against full physics: the same probe result
+(contact; travel and height within a micrometre) and sim time, and a small fraction of the
+steps."""
 
 import pytest
 
 from aca_sim.model.config import load_model_config, with_fidelity
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.aca import Aca
-from aca_sim.sim.errors import StepError
 
 SEED = 7
 TOOL_PHASES = ("probe", "retract_probe")
@@ -45,30 +44,3 @@ def test_a_coasted_volume_probe_finds_what_full_physics_finds(cored_snapshot):
     for phase in TOOL_PHASES:  # thousands of steps on full physics, a few dozen coasted
         assert full["physics"][phase] > 1000
         assert fast["physics"][phase] < 0.1 * full["physics"][phase]
-
-
-def _dropped_off(fidelity: str, pebbles: int) -> dict:
-    """A coring's drop-off, nominal (pebbles 0) or onto pebbles: the travel at first drag."""
-    aca = Aca.create(config=with_fidelity(load_model_config(), fidelity), seed=SEED)
-    try:
-        if pebbles:
-            aca.faults.arm("carousel_debris", pebbles)
-        aca.run(steps.retrieve_tube(aca, 2))
-        aca.run(steps.transfer_tube_to_bit(aca))
-        coasted = aca.world.coasted_steps
-        try:
-            result = aca.run(steps.core_sample(aca))
-            travel, code = result.contact_travel_m, "NONE"
-        except StepError as error:
-            travel, code = error.measurements["contact_travel_m"], error.code
-        return {"travel": travel, "code": code, "coasted": aca.world.coasted_steps - coasted}
-    finally:
-        aca.close()
-
-
-@pytest.mark.parametrize("pebbles", [0, 4], ids=["nominal", "on pebbles"])
-def test_a_coasted_drop_off_meets_the_seat_or_the_pebbles_where_full_physics_does(pebbles):
-    full, fast = (_dropped_off(fidelity, pebbles) for fidelity in ("full", "fast"))
-    assert full["code"] == fast["code"] == ("EARLY_DRAG" if pebbles else "NONE")
-    assert fast["travel"] == pytest.approx(full["travel"], abs=TRAVEL_TOLERANCE_M)
-    assert full["coasted"] == 0 and fast["coasted"] > 2000  # the bit's 13 cm way down

@@ -16,12 +16,17 @@ from enum import Enum
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import BitType, Contents
 from aca_sim.sim import rest_coast
+from aca_sim.sim.carousel_coast import JOINT, CarouselCoaster
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming
-from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.motor_law import POSITION_GAIN
+from aca_sim.sim.operation import Leap, Operation
 from aca_sim.sim.tool_coast import ToolCoaster, go_home
 from aca_sim.sim.world import World
+
+SETTLED_RAD = 2e-4  # a turn has ended this close to its target angle
+STILL_RADPS = 1e-3  # and this slow
 
 
 class Port(str, Enum):
@@ -72,21 +77,10 @@ class BitCarousel(Device):
             raise StepError(
                 Code.INVALID_GOAL, f"bit slot {bit_slot} is not in 1..{len(self.cfg.bits)}"
             )
-        mech = self.mech
-        target = self.joint_angle_for(bit_slot, port)
-        start = mech.joint_position("bit_carousel_rot")
-        span = abs(target - start) or 1e-9
-        mech.command_joint(
-            "bit_carousel_rot", "position", target, self.cfg.velocity_radps, self.cfg.effort_nm
-        )
-        for _ in range(int((span / self.cfg.velocity_radps * 3 + 2) / self.world.dt)):
-            q, v, _ = mech.joint_state("bit_carousel_rot")
-            if abs(q - target) < 2e-4 and abs(v) < 1e-3:
-                mech.hold_joint("bit_carousel_rot", target)
-                return
-            yield Feedback("rotate_bit_carousel", min(1.0, 1 - abs(target - q) / span))
-        raise StepError(
-            Code.TIMEOUT, f"bit carousel did not bring slot {bit_slot} to the {port.value} port"
+        yield from self._turn_to(
+            self.joint_angle_for(bit_slot, port),
+            "rotate_bit_carousel",
+            f"bit carousel did not bring slot {bit_slot} to the {port.value} port",
         )
 
     def core(
@@ -160,20 +154,32 @@ class BitCarousel(Device):
             yield from self.rotate_to(bit_slot, Port.HAND_OFF)
         return DebrisResult(bit_slot, removed, dumped, travel)
 
-    def _turn_to(self, target: float, phase: str) -> Operation[None]:
-        """Turn the carousel to an angle (rad) and hold it there."""
-        mech, cfg = self.mech, self.cfg
-        span = abs(target - mech.joint_position("bit_carousel_rot")) or 1e-9
-        mech.command_joint(
-            "bit_carousel_rot", "position", target, cfg.velocity_radps, cfg.effort_nm
+    def _turn_to(self, target: float, phase: str, failure: str | None = None) -> Operation[None]:
+        """Turn the carousel to an angle (rad) and hold it there, coasting where nothing is
+        near (sim.carousel_coast); StepError TIMEOUT (`failure`, or the angle) if it does not
+        settle within three times the nominal time plus 2 s."""
+        mech, cfg, world = self.mech, self.cfg, self.world
+        span = abs(target - mech.joint_position(JOINT)) or 1e-9
+        mech.command_joint(JOINT, "position", target, cfg.velocity_radps, cfg.effort_nm)
+        coaster = CarouselCoaster(world)
+        # the motor law's velocity is under STILL_RADPS only this close to the target
+        settle = min(SETTLED_RAD, STILL_RADPS * world.dt / POSITION_GAIN)
+        limit, taken = int((span / cfg.velocity_radps * 3 + 2) / world.dt), 0
+        try:
+            while taken < limit:
+                coaster.coasting()
+                q, v, _ = mech.joint_state(JOINT)
+                if abs(q - target) < SETTLED_RAD and abs(v) < STILL_RADPS:
+                    mech.hold_joint(JOINT, target)
+                    return
+                steps = min(coaster.leap((target,), (settle,)), limit - taken)
+                yield Leap(phase, min(1.0, 1 - abs(target - q) / span), steps=steps)
+                taken += steps
+        finally:
+            coaster.stop()
+        raise StepError(
+            Code.TIMEOUT, failure or f"the bit carousel did not reach {target:.3f} rad"
         )
-        for _ in range(int((span / cfg.velocity_radps * 3 + 2) / self.world.dt)):
-            q, v, _ = mech.joint_state("bit_carousel_rot")
-            if abs(q - target) < 2e-4 and abs(v) < 1e-3:
-                mech.hold_joint("bit_carousel_rot", target)
-                return
-            yield Feedback(phase, min(1.0, 1 - abs(target - q) / span))
-        raise StepError(Code.TIMEOUT, f"the bit carousel did not reach {target:.3f} rad")
 
     def _fill(self, tube_id: int, contents: Contents, rim_dust: float | None) -> None:
         world, core = self.world, self.world.config.core
