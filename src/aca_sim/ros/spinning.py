@@ -3,7 +3,8 @@
 rclpy's MultiThreadedExecutor can fall into a busy loop that starves callbacks on this stack
 (see ../shared/design/ros-from-pypi.md), so every aca_sim process uses one single-threaded
 executor and writes long work as async callbacks: an AwaitingExecutor (ros.awaiting_executor),
-rclpy's SingleThreadedExecutor without its busy polling of coroutines that await a Future.
+rclpy's SingleThreadedExecutor, except that a coroutine awaiting a Future is not resumed at
+every wake-up.
 
 No callback can end a node: rclpy's spin() ends at the first exception a callback raises
 (taking every service and action server of the node with it), so spin_resiliently() logs it
@@ -87,7 +88,7 @@ class BackgroundSpinner:
 
 
 def run_node(make_node: Callable[[], Node], name: str, argv: list[str] | None = None) -> int:
-    """A node process's main: keep discovery local, init rclpy, spin the node on a
+    """A node process's main: keep discovery local, init rclpy, spin the node on an
     AwaitingExecutor until Ctrl-C or shutdown, clean up; return the exit code
     (2 when the node refuses its parameters with ValueError)."""
     from aca_sim.ros_env import ensure_local_discovery

@@ -41,31 +41,20 @@ async def wait_for(
     """The result of `future`; Timeout or PeerLost (naming `what`) instead of waiting forever."""
     if future.done():
         return future.result()
-    wake = Future()
-    deadline = time.monotonic() + timeout_s
     gone_since: list[float | None] = [None]
 
     def lost() -> bool:
         return gone_since[0] is not None and time.monotonic() - gone_since[0] >= lost_after_s
 
-    def check() -> None:
-        if wake.done():
-            return
+    def ended() -> bool:
         if alive is not None:
             if alive():
                 gone_since[0] = None
             elif gone_since[0] is None:
                 gone_since[0] = time.monotonic()
-        if future.done() or lost() or time.monotonic() >= deadline:
-            wake.set_result(None)
+        return future.done() or lost()
 
-    future.add_done_callback(lambda _f: None if wake.done() else wake.set_result(None))
-    steady = Clock(clock_type=ClockType.STEADY_TIME)  # not sim time: it may stand still
-    timer = node.create_timer(min(period_s, timeout_s), check, clock=steady)
-    try:
-        await wake
-    finally:
-        node.destroy_timer(timer)
+    await _polled(node, ended, timeout_s, period_s, early=future)
     if future.done():
         return future.result()
     if lost():
@@ -81,18 +70,32 @@ async def until(
     wait such as Client.wait_for_service would stop for as long as it waits."""
     if condition():
         return
+    await _polled(node, condition, timeout_s, period_s)
+    if not condition():
+        raise Timeout(f"{what}: not there within {timeout_s:g} s")
+
+
+async def _polled(
+    node: Node,
+    ended: Callable[[], bool],
+    timeout_s: float,
+    period_s: float,
+    early: Future | None = None,
+) -> None:
+    """Return once ended() holds, looked at every period_s of wall time (a steady timer: sim
+    time may stand still), or timeout_s has passed; at once when `early` completes."""
     wake = Future()
     deadline = time.monotonic() + timeout_s
 
     def check() -> None:
-        if not wake.done() and (condition() or time.monotonic() >= deadline):
+        if not wake.done() and (ended() or time.monotonic() >= deadline):
             wake.set_result(None)
 
+    if early is not None:
+        early.add_done_callback(lambda _f: None if wake.done() else wake.set_result(None))
     steady = Clock(clock_type=ClockType.STEADY_TIME)
     timer = node.create_timer(min(period_s, timeout_s), check, clock=steady)
     try:
         await wake
     finally:
         node.destroy_timer(timer)
-    if not condition():
-        raise Timeout(f"{what}: not there within {timeout_s:g} s")

@@ -21,7 +21,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aca_sim.sim.coasting import HORIZON_M, MARGIN_M, UNLIMITED_STEPS, Coaster
+from aca_sim.sim.coasting import Coaster
+from aca_sim.sim.tool_coast import joint_grant
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
@@ -63,31 +64,14 @@ def carousel_grant(world: World, carried: Sequence[int]) -> int:
     moving = {(mech.body, index)} | {(body, -1) for body in carried}
     if _touched_by_loose(world, moving, set(carried)):
         return 0
-    parent = p.getJointInfo(mech.body, index)[16]
     axis = p.getLinkState(mech.body, index)[4]
-    distance, reach = HORIZON_M, 0.0
-    for part in sorted(moving):
+    reach = 0.0
+    for part in moving:
         low, high = p.getAABB(*part)
         for x in (low[0], high[0]):
             for y in (low[1], high[1]):
                 reach = max(reach, math.hypot(x - axis[0], y - axis[1]))
-        nearby = p.getOverlappingObjects(
-            [v - HORIZON_M for v in low], [v + HORIZON_M for v in high]
-        )
-        for other in sorted(set(nearby or ()) - moving):
-            if other == (mech.body, parent):
-                continue
-            points = p.getClosestPoints(
-                part[0], other[0], HORIZON_M, linkIndexA=part[1], linkIndexB=other[1]
-            )
-            distance = min([distance, *(c[8] for c in points)])
-    room = distance - MARGIN_M
-    if room <= 0:
-        return 0
-    command = mech.commands[JOINT]
-    if abs(command.target - mech.joint_position(JOINT)) * reach < room:
-        return UNLIMITED_STEPS
-    return int(room / (command.max_velocity * reach * world.dt))
+    return joint_grant(world, JOINT, carried, reach)
 
 
 class CarouselCoaster(Coaster):

@@ -109,11 +109,14 @@ class Coast:
             return 0
         limit = min(limit, self.steps_left)
         taken = self._take_states(limit) if limit > 0 else 0
-        if taken and self._indices:
-            self.world.p.resetJointStatesMultiDof(
-                self.world.mech.body, self._indices, [[q] for q in self._q], [[v] for v in self._v]
-            )
         if taken:
+            if self._indices:  # a rest coast has none
+                self.world.p.resetJointStatesMultiDof(
+                    self.world.mech.body,
+                    self._indices,
+                    [[q] for q in self._q],
+                    [[v] for v in self._v],
+                )
             self._carry_due = bool(self._carried)
             self.steps_left -= taken
             self.steps_done += taken

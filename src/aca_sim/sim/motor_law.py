@@ -58,20 +58,19 @@ class JointTrack:
 
     def ahead(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The next n states (positions, velocities), without taking them."""
-        end = self._next + n
-        if end > len(self._position_list):
-            self._extend(n)
-            end = self._next + n
+        end = self._computed(n)
         return self._positions[self._next : end], self._velocities[self._next : end]
 
     def take(self, n: int) -> tuple[float, float]:
         """Take the next n >= 1 states; the last one (position, velocity)."""
-        end = self._next + n
-        if end > len(self._position_list):
-            self._extend(n)
-            end = self._next + n
-        self._next = end
+        self._next = end = self._computed(n)
         return self._position_list[end - 1], self._velocity_list[end - 1]
+
+    def _computed(self, n: int) -> int:
+        """The buffer index just past the next n states, computing them if need be."""
+        if self._next + n > len(self._position_list):
+            self._extend(n)
+        return self._next + n
 
     def _extend(self, wanted: int) -> None:
         """Compute states until `wanted` are ahead of the next one (in blocks of at least

@@ -28,26 +28,34 @@ if TYPE_CHECKING:
 HOME_M = 1e-4  # a tool joint this close to 0 is home
 
 
-def tool_grant(world: World, joint: str) -> int:
-    """Steps the tool on `joint` may coast toward its position target (0: none)."""
+def joint_grant(world: World, joint: str, carried: Sequence[int], reach: float) -> int:
+    """Steps one joint under a plain position command may coast toward its target, its link
+    carrying `carried` (0: none): the moving set's closest distance to every other body and
+    ACA link within HORIZON_M (the joint's parent link excepted: PyBullet never lets the two
+    collide), less MARGIN_M, at the velocity limit times `reach` (the farthest a point of the
+    set is from a revolute axis, m; 1 for a prismatic joint: its points move as it does)."""
     p, mech = world.p, world.mech
     index = mech.joint_index[joint]
-    parent = p.getJointInfo(mech.body, index)[16]
-    low, high = p.getAABB(mech.body, index)
-    nearby = p.getOverlappingObjects([v - HORIZON_M for v in low], [v + HORIZON_M for v in high])
+    parent = (mech.body, p.getJointInfo(mech.body, index)[16])
+    moving = {(mech.body, index)} | {(body, -1) for body in carried}
     distance = HORIZON_M
-    for body, link in sorted(set(nearby or ()) - {(mech.body, index)}):
-        if body == mech.body and link == parent:
-            continue
-        points = p.getClosestPoints(mech.body, body, HORIZON_M, linkIndexA=index, linkIndexB=link)
-        distance = min([distance, *(c[8] for c in points)])
+    for part in sorted(moving):
+        low, high = p.getAABB(*part)
+        nearby = p.getOverlappingObjects(
+            [v - HORIZON_M for v in low], [v + HORIZON_M for v in high]
+        )
+        for other in sorted(set(nearby or ()) - moving - {parent}):
+            points = p.getClosestPoints(
+                part[0], other[0], HORIZON_M, linkIndexA=part[1], linkIndexB=other[1]
+            )
+            distance = min([distance, *(c[8] for c in points)])
     room = distance - MARGIN_M
     if room <= 0:
         return 0
     command = mech.commands[joint]
-    if abs(command.target - mech.joint_position(joint)) < room:
+    if abs(command.target - mech.joint_position(joint)) * reach < room:
         return UNLIMITED_STEPS
-    return int(room / (command.max_velocity * world.dt))
+    return int(room / (command.max_velocity * reach * world.dt))
 
 
 class ToolCoaster(Coaster):
@@ -61,7 +69,7 @@ class ToolCoaster(Coaster):
         return ()
 
     def _grant(self, carried: Sequence[int], speed_limits: list[float] | None) -> int:
-        return tool_grant(self.world, self.joints[0])
+        return joint_grant(self.world, self.joints[0], (), 1.0)
 
 
 def go_home(
