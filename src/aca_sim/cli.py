@@ -189,9 +189,16 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"aca-sim report: {args.run_dir} has no inventory.db", file=sys.stderr)
         return 2
     from aca_sim.model.config import load_model_config
-    from aca_sim.recording.report import write_report
+    from aca_sim.recording.report import manifest_release_limit, write_report
 
-    limit = load_model_config().seal_carousel.release_limit_n
+    limit = manifest_release_limit(args.run_dir)
+    if limit is None:
+        limit = load_model_config().seal_carousel.release_limit_n
+        print(
+            f"aca-sim report: {args.run_dir} has no manifest.json with the run's release "
+            f"limit; using the default model's, {limit:g} N",
+            file=sys.stderr,
+        )
     print(write_report(args.run_dir, limit))
     return 0
 

@@ -2,6 +2,7 @@
 ROS_DOMAIN_ID of its own, see conftest.py; localhost-only discovery), driven from a plain rclpy
 client. Every wait is bounded; every process must exit cleanly on shutdown."""
 
+import json
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "ros"))
 from aca_client import assert_inventory_matches
 
 from aca_sim.caching.inventory import Inventory
+from aca_sim.model.config import model_text
 from aca_sim.ros.blocking import get_result, send_goal
 from aca_sim.ros.matching import call_idempotent, wait_action_matched
 from aca_sim.ros.spinning import BackgroundSpinner
@@ -278,7 +280,13 @@ def test_a_required_node_that_dies_stops_the_launch_with_its_exit_code(tmp_path)
 @pytest.mark.timeout(900)
 def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
     """campaign_node over a launch: the short campaign plus a Mageik-like sample recovered by
-    the ground in one round, whose catalogue cell must be filled as `aca-sim run` fills it."""
+    the ground in one round, whose catalogue cell must be filled as `aca-sim run` fills it.
+    The sim runs a model configuration whose seal release limit is not the default's (175 N:
+    Mageik's first press, 250 N, still fails; after 30 sweeps it is under 150 N): the summary,
+    the plots and `aca-sim report` take the running sim's limit (campaign_node took the
+    default model's)."""
+    model = tmp_path / "model.yaml"
+    model.write_text(model_text(None, {"seal_carousel.release_limit_n": 175.0}))
     campaign = tmp_path / "campaign.yaml"
     campaign.write_text(
         "samples:\n"
@@ -287,7 +295,11 @@ def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
         "  - {name: Mageik, kind: rock_core, scenario: mageik, recover_sweeps: 30}\n"
     )
     launch = Launch(
-        "caching.launch.xml", f"run_dir:={tmp_path}", "run_campaign:=true", f"campaign:={campaign}"
+        "caching.launch.xml",
+        f"run_dir:={tmp_path}",
+        "run_campaign:=true",
+        f"campaign:={campaign}",
+        f"model_config:={model}",
     )
     code = launch.process.wait(600)
     launch._reader.join(10)
@@ -297,11 +309,15 @@ def test_a_campaign_launch_runs_to_the_end_by_itself(tmp_path):
     assert "| Montdenier | 201 | rock_core | True |" in summary
     assert "| Witness 1 | 239 | witness | True |" in summary
     assert "| Mageik | 202 | rock_core | True |" in summary, summary
+    assert "Seal release limit 175 N (the sim's model)." in summary
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["report"]["release_limit_n"] == 175.0
     assert (tmp_path / "plots" / "step_timeline.png").is_file()
     report = subprocess.run(
         [str(ACA_SIM), "report", str(tmp_path)], capture_output=True, text=True, timeout=120
     )
     assert report.returncode == 0, report.stderr
+    assert "'release_limit_n': 175.0" in report.stdout, report.stdout
     # Montdenier, the witness, and Mageik at caching, before sweeping and after the round:
     # five captures of two frames each.
     images = sorted(p.name for p in (tmp_path / "images").iterdir())

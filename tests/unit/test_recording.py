@@ -106,7 +106,7 @@ def test_report_plots_and_images_come_from_the_run_folder(tmp_path):
         record([("/aca/cachecam/image_raw", image, 25_000_000_000)]).getvalue()
     )
     report = write_report(tmp_path, release_limit_n=150.0)
-    assert report == {"dispense_attempts": 2, "steps": 4, "images": 1}
+    assert report == {"release_limit_n": 150.0, "dispense_attempts": 2, "steps": 4, "images": 1}
     for name in ("plots/insertion_force.png", "plots/step_timeline.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     (written,) = sorted((tmp_path / "images").iterdir())

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from aca_sim.model.codes import Code
+from aca_sim.model.status import StepStatus
 from aca_sim.sim import procedures as steps
 from aca_sim.sim.operation import Feedback
 from aca_sim.sim.runner import PhysicsRunner, run_to_end
@@ -95,7 +96,7 @@ def test_cancel_stops_the_job_at_the_next_step_and_leaves_the_arm_holding(runner
 
 def test_a_failing_job_ends_aborted_and_the_thread_goes_on(runner, aca):
     refused = submit(runner, steps.retrieve_tube(aca, 99)).wait()
-    assert refused.status == "aborted" and refused.error.code == Code.INVALID_GOAL
+    assert refused.status == StepStatus.FAILED and refused.error.code == Code.INVALID_GOAL
     assert refused.duration_s == 0.0
 
     def broken():
@@ -103,7 +104,7 @@ def test_a_failing_job_ends_aborted_and_the_thread_goes_on(runner, aca):
         raise ZeroDivisionError("a simulator bug")
 
     crashed = submit(runner, broken()).wait()
-    assert crashed.status == "aborted" and crashed.error.code == Code.INTERNAL_ERROR
+    assert crashed.status == StepStatus.FAILED and crashed.error.code == Code.INTERNAL_ERROR
     assert "ZeroDivisionError: a simulator bug" in crashed.error.message
     assert submit(runner, steps.retrieve_tube(aca, 3)).wait().status == "succeeded"
 

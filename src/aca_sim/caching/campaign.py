@@ -154,9 +154,13 @@ def progress_printer(say: Say, prefix: str) -> OnFeedback:
 
 
 def summary_table(
-    outcomes: list[SampleOutcome], seed: int | None, wall_s: float | None = None
+    outcomes: list[SampleOutcome],
+    seed: int | None,
+    wall_s: float | None = None,
+    release_limit_n: float | None = None,
 ) -> str:
-    """A Markdown table of the campaign's samples and its totals (seed None: not known here)."""
+    """A Markdown table of the campaign's samples and its totals (seed None: not known here),
+    and the seal release limit the sim ran with (N; None: not said)."""
     lines = [
         "# aca_sim campaign" + (f", seed {seed}" if seed is not None else ""),
         "",
@@ -172,4 +176,6 @@ def summary_table(
         )
     total = f"\nSim time {sum(o.sim_s for o in outcomes):.0f} s"
     lines.append(total + (f", wall time {wall_s:.0f} s." if wall_s is not None else "."))
+    if release_limit_n is not None:
+        lines.append(f"Seal release limit {release_limit_n:g} N (the sim's model).")
     return "\n".join(lines)

@@ -37,8 +37,8 @@ from aca_sim.caching.inventory_schema import (
     tube_row,
 )
 from aca_sim.model.records import Tube
+from aca_sim.model.status import STEP_ENDINGS, SequenceStatus, StepStatus
 
-ENDINGS = ("succeeded", "failed", "canceled", "interrupted")
 __all__ = [
     "DepotEntry",
     "HistoryRow",
@@ -150,9 +150,10 @@ class Inventory:
     def open_step(self) -> HistoryRow | None:
         """The step that started and never ended (at most one: steps run one at a time)."""
         row = self._db.execute(
-            "SELECT * FROM history h WHERE event='started' AND NOT EXISTS "
-            "(SELECT 1 FROM history e WHERE e.step_id=h.step_id AND e.event!='started') "
-            "ORDER BY id DESC"
+            "SELECT * FROM history h WHERE event=? AND NOT EXISTS "
+            "(SELECT 1 FROM history e WHERE e.step_id=h.step_id AND e.event!=?) "
+            "ORDER BY id DESC",
+            (StepStatus.STARTED, StepStatus.STARTED),
         ).fetchone()
         return None if row is None else HistoryRow(*row[:-1], json.loads(row[-1]))
 
@@ -175,14 +176,14 @@ class Inventory:
                 )
             step_id = self._next_step_id()
             self._insert_history(
-                step_id, "started", step, tube_id, sample_name, sim_time_s, "", "", detail
+                step_id, StepStatus.STARTED, step, tube_id, sample_name, sim_time_s, "", "", detail
             )
         return step_id
 
     def end_step(
         self,
         step_id: int,
-        outcome: str,
+        outcome: StepStatus,
         sim_time_s: float,
         tube_changes: Mapping[int, Mapping[str, Any]] | None = None,
         seals_used: Mapping[int, int] | None = None,
@@ -193,20 +194,21 @@ class Inventory:
     ) -> None:
         """Record a step's outcome together with what it changed (and the progress of its
         sequence), in one transaction."""
-        if outcome not in ENDINGS:
-            raise ValueError(f"outcome must be one of {ENDINGS}, got {outcome!r}")
+        if outcome not in STEP_ENDINGS:
+            endings = [str(e) for e in STEP_ENDINGS]
+            raise ValueError(f"outcome must be one of {endings}, got {outcome!r}")
         with self._transaction():
             if progress is not None:
                 self._save_progress(progress)
             start = self._db.execute(
-                "SELECT step, tube_id, sample_name FROM history "
-                "WHERE step_id=? AND event='started'",
-                (step_id,),
+                "SELECT step, tube_id, sample_name FROM history WHERE step_id=? AND event=?",
+                (step_id, StepStatus.STARTED),
             ).fetchone()
             if start is None:
                 raise InventoryMismatch(f"step id {step_id} was never started")
             ended = self._db.execute(
-                "SELECT event FROM history WHERE step_id=? AND event!='started'", (step_id,)
+                "SELECT event FROM history WHERE step_id=? AND event!=?",
+                (step_id, StepStatus.STARTED),
             ).fetchone()
             if ended is not None:
                 raise InventoryMismatch(f"step id {step_id} already ended ({ended[0]})")
@@ -228,7 +230,7 @@ class Inventory:
         the changes and the sequence progress in one transaction."""
         with self._transaction():
             step_id = self._next_step_id()
-            for event in ("started", "succeeded"):
+            for event in (StepStatus.STARTED, StepStatus.SUCCEEDED):
                 self._insert_history(
                     step_id, event, step, tube_id, sample_name, sim_time_s, "", "", None
                 )
@@ -307,7 +309,7 @@ class Inventory:
             open_step = self.open_step()
             if open_step is not None:
                 self._insert_history(
-                    open_step.step_id, "interrupted", open_step.step, open_step.tube_id,
+                    open_step.step_id, StepStatus.INTERRUPTED, open_step.step, open_step.tube_id,
                     open_step.sample_name, sim_time_s, "OPERATOR",
                     f"closed by the operator's reconciliation: {reason}", None,
                 )  # fmt: skip
@@ -319,14 +321,15 @@ class Inventory:
                 )
             for tube_id, changes in sorted(tube_changes.items()):
                 self._insert_history(
-                    self._next_step_id(), "succeeded", "operator_adopt", tube_id, "",
+                    self._next_step_id(), StepStatus.SUCCEEDED, "operator_adopt", tube_id, "",
                     sim_time_s, "", "", {"reason": reason, "change": notes.get(tube_id, "")},
                 )  # fmt: skip
                 self._apply({tube_id: changes}, {})
             for dispenser, count in sorted(seal_counts.items()):
                 self._insert_history(
-                    self._next_step_id(), "succeeded", "operator_adopt", 0, "", sim_time_s,
-                    "", "", {"reason": reason, "dispenser": dispenser, "seals_remaining": count},
+                    self._next_step_id(), StepStatus.SUCCEEDED, "operator_adopt", 0, "",
+                    sim_time_s, "", "",
+                    {"reason": reason, "dispenser": dispenser, "seals_remaining": count},
                 )  # fmt: skip
                 self._db.execute(
                     "UPDATE dispensers SET seals_remaining=? WHERE dispenser_id=?",
@@ -351,7 +354,7 @@ class Inventory:
                  sim_time_s, int(landed_on_end)),
             )  # fmt: skip
             step_id = self._next_step_id()
-            for event in ("started", "succeeded"):
+            for event in (StepStatus.STARTED, StepStatus.SUCCEEDED):
                 self._insert_history(
                     step_id, event, "depot", tube_id, tube.sample_name, sim_time_s, "", "",
                     {"drop_order": entry.drop_order},
@@ -382,8 +385,13 @@ class Inventory:
                 )
             cursor = self._db.execute(
                 "INSERT INTO sequences (action, goal, status, steps, next_index) "
-                "VALUES (?, ?, 'running', ?, 0)",
-                (action, json.dumps(dict(goal), sort_keys=True), json.dumps(steps)),
+                "VALUES (?, ?, ?, ?, 0)",
+                (
+                    action,
+                    json.dumps(dict(goal), sort_keys=True),
+                    SequenceStatus.RUNNING,
+                    json.dumps(steps),
+                ),
             )
         return int(cursor.lastrowid)
 
@@ -391,7 +399,8 @@ class Inventory:
         """The sequence that started and did not finish (at most one)."""
         row = self._db.execute(
             "SELECT sequence_id, action, goal, status, steps, next_index, state FROM sequences "
-            "WHERE status='running' ORDER BY sequence_id DESC"
+            "WHERE status=? ORDER BY sequence_id DESC",
+            (SequenceStatus.RUNNING,),
         ).fetchone()
         if row is None:
             return None
@@ -414,13 +423,14 @@ class Inventory:
     def _save_progress(self, progress: Progress) -> None:
         cursor = self._db.execute(
             "UPDATE sequences SET steps=?, next_index=?, state=?, status=? "
-            "WHERE sequence_id=? AND status='running'",
+            "WHERE sequence_id=? AND status=?",
             (
                 json.dumps(progress.steps),
                 progress.next_index,
                 json.dumps(progress.state, sort_keys=True),
-                "finished" if progress.finished else "running",
+                SequenceStatus.FINISHED if progress.finished else SequenceStatus.RUNNING,
                 progress.sequence_id,
+                SequenceStatus.RUNNING,
             ),
         )
         if cursor.rowcount != 1:

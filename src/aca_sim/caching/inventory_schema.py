@@ -15,9 +15,16 @@ from typing import Any
 from aca_sim.model.kinds import Catalogue, Contents, SealState, TubeKind
 from aca_sim.model.locations import Location
 from aca_sim.model.records import Tube
+from aca_sim.model.status import SequenceStatus, StepStatus
+
+
+def _sql_list(values: type[StepStatus] | type[SequenceStatus]) -> str:
+    """An enum's texts as an SQL list: 'a', 'b'."""
+    return ", ".join(f"'{v}'" for v in values)
+
 
 SCHEMA_VERSION = 4
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tubes (
     tube_id INTEGER PRIMARY KEY,
@@ -42,24 +49,24 @@ CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     step_id INTEGER NOT NULL,
     event TEXT NOT NULL
-        CHECK (event IN ('started', 'succeeded', 'failed', 'canceled', 'interrupted')),
+        CHECK (event IN ({_sql_list(StepStatus)})),
     step TEXT NOT NULL,
     tube_id INTEGER NOT NULL,
     sample_name TEXT NOT NULL DEFAULT '',
     sim_time_s REAL NOT NULL,
     error_code TEXT NOT NULL DEFAULT '',
     error_msg TEXT NOT NULL DEFAULT '',
-    measurement TEXT NOT NULL DEFAULT '{}'
+    measurement TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE INDEX IF NOT EXISTS history_step ON history (step_id);
 CREATE TABLE IF NOT EXISTS sequences (
     sequence_id INTEGER PRIMARY KEY AUTOINCREMENT,
     action TEXT NOT NULL,
     goal TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('running', 'finished')),
+    status TEXT NOT NULL CHECK (status IN ({_sql_list(SequenceStatus)})),
     steps TEXT NOT NULL,
     next_index INTEGER NOT NULL CHECK (next_index >= 0),
-    state TEXT NOT NULL DEFAULT '{}'
+    state TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE TABLE IF NOT EXISTS depot (
     drop_order INTEGER PRIMARY KEY,

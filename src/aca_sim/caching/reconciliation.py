@@ -19,6 +19,7 @@ from typing import Any
 from aca_sim.caching.inventory import Inventory, InventoryMismatch
 from aca_sim.caching.inventory_schema import shown
 from aca_sim.model.records import OBSERVED_FIELDS, PHYSICAL_FIELDS, HardwareState, Tube
+from aca_sim.model.status import StepStatus
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def reconcile(
         return Reconciliation(None, ())
     inventory.end_step(
         open_step.step_id,
-        "interrupted",
+        StepStatus.INTERRUPTED,
         sim_time_s,
         found.tube_changes,
         found.seals_used,

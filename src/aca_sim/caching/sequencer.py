@@ -43,6 +43,7 @@ from aca_sim.caching.step_journal import CutOff, StepDone, StepJournal
 from aca_sim.caching.summary import RunSummary, fold, measurement_text
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import Catalogue, EmptyTubePolicy, SampleKind, SealState, catalogue_for
+from aca_sim.model.status import StepStatus
 from aca_sim.model.steps import Step
 
 RESUME_KEYS = ("kind", "sample_name", "tube_id")
@@ -228,7 +229,7 @@ class Sequencer:
             raise InvalidGoal(f"sweeps must be in 0..{MAX_SWEEPS}, got {request.sweeps}")
         key = {"tube_id": request.tube_id, "sweeps": request.sweeps}
         swept = any(
-            row.step == "sweep_bore" and row.event == "succeeded"
+            row.step == "sweep_bore" and row.event == StepStatus.SUCCEEDED
             for row in self.inventory.history(tube.tube_id)
         )
         steps = recovery_plan(tube.home_slot, request.sweeps, request.dispenser, not swept)
@@ -337,7 +338,11 @@ class Sequencer:
                     run.steps = run.steps[:number] + list(response.replace_remaining)
                 run.index = number
             ending = (
-                "canceled" if canceled else "succeeded" if done.outcome.succeeded else "failed"
+                StepStatus.CANCELED
+                if canceled
+                else StepStatus.SUCCEEDED
+                if done.outcome.succeeded
+                else StepStatus.FAILED
             )
             self.journal.commit(done, ending, run.progress())
             count = len(run.steps)

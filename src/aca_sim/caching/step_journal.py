@@ -20,6 +20,7 @@ from aca_sim.caching.selection import tube_for_step
 from aca_sim.caching.sequence_types import DevicePort
 from aca_sim.caching.summary import measurement
 from aca_sim.model.records import PHYSICAL_FIELDS, HardwareState
+from aca_sim.model.status import StepStatus
 from aca_sim.model.steps import Step, StepOutcome
 
 
@@ -71,8 +72,8 @@ class StepJournal:
         used = {d: before_seals[d] - n for d, n in after.seals().items() if before_seals[d] != n}
         return StepDone(step_id, outcome, after, _tube_changes(before, after), used)
 
-    def commit(self, done: StepDone, ending: str, progress: Progress) -> None:
-        """Record the step's ending ("succeeded", "failed", "canceled"), its changes and the
+    def commit(self, done: StepDone, ending: StepStatus, progress: Progress) -> None:
+        """Record the step's ending (SUCCEEDED, FAILED, CANCELED), its changes and the
         sequence's progress in one transaction, then check the inventory (InventoryMismatch)."""
         outcome = done.outcome
         self.inventory.end_step(
@@ -141,7 +142,7 @@ class StepJournal:
         """A cut-off step whose goal never reached the device: closed as interrupted."""
         self.inventory.end_step(
             cut_off.step.step_id,
-            "interrupted",
+            StepStatus.INTERRUPTED,
             cut_off.step.sim_time_s,
             cut_off.found.tube_changes,
             cut_off.found.seals_used,

@@ -18,7 +18,6 @@ cost no DDS round trip, and nothing else subscribing, the sim does not publish t
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -88,7 +87,7 @@ def run_campaign(
     from aca_sim.nodes.recorder_node import RecorderNode
     from aca_sim.nodes.sequencer_node import SequencerNode
     from aca_sim.nodes.sim_node import SimNode
-    from aca_sim.recording.report import write_report
+    from aca_sim.recording.report import write_manifest, write_report
     from aca_sim.recording.rim_series import series_markdown
     from aca_sim.ros.sequencer_link import SequencerLink
     from aca_sim.ros.spinning import BackgroundSpinner
@@ -152,9 +151,9 @@ def run_campaign(
         wall_s=round(wall_s, 1),
         sim_s=round(sum(o.sim_s for o in outcomes), 3),
         recorded=dict(sorted(recorder.counts.items())),
-        report=report,
     )
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(run_dir, manifest, report)
     series = series_markdown(report.get("rim_series", []))
-    (run_dir / "summary.md").write_text(summary_table(outcomes, seed, wall_s) + series + "\n")
+    summary = summary_table(outcomes, seed, wall_s, release_limit_n)
+    (run_dir / "summary.md").write_text(summary + series + "\n")
     return outcomes

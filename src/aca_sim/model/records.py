@@ -93,6 +93,13 @@ class HardwareState:
         """Seals remaining per dispenser."""
         return {d: s.seals_remaining for d, s in sorted(self.dispensers.items())}
 
+    def release_limit_n(self) -> float:
+        """The seal release limit of the dispensers (the model's; the highest if they differ),
+        N; ValueError when the state lists no dispenser."""
+        if not self.dispensers:
+            raise ValueError("the hardware state lists no seal dispenser")
+        return max(d.release_limit_n for d in self.dispensers.values())
+
     def tube_at(self, location: Location) -> int:
         """Id of the tube at a location (0 when there is none)."""
         return next((t.tube_id for t in self.tubes.values() if t.location == location), 0)

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from aca_sim.model.status import TrialStatus
 from aca_sim.montecarlo.stats import Estimate, bootstrap, mean_t, wilson
 from aca_sim.montecarlo.study import Study
 
@@ -20,7 +21,7 @@ TRIED_SEAL = ("NONE", "SEAL_NOT_RELEASED")
 
 def ok_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """The trials that ran to their end."""
-    return [row for row in rows if row["status"] == "ok"]
+    return [row for row in rows if row["status"] == TrialStatus.OK]
 
 
 def release_points(rows: list[dict[str, str]], sample: str) -> list[tuple[float, bool]]:
@@ -77,7 +78,7 @@ def worst_trials(rows: list[dict[str, str]], count: int = 5) -> list[dict[str, s
     then the longest sim time."""
 
     def badness(row: dict[str, str]) -> tuple[int, int, float]:
-        failed = row["status"] != "ok"
+        failed = row["status"] != TrialStatus.OK
         codes = len([c for c in row["error_codes"].split(";") if c])
         return (int(failed), codes, float(row["sim_s"] or 0.0))
 
@@ -98,7 +99,7 @@ def summary_markdown(
     throughput: str = "",
 ) -> str:
     """summary.md of a study's output folder."""
-    done, failed = ok_rows(rows), [r for r in rows if r["status"] != "ok"]
+    done, failed = ok_rows(rows), [r for r in rows if r["status"] != TrialStatus.OK]
     lines = [
         f"# Monte Carlo study: {study.path.stem}",
         "",
@@ -156,7 +157,9 @@ def summary_markdown(
         lines.append("")
     lines += ["## Worst trials, and how to replay one over ROS", ""]
     for row in worst_trials(rows):
-        what = row["error"] if row["status"] != "ok" else (row["error_codes"] or "all NONE")
+        what = (
+            row["error"] if row["status"] != TrialStatus.OK else (row["error_codes"] or "all NONE")
+        )
         lines.append(f"- trial {row['trial']}: {what}, sim {row['sim_s'] or '-'} s")
         lines.append(f"  `{replay_command(study, study_seed, row)}`")
     lines += ["", "## Plots", ""]

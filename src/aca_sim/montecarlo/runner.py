@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aca_sim.model.status import TrialStatus
 from aca_sim.montecarlo.analysis import replay_command, summary_markdown, worst_trials
 from aca_sim.montecarlo.plots import write_plots
 from aca_sim.montecarlo.priors import StudyError
@@ -81,7 +82,7 @@ def run_study(
 
     def on_row(row: dict[str, Any]) -> None:
         table.append(row)
-        progress.trial_ended(row["status"] != "ok", int(row["attempts"]))
+        progress.trial_ended(row["status"] != TrialStatus.OK, int(row["attempts"]))
 
     try:
         if pending:
@@ -114,7 +115,7 @@ def run_study(
     plots = write_plots(study, rows, folder / "plots")
     summary = summary_markdown(study, study_seed, rows, trials, plots, throughput)
     (folder / "summary.md").write_text(summary)
-    failed = sum(row["status"] != "ok" for row in rows)
+    failed = sum(row["status"] != TrialStatus.OK for row in rows)
     say(f"{len(rows)} trials in the table, {failed} failed; wrote {folder}/summary.md, plots/")
     say("worst trials (replay over ROS with a run folder):")
     for row in worst_trials(rows, 3):

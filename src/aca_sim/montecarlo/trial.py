@@ -25,6 +25,7 @@ from aca_sim.caching.campaign import SampleOutcome
 from aca_sim.campaign.headless import run_headless_items
 from aca_sim.model.codes import Code
 from aca_sim.model.config import load_model_config
+from aca_sim.model.status import TrialStatus
 from aca_sim.montecarlo.study import Study, TrialSpec
 
 BASE_COLUMNS = [
@@ -61,7 +62,7 @@ def trial_row(
     """The row of a trial that ran to its end."""
     row = _drawn(study, spec)
     row.update(
-        status="ok",
+        status=TrialStatus.OK,
         wall_s=round(wall_s, 3),
         sim_s=round(sum(o.sim_s for o in outcomes), 3),
         sweeps=sum(o.sweeps for o in outcomes),
@@ -92,7 +93,7 @@ def failed_row(study: Study, spec: TrialSpec, error: str) -> dict[str, Any]:
     """The row of a trial that failed on every attempt: what was drawn, and why (attempts
     left for the caller, as for run_trial's row)."""
     row = _drawn(study, spec)
-    row.update(status="failed", error=error)
+    row.update(status=TrialStatus.FAILED, error=error)
     return row
 
 

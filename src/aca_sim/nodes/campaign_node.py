@@ -2,9 +2,11 @@
 summary.md and the plots into run_dir, and exits (0 when every sample ended sealed).
 
 Parameters: campaign (default, short, or a YAML file), run_dir (where the sequencer keeps
-inventory.db), sample_timeout_s. The CacheCam images come from the recording once the recorder
-has finished it: `aca-sim report RUN_DIR`. Thread rule: the driver runs on the main thread, the
-node spins in a background thread.
+inventory.db), sample_timeout_s. The seal release limit of the plots and the summary is the
+running sim's (its dispensers, from /aca/sim/get_state: the model configuration it was started
+with), kept in run_dir/manifest.json for `aca-sim report RUN_DIR`, which extracts the CacheCam
+images from the recording once the recorder has finished it. Thread rule: the driver runs on
+the main thread, the node spins in a background thread.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ def main(argv: list[str] | None = None) -> int:
 
     ensure_local_discovery()
     import rclpy
+    from aca_interfaces.srv import GetWorldState
     from rclpy.signals import SignalHandlerOptions
 
     from aca_sim.caching.campaign import run_campaign_items, summary_table
     from aca_sim.caching.campaign_file import load_campaign
-    from aca_sim.model.config import load_model_config
-    from aca_sim.recording.report import write_report
+    from aca_sim.recording.report import write_manifest, write_report
     from aca_sim.recording.rim_series import series_markdown
+    from aca_sim.ros.conversions import hardware_of
+    from aca_sim.ros.device_link import STATE_SERVICE
+    from aca_sim.ros.matching import call_idempotent
     from aca_sim.ros.parameters import read_only_parameter
     from aca_sim.ros.sequencer_link import SequencerLink
     from aca_sim.ros.spinning import BackgroundSpinner
@@ -52,18 +57,24 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         say = node.get_logger().info
         wall0 = time.perf_counter()
+        state = node.create_client(GetWorldState, STATE_SERVICE)
         with BackgroundSpinner([node]):
             link = SequencerLink(node, timeout_s)
             link.wait_ready()
             outcomes = run_campaign_items(items, link, say)
+            hardware = hardware_of(
+                call_idempotent(state, GetWorldState.Request(), 60.0, STATE_SERVICE)
+            )
+        limit = hardware.release_limit_n()
         wall_s = time.perf_counter() - wall0
         run_dir.mkdir(parents=True, exist_ok=True)
-        series = ""
+        series, report = "", {}
         if (run_dir / "inventory.db").exists():
-            limit = load_model_config().seal_carousel.release_limit_n
             report = write_report(run_dir, limit, images=False)
             series = series_markdown(report.get("rim_series", []))
-        (run_dir / "summary.md").write_text(summary_table(outcomes, None, wall_s) + series + "\n")
+        write_manifest(run_dir, {"campaign": campaign, "wall_s": round(wall_s, 1)}, report)
+        summary = summary_table(outcomes, None, wall_s, limit)
+        (run_dir / "summary.md").write_text(summary + series + "\n")
         say(f"campaign {campaign} done in {wall_s:.0f} s wall; wrote {run_dir}/summary.md")
         return 0 if all(o.sealed for o in outcomes) else 1
     except KeyboardInterrupt:

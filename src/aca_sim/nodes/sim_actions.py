@@ -9,6 +9,7 @@ from typing import Any
 
 from rclpy.node import Node
 
+from aca_sim.model.status import StepStatus
 from aca_sim.model.steps import STEP_DEVICES
 from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.conversions import goal_fields
@@ -17,8 +18,9 @@ from aca_sim.ros.feedback_pacing import FeedbackPacing
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
 from aca_sim.ros.step_server import StepServer
 from aca_sim.sim.aca import Aca
+from aca_sim.sim.drive import Outcome
 from aca_sim.sim.operation import Feedback, Operation
-from aca_sim.sim.runner import Outcome, PhysicsRunner
+from aca_sim.sim.runner import PhysicsRunner
 from aca_sim.sim.step_table import STEPS, start
 
 PREEMPTING = {"move_arm"}  # newest goal preempts; every other server rejects while busy
@@ -81,7 +83,7 @@ def device_servers(
     goal ends, before its result goes out (executor thread)."""
 
     def with_image(result: Any, capture: Any, ended: Outcome) -> None:
-        if ended.status == "succeeded":
+        if ended.status == StepStatus.SUCCEEDED:
             sent = publish_capture(capture, ended.finished_s)
             result.image, result.sample_image = sent["rim"], sent["sample"]
 

@@ -35,6 +35,7 @@ from aca_sim.model.config import load_model_config
 from aca_sim.model.kinds import TubeKind
 from aca_sim.model.locations import Location
 from aca_sim.model.records import Tube
+from aca_sim.model.status import TargetState
 from aca_sim.model.steps import StepOutcome
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
@@ -82,7 +83,7 @@ class TeleopNode(Node):
         self.urdf: UrdfModel | None = None
         self.menus: dict[str, tuple[Entry, ...]] = {}
         self.payloads: dict[str, dict[int, Any]] = {}
-        self.target_state, self.status = "idle", "drag me, or right-click for steps"
+        self.target_state, self.status = TargetState.IDLE, "drag me, or right-click for steps"
         self.target_pose = yaw_pose(0.0, 0.0, 0.0, 0.0)
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.create_subscription(String, "/robot_description", self._on_description, latched)
@@ -111,7 +112,7 @@ class TeleopNode(Node):
     def _follow_fork(self) -> None:
         """Timer: keep the idle fork target on the fork (sampled joint states)."""
         message = self.joint_states.latest()
-        if self.urdf is None or self.target_state != "idle" or message is None:
+        if self.urdf is None or self.target_state != TargetState.IDLE or message is None:
             return
         pose = self._fork_pose(dict(zip(message.name, message.position, strict=False)))
         if _moved(self.target_pose, pose):
@@ -180,7 +181,7 @@ class TeleopNode(Node):
             name.removeprefix("station_"),
         )
 
-    def _set_target(self, state: str, status: str) -> None:
+    def _set_target(self, state: TargetState, status: str) -> None:
         self.target_state, self.status = state, status
         self._insert(FORK_TARGET)
         self.server.apply_changes()
@@ -192,8 +193,8 @@ class TeleopNode(Node):
             self._on_menu_feedback(feedback)
         elif kind == InteractiveMarkerFeedback.POSE_UPDATE:
             self.target_pose = feedback.pose
-            if self.target_state != "dragging":
-                self._set_target("dragging", "release to plan and move")
+            if self.target_state != TargetState.DRAGGING:
+                self._set_target(TargetState.DRAGGING, "release to plan and move")
         elif kind == InteractiveMarkerFeedback.MOUSE_UP and feedback.control_name in MOVERS:
             self._move_to(feedback.header.frame_id or self._root, feedback.pose)
 
@@ -207,15 +208,15 @@ class TeleopNode(Node):
             }
         }
         self.target_pose = pose
-        self._set_target("moving", f"moving to yaw {pose_yaw(pose):.2f} rad")
+        self._set_target(TargetState.MOVING, f"moving to yaw {pose_yaw(pose):.2f} rad")
         self.steps.send("move_arm", goal, self._on_move_done)
 
     def _on_move_done(self, outcome: StepOutcome) -> None:
         if outcome.succeeded:
-            self._set_target("idle", f"arrived in {outcome.duration_s:.1f} s")
+            self._set_target(TargetState.IDLE, f"arrived in {outcome.duration_s:.1f} s")
             return
         self.get_logger().warning(f"fork target: {outcome.code.name}: {outcome.message}")
-        self._set_target("failed", f"{outcome.code.name}: {outcome.message}")
+        self._set_target(TargetState.FAILED, f"{outcome.code.name}: {outcome.message}")
 
     def _on_menu_feedback(self, feedback: InteractiveMarkerFeedback) -> None:
         if feedback.event_type != InteractiveMarkerFeedback.MENU_SELECT:
@@ -227,8 +228,8 @@ class TeleopNode(Node):
 
     def run(self, command: Command) -> None:
         """Send a menu command's goal, unless a device it needs is busy now."""
-        if self.target_state == "failed":
-            self.target_state = "idle"  # the red target has said its piece; follow again
+        if self.target_state == TargetState.FAILED:
+            self.target_state = TargetState.IDLE  # the red target has said its piece; follow again
         busy = sorted(command.devices & self.view.busy)
         if busy:
             self._set_target(self.target_state, f"{command.title}: busy ({', '.join(busy)})")

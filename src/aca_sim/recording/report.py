@@ -15,7 +15,8 @@ No ROS: the recording is read with mcap-ros2-support, the inventory with sqlite3
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from aca_sim.caching.inventory import Inventory
+from aca_sim.model.status import StepStatus
 from aca_sim.recording.rim_series import Frame, plot_rim_series, rim_series
 from aca_sim.recording.spans import StepSpan, slug, step_spans
 
@@ -41,7 +43,7 @@ def plot_insertion_forces(spans: list[StepSpan], release_limit_n: float, path: P
     fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(attempts) + 3), 4.2))
     labels = [f"{s.sample_name or s.tube_id}\n#{i}" for i, s in enumerate(attempts, 1)]
     forces = [s.measurement["peak_force_n"] for s in attempts]
-    colours = ["tab:green" if s.outcome == "succeeded" else "tab:red" for s in attempts]
+    colours = ["tab:green" if s.outcome == StepStatus.SUCCEEDED else "tab:red" for s in attempts]
     ax.bar(range(len(attempts)), forces, color=colours)
     ax.axhline(release_limit_n, color="black", linestyle="--", label="release limit")
     ax.set_xticks(range(len(attempts)), labels, fontsize=7)
@@ -65,8 +67,8 @@ def plot_timeline(spans: list[StepSpan], path: Path) -> None:
             [(span.start_s, max(span.end_s - span.start_s, 0.5))],
             (steps.index(span.step) - 0.4, 0.8),
             facecolors=palette(samples.index(span.sample_name) % 10),
-            hatch="xx" if span.outcome != "succeeded" else None,
-            edgecolor="black" if span.outcome != "succeeded" else None,
+            hatch="xx" if span.outcome != StepStatus.SUCCEEDED else None,
+            edgecolor="black" if span.outcome != StepStatus.SUCCEEDED else None,
         )
     ax.set_yticks(range(len(steps)), steps, fontsize=8)
     ax.invert_yaxis()
@@ -169,6 +171,7 @@ def write_report(run_dir: Path, release_limit_n: float, images: bool = True) -> 
     if images and recording.exists():
         written = extract_images(recording, spans, run_dir / "images")
     report: dict[str, object] = {
+        "release_limit_n": release_limit_n,
         "dispense_attempts": attempts,
         "steps": len(spans),
         "images": len(written),
@@ -177,3 +180,24 @@ def write_report(run_dir: Path, release_limit_n: float, images: bool = True) -> 
     if series:
         report["rim_series"] = series
     return report
+
+
+MANIFEST = "manifest.json"
+
+
+def write_manifest(run_dir: Path, fields: Mapping[str, Any], report: Mapping[str, Any]) -> None:
+    """Write run_dir/manifest.json: the run's fields and its report (write_report's dict,
+    which holds the seal release limit the run had)."""
+    manifest = {**fields, "report": dict(report)}
+    (run_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def manifest_release_limit(run_dir: Path) -> float | None:
+    """The seal release limit (N) a run folder's manifest.json records; None when it has no
+    manifest or the manifest says none."""
+    try:
+        manifest = json.loads((run_dir / MANIFEST).read_text())
+    except FileNotFoundError:
+        return None
+    limit = manifest.get("report", {}).get("release_limit_n")
+    return None if limit is None else float(limit)

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless; set before pyplot is imported
 import matplotlib.pyplot as plt
 
+from aca_sim.model.status import StepStatus
 from aca_sim.recording.spans import StepSpan, slug
 
 
@@ -44,15 +45,17 @@ class RimImage:
 
 def rim_series(spans: list[StepSpan]) -> list[RimImage]:
     """The captioned rim images of every tube with a succeeded sweep_bore, in time order."""
-    swept = [s.tube_id for s in spans if s.step == "sweep_bore" and s.outcome == "succeeded"]
+    swept = [
+        s.tube_id for s in spans if s.step == "sweep_bore" and s.outcome == StepStatus.SUCCEEDED
+    ]
     series = []
     for tube_id in dict.fromkeys(swept):
         sweeps = rounds = 0
         stuck = False
         for span in (s for s in spans if s.tube_id == tube_id):
-            if span.step == "dispense_seal" and span.outcome != "succeeded":
+            if span.step == "dispense_seal" and span.outcome != StepStatus.SUCCEEDED:
                 stuck = True
-            elif span.step == "sweep_bore" and span.outcome == "succeeded":
+            elif span.step == "sweep_bore" and span.outcome == StepStatus.SUCCEEDED:
                 rounds += 1
                 sweeps += int(span.measurement.get("sweeps_done", 0))
             elif span.step == "capture_image" and "rim_dust_estimate" in span.measurement:

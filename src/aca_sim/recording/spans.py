@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from aca_sim.caching.inventory import HistoryRow
+from aca_sim.model.status import StepStatus
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,10 @@ class StepSpan:
 
 def step_spans(history: list[HistoryRow]) -> list[StepSpan]:
     """Pair each step's 'started' row with its ending row (steps still open are left out)."""
-    starts = {row.step_id: row for row in history if row.event == "started"}
+    starts = {row.step_id: row for row in history if row.event == StepStatus.STARTED}
     spans = []
     for row in history:
-        if row.event != "started" and row.step_id in starts:
+        if row.event != StepStatus.STARTED and row.step_id in starts:
             start = starts[row.step_id]
             spans.append(
                 StepSpan(

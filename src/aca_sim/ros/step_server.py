@@ -33,8 +33,9 @@ from aca_sim.ros.conversions import fill_result
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.feedback_pacing import FeedbackGate, FeedbackPacing
 from aca_sim.sim.aca import Aca
+from aca_sim.sim.drive import Outcome
 from aca_sim.sim.operation import Feedback, Operation
-from aca_sim.sim.runner import Job, Outcome, PhysicsRunner
+from aca_sim.sim.runner import Job, PhysicsRunner
 from aca_sim.sim.step_table import outcome
 
 DEFAULT_PACING = FeedbackPacing()

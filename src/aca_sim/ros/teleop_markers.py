@@ -13,12 +13,14 @@ from geometry_msgs.msg import Point, Pose, Quaternion, Vector3
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import InteractiveMarker, InteractiveMarkerControl, Marker, MenuEntry
 
+from aca_sim.model.status import TargetState
+
 # What the fork target is doing -> its colour.
 TARGET_COLOURS = {
-    "idle": (0.3, 0.6, 1.0, 0.8),  # on the fork, following it
-    "dragging": (1.0, 0.85, 0.1, 0.9),  # a goal being chosen
-    "moving": (1.0, 0.55, 0.0, 0.9),  # planned; the arm is on its way
-    "failed": (0.95, 0.1, 0.1, 0.9),  # no plan or a failed move: nothing moved (see text)
+    TargetState.IDLE: (0.3, 0.6, 1.0, 0.8),
+    TargetState.DRAGGING: (1.0, 0.85, 0.1, 0.9),
+    TargetState.MOVING: (1.0, 0.55, 0.0, 0.9),
+    TargetState.FAILED: (0.95, 0.1, 0.1, 0.9),
 }
 CLICK_COLOUR = (0.6, 0.9, 1.0, 0.25)
 BUSY_COLOUR = (1.0, 0.4, 0.2, 0.35)
@@ -48,7 +50,7 @@ def fork_target(
     name: str,
     frame: str,
     pose: Pose,
-    state: str,
+    state: TargetState,
     status: str,
     menu: list[MenuEntry],
 ) -> InteractiveMarker:
@@ -64,7 +66,9 @@ def fork_target(
     text = Marker(type=Marker.TEXT_VIEW_FACING, text=status, scale=Vector3(z=0.012))
     text.pose.position.z = 0.03
     text.pose.orientation.w = 1.0
-    text.color = _colour((1.0, 1.0, 1.0, 1.0) if state != "failed" else TARGET_COLOURS[state])
+    text.color = _colour(
+        (1.0, 1.0, 1.0, 1.0) if state != TargetState.FAILED else TARGET_COLOURS[state]
+    )
     visual = InteractiveMarkerControl(
         name="body",
         always_visible=True,

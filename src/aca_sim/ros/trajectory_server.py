@@ -27,11 +27,13 @@ from control_msgs.action import FollowJointTrajectory
 from rclpy.node import Node
 from rclpy.task import Future
 
+from aca_sim.model.status import StepStatus
 from aca_sim.motion.trajectory_goal import ControllerConfig, FollowCode, FollowResult
 from aca_sim.ros.booked_server import BookedActionServer, DeviceBook, publish_feedback
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.trajectory_codec import feedback_msg, follow_goal_of, result_msg
-from aca_sim.sim.runner import Job, Outcome, PhysicsRunner
+from aca_sim.sim.drive import Outcome
+from aca_sim.sim.runner import Job, PhysicsRunner
 from aca_sim.sim.trajectory_controller import TrackingFeedback, follow
 
 ACTION_NAME = "sha_controller/follow_joint_trajectory"
@@ -140,13 +142,13 @@ class TrajectoryServer(BookedActionServer):
         if isinstance(ended, FollowResult):  # preempted
             result = ended
             goal_handle.abort()
-        elif ended.status == "canceled":
+        elif ended.status == StepStatus.CANCELED:
             result = FollowResult(FollowCode.SUCCESSFUL, CANCELED)
             goal_handle.canceled()
-        elif ended.status == "succeeded" and ended.value.succeeded:
+        elif ended.status == StepStatus.SUCCEEDED and ended.value.succeeded:
             result = ended.value
             goal_handle.succeed()
-        elif ended.status == "succeeded":
+        elif ended.status == StepStatus.SUCCEEDED:
             result = ended.value
             goal_handle.abort()
         else:  # a simulator error

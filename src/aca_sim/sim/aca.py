@@ -23,10 +23,11 @@ from aca_sim.sim import snapshot
 from aca_sim.sim.bit_carousel import BitCarousel
 from aca_sim.sim.cachecam import CacheCam
 from aca_sim.sim.device import Device
+from aca_sim.sim.drive import Drive
 from aca_sim.sim.faults import FaultArming
 from aca_sim.sim.gui_view import frame_assembly
 from aca_sim.sim.mechanism import ACA_JOINTS
-from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
 from aca_sim.sim.renderers import load_egl
 from aca_sim.sim.seal_carousel import SealCarousel
@@ -144,24 +145,21 @@ class Aca:
     def run(
         self, operation: Operation[T], on_feedback: Callable[[Feedback], None] | None = None
     ) -> T:
-        """Drive an operation to completion, stepping once per yield (a Leap's steps at
-        once); return its result."""
-        while True:
-            try:
-                feedback = next(operation)
-            except StopIteration as done:
-                return done.value
-            if feedback is not None and on_feedback is not None:
-                on_feedback(feedback)
-            coast = self.world.coast  # a Leap on a coast ends with it (the world changed)
-            steps = feedback.steps if isinstance(feedback, Leap) else 1
-            if steps > 1 and coast is not None:
-                steps -= self.leap(steps)
-            for _ in range(steps):
-                self.step()
-                if coast is not None and self.world.coast is not coast:
-                    break
-            self.world.settle()
+        """Drive an operation to completion on this thread (sim.drive: one look per yield, a
+        Leap's steps at once); return its result. What it raises propagates."""
+        drive = Drive(self.world, operation, on_feedback)
+        while drive.look():
+            self.take_steps(drive)
+        return drive.value
+
+    def take_steps(self, drive: Drive) -> None:
+        """The physics steps a drive's last look asked for: a Leap's at once on the running
+        coast (leap), the rest singly, ending early when that coast ends."""
+        if drive.steps_left > 1 and self.world.coast is not None:
+            drive.stepped(self.leap(drive.steps_left))
+        while not drive.due():
+            self.step()
+            drive.stepped()
 
     def leap(self, steps: int) -> int:
         """Up to `steps` coasted steps at once (World.leap), the devices' pre_step run once

@@ -18,31 +18,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from aca_sim.model.codes import Code
+from aca_sim.model.status import StepStatus
 from aca_sim.sim.aca import Aca
+from aca_sim.sim.drive import Drive, Outcome, ending
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.operation import Feedback, Operation
 
 MODES = ("fast", "realtime")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a job ended: status "succeeded" | "aborted" | "canceled", with its value or error.
-    Times are sim time, s."""
-
-    status: str
-    value: Any = None
-    error: StepError | None = None
-    started_s: float = 0.0
-    finished_s: float = 0.0
-
-    @property
-    def duration_s(self) -> float:
-        return self.finished_s - self.started_s
 
 
 @dataclass(frozen=True)
@@ -61,25 +46,20 @@ class Job:
     operation: Operation
     on_feedback: Callable[[Feedback], None] | None
     on_done: Callable[[Outcome], None]
-    started_s: float = 0.0
     cancel_requested: bool = False
-    progress: float = 0.0
-    leap_left: int = 0  # steps of a Leap still to take before resuming the operation
-    leap_coast: Any = None  # the coast running when the Leap was given (its end ends the Leap)
+    drive: Drive | None = None  # made when the job starts (sim.drive)
 
 
 def run_to_end(aca: Aca, operation: Operation) -> Outcome:
     """Run an operation on this thread to its end, as the physics thread does (one generator
     step per physics step, no step after the last), and say how it ended."""
-    started = aca.time_s
+    drive = Drive(aca.world, operation)
     try:
-        value = aca.run(operation)
-    except StepError as error:
-        return Outcome("aborted", None, error, started, aca.time_s)
-    except Exception as exc:  # a simulator bug ends the step, as on the physics thread
-        error = StepError(Code.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
-        return Outcome("aborted", None, error, started, aca.time_s)
-    return Outcome("succeeded", value, None, started, aca.time_s)
+        while drive.look():
+            aca.take_steps(drive)
+    except Exception as exc:  # a simulator bug ends the step too, as on the physics thread
+        return drive.outcome(StepStatus.FAILED, ending(exc))
+    return drive.outcome(StepStatus.SUCCEEDED)
 
 
 class PhysicsRunner:
@@ -171,7 +151,7 @@ class PhysicsRunner:
         return math.floor(time_s / self.tick_period_s + 1e-9)
 
     def _start(self, job: Job) -> None:
-        job.started_s = self.aca.time_s
+        job.drive = Drive(self.aca.world, job.operation, job.on_feedback)
         self._jobs.append(job)
 
     def _cancel_all(self) -> None:
@@ -182,38 +162,28 @@ class PhysicsRunner:
         self._jobs.remove(job)
         job.on_done(outcome)
 
-    def _end(self, job: Job, status: str, value: Any = None, error: Any = None) -> None:
-        self._finish(job, Outcome(status, value, error, job.started_s, self.aca.time_s))
+    def _end(self, job: Job, status: StepStatus, error: StepError | None = None) -> None:
+        assert job.drive is not None
+        self._finish(job, job.drive.outcome(status, error))
 
     def _advance(self, job: Job) -> None:
+        """Resume a job whose drive is due (sim.drive); end it when it returned, raised or
+        was asked to stop."""
+        drive = job.drive
+        assert drive is not None
         if job.cancel_requested:
-            job.operation.close()  # GeneratorExit inside: the procedure makes the hardware safe
-            self._end(job, "canceled")
+            drive.close()
+            self._end(job, StepStatus.CANCELED)
             return
-        if job.leap_left:
-            if job.leap_coast is None or self.aca.world.coast is job.leap_coast:
-                job.leap_left -= 1
-                return
-            job.leap_left = 0  # the coast it leapt on ended (the world changed): look now
-        self.aca.world.settle()  # the operation looks at the world
+        if not drive.due():
+            return
         try:
-            feedback = next(job.operation)
-        except StopIteration as done:
-            self._end(job, "succeeded", done.value)
-            return
-        except StepError as error:
-            self._end(job, "aborted", error=error)
-            return
+            running = drive.look()
         except Exception as exc:  # a simulator bug must not kill the thread
-            error = StepError(Code.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
-            self._end(job, "aborted", error=error)
+            self._end(job, StepStatus.FAILED, ending(exc))
             return
-        if isinstance(feedback, Leap):
-            job.leap_left = feedback.steps - 1
-            job.leap_coast = self.aca.world.coast
-        if feedback is not None and job.on_feedback is not None:
-            job.progress = max(job.progress, feedback.progress)  # monotone for the client
-            job.on_feedback(replace(feedback, progress=job.progress))
+        if not running:
+            self._end(job, StepStatus.SUCCEEDED)
 
     def _drain(self, block: bool) -> None:
         try:
@@ -238,10 +208,7 @@ class PhysicsRunner:
         coast = aca.world.coast
         extra = 0
         if coast is not None and self._inbox.empty():
-            extra = min(
-                (job.leap_left if job.leap_coast is coast else 0 for job in self._jobs),
-                default=0,
-            )
+            extra = min((_leap_left(job, coast) for job in self._jobs), default=0)
         ticks: list[Tick] = []
         budget, taken = extra + 1, 0
         while extra and budget:
@@ -256,12 +223,12 @@ class PhysicsRunner:
             self._tick(ticks)
             if leapt < steps or (ticks and self.mode == "realtime"):
                 break  # the coast ended (the world changed), or a tick to pace
-        if taken:
-            for job in self._jobs:
-                job.leap_left -= taken - 1
-        else:
+        if not taken:
             aca.step()
             self._tick(ticks)
+        for job in self._jobs:
+            assert job.drive is not None
+            job.drive.stepped(max(taken, 1))
         if ticks and self.on_ticks is not None:
             self.on_ticks(aca, ticks)
 
@@ -292,8 +259,18 @@ class PhysicsRunner:
                 if ahead > 0:
                     time.sleep(ahead)
         for job in list(self._jobs):
-            job.operation.close()
-            self._end(job, "canceled")
+            if job.drive is not None:
+                job.drive.close()
+                self._end(job, StepStatus.CANCELED)
+
+
+def _leap_left(job: Job, coast: Any) -> int:
+    """Steps past this one a job's drive lets pass at once on `coast` (0: its look was no
+    Leap on that coast)."""
+    drive = job.drive
+    if drive is None or drive.leap_coast is not coast:
+        return 0
+    return drive.steps_left - 1
 
 
 def _hand_over_the_gil() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aca_sim.model.codes import Code
+from aca_sim.model.status import StepStatus
 from aca_sim.model.steps import RESULT_VALUES, StepOutcome
 from aca_sim.sim import procedures
 from aca_sim.sim.aca import Aca
@@ -130,20 +131,20 @@ def _failing(error: StepError) -> Operation:
 
 def outcome(
     action: str,
-    status: str,
+    status: StepStatus,
     value: Any = None,
     error: StepError | None = None,
     duration_s: float = 0.0,
     preempted: bool = False,
 ) -> StepOutcome:
-    """How a run of a step ended ("succeeded" with its procedure's value, "aborted" with its
-    StepError, or "canceled") as a StepOutcome with all of the action's result values (a
+    """How a run of a step ended (SUCCEEDED with its procedure's value, FAILED with its
+    StepError, or CANCELED) as a StepOutcome with all of the action's result values (a
     failure keeps the measurements its error carries, e.g. a stuck seal's force)."""
     values = dict(RESULT_VALUES[action])
-    if status == "succeeded":
+    if status == StepStatus.SUCCEEDED:
         values.update(STEPS[action].values(value))
         return StepOutcome(action, Code.NONE, "", duration_s, values)
-    if status == "canceled":
+    if status == StepStatus.CANCELED:
         code, message = (
             (Code.PREEMPTED, PREEMPTED_MESSAGE) if preempted else (Code.CANCELED, CANCELED_MESSAGE)
         )
