@@ -1,14 +1,18 @@
-"""The layers: which packages may import what, and no import loop anywhere.
+"""The layers: which packages (and top modules) may import what, and no import loop anywhere.
 
-Layers, lowest first: model (the domain vocabulary) -> motion -> sim (PyBullet), caching
-(the domain: inventory, sequences) and teleop (what an operator can ask of each thing) ->
-recording, launching -> ros (plumbing) -> nodes -> campaign (applications) -> montecarlo
-(studies of headless campaigns on Ray) -> cli; moveit (the moveit_py-shaped client API)
-sits on ros. Only
-ros, moveit, nodes and campaign import rclpy (montecarlo's trials run without DDS).
+Layers, lowest first: paths, net, ros_env (small top modules) -> model (the domain
+vocabulary) -> motion -> sim (PyBullet), caching (the domain: inventory, sequences) and teleop
+(what an operator can ask of each thing) -> recording, launching -> ros (plumbing, no
+PyBullet, no sim/) -> sim_servers (the sim node's action servers and tick publisher over the
+physics thread) -> nodes -> campaign (applications) -> montecarlo (studies of headless
+campaigns on Ray) -> cli; moveit (the moveit_py-shaped client API) sits on ros. Only ros,
+sim_servers, moveit, nodes and campaign import rclpy (montecarlo's trials run without DDS).
+Every package and top module has a row in ALLOWED, and the README's layer map lists them all
+in an order these rows keep.
 """
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -21,6 +25,7 @@ FORBIDDEN = {
     "model": ROS_MODULES | PHYSICS,
     "motion": ROS_MODULES | PHYSICS,
     "sim": ROS_MODULES,
+    "ros": PHYSICS,
     "caching": ROS_MODULES | PHYSICS,
     "teleop": ROS_MODULES | PHYSICS,
     "recording": ROS_MODULES | PHYSICS,
@@ -37,7 +42,8 @@ ALLOWED = {
     "recording": {"model", "caching", "recording", "paths"},
     "launching": {"launching", "paths"},
     "montecarlo": {"model", "caching", "campaign", "montecarlo", "net", "paths"},
-    "ros": {"model", "motion", "sim", "caching", "teleop", "ros", "ros_env", "paths"},
+    "ros": {"model", "motion", "caching", "ros", "ros_env", "paths"},
+    "sim_servers": {"model", "motion", "sim", "ros", "sim_servers", "ros_env", "paths"},
     "moveit": {"model", "motion", "ros", "ros_env", "moveit", "paths"},
     "nodes": {
         "model",
@@ -47,12 +53,57 @@ ALLOWED = {
         "teleop",
         "recording",
         "ros",
+        "sim_servers",
         "nodes",
         "ros_env",
         "net",
         "paths",
     },
+    "campaign": {
+        "model",
+        "sim",
+        "caching",
+        "recording",
+        "ros",
+        "nodes",
+        "campaign",
+        "ros_env",
+        "paths",
+    },
+    "cli": {
+        "model",
+        "motion",
+        "caching",
+        "recording",
+        "launching",
+        "campaign",
+        "montecarlo",
+        "cli",
+        "ros_env",
+        "net",
+        "paths",
+    },
+    "paths": {"paths"},
+    "net": {"net"},
+    "ros_env": {"ros_env"},
 }
+README = SRC.parents[1] / "README.md"
+
+
+def files_of(layer: str) -> list[Path]:
+    """A package's modules, or the one file of a top module."""
+    top = SRC / f"{layer}.py"
+    return [top] if top.is_file() else sorted((SRC / layer).rglob("*.py"))
+
+
+def layers_on_disk() -> set[str]:
+    """Every package and top module of aca_sim (the package's own __init__ aside)."""
+    return {
+        path.stem if path.is_file() else path.name
+        for path in SRC.iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path.is_dir() and (path / "__init__.py").is_file())
+    }
 
 
 def imports_of(path: Path) -> set[str]:
@@ -92,7 +143,7 @@ def test_import_scanner_sees_every_import_form(tmp_path):
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_pure_layer_has_no_forbidden_imports(layer):
-    files = sorted((SRC / layer).rglob("*.py"))
+    files = files_of(layer)
     assert files, f"layer {layer}/ has no modules"
     offenders = {
         str(path.relative_to(SRC)): sorted(
@@ -107,16 +158,44 @@ def test_pure_layer_has_no_forbidden_imports(layer):
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_layer_imports_only_the_layers_below(layer):
     offenders = {}
-    for path in sorted((SRC / layer).rglob("*.py")):
+    for path in files_of(layer):
         used = {
             name.split(".")[1]
             for name in imports_of(path)
-            if name.startswith("aca_sim.") and name.count(".") >= 1
+            if name.startswith("aca_sim.") and not name.startswith("aca_sim.__")
         }
         wrong = sorted(used - ALLOWED[layer])
         if wrong:
             offenders[str(path.relative_to(SRC))] = wrong
     assert not offenders, f"{layer}/ reaches up to: {offenders}"
+
+
+def readme_layers() -> list[str]:
+    """The packages and top modules the README's layer map lists, in its order."""
+    text = README.read_text()
+    block = text[text.index("src/aca_sim/ ") :].split("\n")
+    names = []
+    for line in block[2:]:
+        match = re.match(r"^  (\w+)(/|\.py) ", line)
+        if not line.startswith("  "):
+            break
+        if match:
+            names.append(match.group(1))
+    return names
+
+
+def test_every_package_has_a_row_and_a_place_in_the_readme():
+    on_disk = layers_on_disk()
+    assert {"model", "sim", "cli", "campaign"} <= on_disk, "the layers were read"
+    assert on_disk == set(ALLOWED), "packages without a row, or rows without a package"
+    assert sorted(readme_layers()) == sorted(on_disk), "the README's layer map"
+
+
+def test_the_readme_lists_the_layers_lowest_first():
+    order = readme_layers()
+    for low, layer in enumerate(order):
+        above = set(order[low + 1 :])
+        assert not ALLOWED[layer] & above, f"{layer} may import {ALLOWED[layer] & above}"
 
 
 def import_graph() -> dict[str, set[str]]:

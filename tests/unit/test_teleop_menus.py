@@ -7,9 +7,10 @@ import yaml
 from aca_sim.model.kinds import Contents, SealState, TubeKind
 from aca_sim.model.locations import Location, Place
 from aca_sim.model.records import Dispenser, Tube
+from aca_sim.model.world_view import WorldView, busy_devices
 from aca_sim.paths import share_path
 from aca_sim.teleop import menus
-from aca_sim.teleop.menus import Menu, WorldView
+from aca_sim.teleop.menus import Menu
 
 
 def tube(tube_id, slot, where=None, kind=TubeKind.SAMPLE, **fields):
@@ -85,11 +86,11 @@ def test_every_station_has_its_step_and_an_unknown_one_is_named():
 
 
 def test_busy_devices_are_the_running_actions_devices():
-    assert menus.busy_devices(["sweep_bore"]) == {"sha"}
-    assert menus.busy_devices(["core_sample", "dispense_seal"]) == {
+    assert busy_devices(["sweep_bore"]) == {"sha"}
+    assert busy_devices(["core_sample", "dispense_seal"]) == {
         "bit_carousel", "sha", "seal_carousel"
     }  # fmt: skip
-    assert menus.busy_devices(["cache_sample"]) == {"sha", "seal_carousel", "bit_carousel"}
+    assert busy_devices(["cache_sample"]) == {"sha", "seal_carousel", "bit_carousel"}
 
 
 def test_the_rviz_config_shows_what_the_nodes_publish():

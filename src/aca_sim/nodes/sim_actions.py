@@ -16,12 +16,12 @@ from aca_sim.ros.conversions import goal_fields
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.feedback_pacing import FeedbackPacing
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
-from aca_sim.ros.step_server import StepServer
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.drive import Outcome
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.runner import PhysicsRunner
 from aca_sim.sim.step_table import STEPS, start
+from aca_sim.sim_servers.step_server import StepServer
 
 PREEMPTING = {"move_arm"}  # newest goal preempts; every other server rejects while busy
 

@@ -37,14 +37,14 @@ from aca_sim.ros.feedback_pacing import FeedbackPacing
 from aca_sim.ros.guard import answered
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
-from aca_sim.ros.tick_publisher import IDLE_JOINTS_PERIOD_S, TickPublisher, TickSink
-from aca_sim.ros.trajectory_server import TrajectoryServer
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
 from aca_sim.sim.world_file import load_world, save_world
+from aca_sim.sim_servers.tick_publisher import IDLE_JOINTS_PERIOD_S, TickPublisher, TickSink
+from aca_sim.sim_servers.trajectory_server import TrajectoryServer
 
 MAX_SCENARIO_CHARS = 255
 

@@ -37,6 +37,7 @@ from aca_sim.model.locations import Location
 from aca_sim.model.records import Tube
 from aca_sim.model.status import TargetState
 from aca_sim.model.steps import StepOutcome
+from aca_sim.model.world_view import WorldView
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
 from aca_sim.ros.interactive_markers import InteractiveMarkerServer, menu_entries
@@ -48,7 +49,7 @@ from aca_sim.ros.step_client import GoalError, StepClient
 from aca_sim.ros.teleop_markers import clickable, fork_target, pose_yaw, yaw_pose
 from aca_sim.ros.world_watch import WorldWatch
 from aca_sim.teleop import menus
-from aca_sim.teleop.menus import Command, Entry, Menu, WorldView
+from aca_sim.teleop.menus import Command, Entry, Menu
 
 NAMESPACE = "/aca/teleop"
 FORK_TARGET = "fork_target"

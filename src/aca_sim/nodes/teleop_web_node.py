@@ -36,6 +36,7 @@ from tf2_msgs.msg import TFMessage
 from aca_sim.model.config import load_model_config
 from aca_sim.model.records import Tube
 from aca_sim.model.steps import StepOutcome
+from aca_sim.model.world_view import WorldView
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import UrdfError, UrdfModel
 from aca_sim.net import is_loopback
@@ -48,7 +49,6 @@ from aca_sim.ros.spinning import run_node
 from aca_sim.ros.step_client import GoalError, StepClient
 from aca_sim.ros.world_watch import WorldWatch
 from aca_sim.teleop import menus
-from aca_sim.teleop.menus import WorldView
 from aca_sim.teleop.page_server import PageServer
 from aca_sim.teleop.web_commands import Command, CommandError, code_words, parse_command
 from aca_sim.teleop.ws_server import TeleopWebSocket, Transform

@@ -9,18 +9,24 @@ Thread rules: everything here runs on the node's executor thread, except publish
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from rclpy.action import CancelResponse, GoalResponse
 from rclpy.node import Node
 
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.retaining_server import RetainingActionServer
-from aca_sim.sim.runner import PhysicsRunner
 
 RESULT_KEEP_S = 24 * 3600  # wall s a result stays fetchable by goal id (a restarted
 # sequencer settles its cut-off step with it; rclpy's default keeps it 15 minutes)
 RESULTS_KEPT = 1000  # per server: the newest results kept (a teleop session sends thousands)
+
+
+class JobRunner(Protocol):
+    """Where a server's goals run (sim.runner.PhysicsRunner): jobs are submitted there and
+    asked to stop; any thread."""
+
+    def cancel(self, job: Any) -> None: ...
 
 
 class DeviceBook:
@@ -60,7 +66,7 @@ class BookedActionServer:
         self,
         node: Node,
         bridge: ExecutorBridge,
-        runner: PhysicsRunner,
+        runner: JobRunner,
         book: DeviceBook,
         action_type: Any,
         name: str,

@@ -1,5 +1,5 @@
 """control_msgs/FollowJointTrajectory and trajectory_msgs/JointTrajectory messages to and from
-the plain data of aca_sim.motion.joint_trajectory and aca_sim.sim.trajectory_controller.
+the plain data of aca_sim.motion.joint_trajectory and of the trajectory controller (Tracking).
 
 Times: builtin_interfaces Duration/Time <-> float seconds (sim time for stamps).
 """
@@ -7,7 +7,7 @@ Times: builtin_interfaces Duration/Time <-> float seconds (sim time for stamps).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from builtin_interfaces.msg import Duration
 from control_msgs.action import FollowJointTrajectory
@@ -18,7 +18,6 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from aca_sim.motion.joint_trajectory import JointPoint, JointTrajectoryCommand
 from aca_sim.motion.trajectory_goal import FollowGoal, FollowResult, JointTolerance
 from aca_sim.ros.conversions import seconds, sim_time
-from aca_sim.sim.trajectory_controller import TrackingFeedback
 
 
 def duration_s(duration: Duration) -> float:
@@ -115,7 +114,19 @@ def goal_msg(
     )
 
 
-def feedback_msg(feedback: TrackingFeedback, now_s: float) -> Any:
+class Tracking(Protocol):
+    """What a feedback message says of a followed trajectory (sim.trajectory_controller's
+    TrackingFeedback): controller joint order; desired, actual and error as (positions,
+    velocities); t_s, the time from the trajectory's start, s."""
+
+    joint_names: tuple[str, ...]
+    desired: tuple[tuple[float, ...], tuple[float, ...]]
+    actual: tuple[tuple[float, ...], tuple[float, ...]]
+    error: tuple[tuple[float, ...], tuple[float, ...]]
+    t_s: float
+
+
+def feedback_msg(feedback: Tracking, now_s: float) -> Any:
     """A FollowJointTrajectory feedback message (time_from_start of each point: the time
     since the trajectory's start)."""
 

@@ -23,9 +23,9 @@ from rclpy.qos import DurabilityPolicy, QoSProfile
 from rclpy.task import Future
 
 from aca_sim.model.records import Dispenser, Tube, with_sample_names
+from aca_sim.model.world_view import WorldView, busy_devices
 from aca_sim.ros.conversions import tube_of
 from aca_sim.ros.interfaces import ALL_ACTIONS
-from aca_sim.teleop.menus import WorldView, busy_devices
 
 ACTIVE = (GoalStatus.STATUS_ACCEPTED, GoalStatus.STATUS_EXECUTING, GoalStatus.STATUS_CANCELING)
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)

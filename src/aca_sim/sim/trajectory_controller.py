@@ -17,7 +17,8 @@ The simulated servo: each physics step every joint's motor asks for the step's m
 velocity plus position_gain * (desired - actual) / dt, within its velocity and effort limits
 (so an obstacle stops the arm, and the error grows until the path tolerance trips).
 
-No ROS here (aca_sim.ros.trajectory_server converts messages). Thread rule: physics thread.
+No ROS here (aca_sim.sim_servers.trajectory_server converts messages). Thread rule: physics
+thread.
 """
 
 from __future__ import annotations

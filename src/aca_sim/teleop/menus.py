@@ -10,14 +10,13 @@ whose devices are held by a running goal is shown busy (the sim would reject it)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from aca_sim.model.kinds import SealState, TubeKind
-from aca_sim.model.locations import Location, Place
-from aca_sim.model.records import Dispenser, Tube
 from aca_sim.model.steps import STEP_DEVICES
+from aca_sim.model.world_view import WorldView
 
 SWEEP_COUNTS = (1, 5, 20)
 # cache_sample's kind numbers (CacheSample.action), by the words a menu shows.
@@ -56,31 +55,6 @@ class Menu:
 
 
 Entry = Union[Command, Menu]  # noqa: UP007 (a runtime alias used in Menu's annotation)
-
-
-@dataclass(frozen=True)
-class WorldView:
-    """What the menus depend on: the tubes, the dispensers, the busy devices and whether
-    caching is halted (an early drag at bit drop-off, until the ground clears the debris)."""
-
-    tubes: tuple[Tube, ...] = ()
-    dispensers: tuple[Dispenser, ...] = ()
-    busy: frozenset[str] = frozenset()
-    caching_halted: bool = False
-
-    @property
-    def held(self) -> Tube | None:
-        """The tube in the gripper, if any."""
-        return next((t for t in self.tubes if t.location.place == Place.GRIPPER), None)
-
-    def in_slot(self, slot: int) -> Tube | None:
-        """The tube stored in a slot, if any."""
-        where = Location.storage(slot)
-        return next((t for t in self.tubes if t.location == where), None)
-
-    def in_bits(self) -> list[Tube]:
-        """The tubes on the bit carousel."""
-        return [t for t in self.tubes if t.location.place == Place.BIT]
 
 
 def _command(view: WorldView, title: str, action: str, **goal: Any) -> Command:
@@ -235,14 +209,6 @@ def commands(entries: Iterable[Entry]) -> list[Command]:
     for entry in entries:
         found.extend(commands(entry.entries) if isinstance(entry, Menu) else [entry])
     return found
-
-
-def busy_devices(running: Collection[str]) -> frozenset[str]:
-    """The devices held by goals of these actions (each action's STEP_DEVICES)."""
-    held: set[str] = set()
-    for action in running:
-        held |= STEP_DEVICES.get(action, frozenset())
-    return frozenset(held)
 
 
 def as_json(entries: Iterable[Entry]) -> list[dict[str, Any]]:
