@@ -148,9 +148,14 @@ class Aca:
         """Drive an operation to completion on this thread (sim.drive: one look per yield, a
         Leap's steps at once); return its result. What it raises propagates."""
         drive = Drive(self.world, operation, on_feedback)
+        self.drive_to_end(drive)
+        return drive.value
+
+    def drive_to_end(self, drive: Drive) -> None:
+        """Look and step until the drive's operation returns (its value in drive.value); what
+        it raises propagates."""
         while drive.look():
             self.take_steps(drive)
-        return drive.value
 
     def take_steps(self, drive: Drive) -> None:
         """The physics steps a drive's last look asked for: a Leap's at once on the running

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aca_sim.model.status import StepStatus
@@ -47,7 +47,7 @@ class Job:
     on_feedback: Callable[[Feedback], None] | None
     on_done: Callable[[Outcome], None]
     cancel_requested: bool = False
-    drive: Drive | None = None  # made when the job starts (sim.drive)
+    drive: Drive = field(init=False)  # made when the job starts, on the physics thread
 
 
 def run_to_end(aca: Aca, operation: Operation) -> Outcome:
@@ -55,8 +55,7 @@ def run_to_end(aca: Aca, operation: Operation) -> Outcome:
     step per physics step, no step after the last), and say how it ended."""
     drive = Drive(aca.world, operation)
     try:
-        while drive.look():
-            aca.take_steps(drive)
+        aca.drive_to_end(drive)
     except Exception as exc:  # a simulator bug ends the step too, as on the physics thread
         return drive.outcome(StepStatus.FAILED, ending(exc))
     return drive.outcome(StepStatus.SUCCEEDED)
@@ -163,14 +162,12 @@ class PhysicsRunner:
         job.on_done(outcome)
 
     def _end(self, job: Job, status: StepStatus, error: StepError | None = None) -> None:
-        assert job.drive is not None
         self._finish(job, job.drive.outcome(status, error))
 
     def _advance(self, job: Job) -> None:
         """Resume a job whose drive is due (sim.drive); end it when it returned, raised or
         was asked to stop."""
         drive = job.drive
-        assert drive is not None
         if job.cancel_requested:
             drive.close()
             self._end(job, StepStatus.CANCELED)
@@ -227,7 +224,6 @@ class PhysicsRunner:
             aca.step()
             self._tick(ticks)
         for job in self._jobs:
-            assert job.drive is not None
             job.drive.stepped(max(taken, 1))
         if ticks and self.on_ticks is not None:
             self.on_ticks(aca, ticks)
@@ -259,18 +255,16 @@ class PhysicsRunner:
                 if ahead > 0:
                     time.sleep(ahead)
         for job in list(self._jobs):
-            if job.drive is not None:
-                job.drive.close()
-                self._end(job, StepStatus.CANCELED)
+            job.drive.close()
+            self._end(job, StepStatus.CANCELED)
 
 
 def _leap_left(job: Job, coast: Any) -> int:
     """Steps past this one a job's drive lets pass at once on `coast` (0: its look was no
     Leap on that coast)."""
-    drive = job.drive
-    if drive is None or drive.leap_coast is not coast:
+    if job.drive.leap_coast is not coast:
         return 0
-    return drive.steps_left - 1
+    return job.drive.steps_left - 1
 
 
 def _hand_over_the_gil() -> None:
