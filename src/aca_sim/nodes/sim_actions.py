@@ -4,23 +4,19 @@ the ROS-only parts: which action type, what the feedback carries, which server p
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
-
-from rclpy.node import Node
 
 from aca_sim.model.status import StepStatus
 from aca_sim.model.steps import STEP_DEVICES
-from aca_sim.ros.booked_server import DeviceBook
 from aca_sim.ros.conversions import goal_fields
-from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.feedback_pacing import FeedbackPacing
 from aca_sim.ros.interfaces import DEVICE_ACTIONS
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.drive import Outcome
 from aca_sim.sim.operation import Feedback, Operation
-from aca_sim.sim.runner import PhysicsRunner
 from aca_sim.sim.step_table import STEPS, start
+from aca_sim.sim_servers.setting import SimSetting
 from aca_sim.sim_servers.step_server import StepServer
 
 PREEMPTING = {"move_arm"}  # newest goal preempts; every other server rejects while busy
@@ -69,18 +65,13 @@ def _operation_for(action: str) -> Callable[[Aca, Any], Operation]:
 
 
 def device_servers(
-    node: Node,
-    bridge: ExecutorBridge,
-    runner: PhysicsRunner,
-    book: DeviceBook,
+    setting: SimSetting,
     pacing: FeedbackPacing,
     publish_capture: Callable[[Any, float], dict[str, Any]],
-    after_goal: Callable[[], Awaitable[None]] | None = None,
 ) -> list[StepServer]:
-    """One StepServer per device step, sharing the device book (with the trajectory
-    controller); publish_capture(capture, stamp_s) publishes each CacheCam capture and returns
-    its raw messages by focus mode (CacheCamTopics.publish), after_goal() when a
-    goal ends, before its result goes out (executor thread)."""
+    """One StepServer per device step, sharing the setting's device book (with the
+    trajectory controller); publish_capture(capture, stamp_s) publishes each CacheCam capture
+    and returns its raw messages by focus mode (CacheCamTopics.publish)."""
 
     def with_image(result: Any, capture: Any, ended: Outcome) -> None:
         if ended.status == StepStatus.SUCCEEDED:
@@ -89,10 +80,7 @@ def device_servers(
 
     return [
         StepServer(
-            node,
-            bridge,
-            runner,
-            book,
+            setting,
             DEVICE_ACTIONS[action],
             action,
             _operation_for(action),
@@ -101,7 +89,6 @@ def device_servers(
             with_image if action == "capture_image" else None,
             preempt=action in PREEMPTING,
             pacing=pacing,
-            after_goal=after_goal,
         )
         for action in STEPS
     ]

@@ -30,7 +30,7 @@ from aca_sim.model.urdf import expand_xacro
 from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
 from aca_sim.ros import conversions
-from aca_sim.ros.booked_server import DeviceBook
+from aca_sim.ros.booked_server import BookedActionServer, DeviceBook
 from aca_sim.ros.cachecam_topics import CacheCamTopics
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.feedback_pacing import FeedbackPacing
@@ -43,6 +43,7 @@ from aca_sim.sim.obstacles import checked
 from aca_sim.sim.runner import MODES, PhysicsRunner
 from aca_sim.sim.snapshot import initial_description
 from aca_sim.sim.world_file import load_world, save_world
+from aca_sim.sim_servers.setting import SimSetting
 from aca_sim.sim_servers.tick_publisher import IDLE_JOINTS_PERIOD_S, TickPublisher, TickSink
 from aca_sim.sim_servers.trajectory_server import TrajectoryServer
 
@@ -155,26 +156,15 @@ class SimNode(Node):
             1.0 / self.params.publish_rate_hz,
             self.ticks.on_ticks,
         )
-        book = DeviceBook()
-        self.servers = device_servers(
-            self,
-            self.bridge,
-            self.runner,
-            book,
-            FeedbackPacing(self.params.feedback_period_s, self.params.feedback_min_interval_s),
-            self.cachecam.publish,
-            after_goal=self.persist,
-        )
-        self.servers.append(
-            TrajectoryServer(
-                self,
-                self.bridge,
-                self.runner,
-                book,
-                self.aca.controller_config,
-                after_goal=self.persist,
-            )
-        )
+        setting = SimSetting(self, self.bridge, self.runner, DeviceBook(), self.persist)
+        self.servers: list[BookedActionServer] = [
+            *device_servers(
+                setting,
+                FeedbackPacing(self.params.feedback_period_s, self.params.feedback_min_interval_s),
+                self.cachecam.publish,
+            ),
+            TrajectoryServer(setting, self.aca.controller_config),
+        ]
         self.ticks.publish_now(self.aca)
         self.create_timer(
             IDLE_JOINTS_PERIOD_S,
