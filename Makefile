@@ -93,9 +93,12 @@ PYTEST_ARGS ?=
 # stays on one worker, so its module fixtures (shared worlds and campaign runs) run once; files
 # go out in collection order, the long integration files first; every worker claims ROS domain
 # IDs of its own (aca_sim.ros_env's lock files), so workers never meet over DDS.
+# A hung test's worker is ended by the watchdog in tests/conftest.py (its threads' stacks on
+# stderr); --max-worker-restart 0 then ends the run: xdist would give the same file, hung test
+# included, to each replacement worker.
 TEST_WORKERS ?= 2
 test: lint $(STAMP_WEB)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --max-worker-restart 0 $(PYTEST_ARGS)
 
 # The container images (Dockerfile) built and tested: scripts/container-test.sh. TARGET=ci
 # (the whole suite) or TARGET=runtime (the user example and a short campaign); both if unset.

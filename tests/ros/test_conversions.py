@@ -1,13 +1,14 @@
 """Messages and the domain model convert both ways without losing anything the sequencer
 uses, and sim time has one resolution on both sides (whole nanoseconds)."""
 
-from aca_interfaces.action import CoreSample, DispenseSeal
+import pytest
+from aca_interfaces.action import CacheSample, CoreSample, DispenseSeal
 from aca_interfaces.srv import GetWorldState
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aca_sim.model.codes import Code
-from aca_sim.model.kinds import BitType, Catalogue, Contents, SealState, TubeKind
+from aca_sim.model.kinds import BitType, Catalogue, Contents, SampleKind, SealState, TubeKind
 from aca_sim.model.locations import Location
 from aca_sim.model.records import BitSlot, Dispenser, HardwareState, Tube, whole_ns
 from aca_sim.model.steps import Step, StepOutcome
@@ -21,6 +22,7 @@ from aca_sim.ros.conversions import (
     sim_time,
     world_state_response,
 )
+from aca_sim.ros.step_client import GoalError, build_goal
 
 
 @given(st.floats(min_value=0.0, max_value=1e6, allow_nan=False))
@@ -77,3 +79,22 @@ def test_an_outcome_survives_its_result_message():
     result = fill_result(DispenseSeal.Result(), outcome)
     assert result.error_code == DispenseSeal.Result.SEAL_NOT_RELEASED == 10
     assert outcome_of("dispense_seal", result) == outcome
+
+
+def test_a_goal_built_from_fields_takes_an_enumerated_field_by_number_or_domain_name():
+    fields = {"kind": SampleKind.REGOLITH, "empty_tube_policy": "abort"}
+    by_name = build_goal("cache_sample", fields)
+    assert (by_name.kind, by_name.empty_tube_policy) == (
+        CacheSample.Goal.KIND_REGOLITH,
+        CacheSample.Goal.EMPTY_ABORT,
+    )
+    assert build_goal("cache_sample", {"kind": 3}).kind == CacheSample.Goal.KIND_ATMOSPHERIC
+    assert build_goal("core_sample", {"kind": "regolith"}).kind == CoreSample.Goal.KIND_REGOLITH
+    with pytest.raises(GoalError) as refused:
+        build_goal("cache_sample", {"kind": "basalt"})
+    assert str(refused.value) == (
+        "cache_sample.kind = 'basalt': not one of rock_core, regolith, atmospheric, witness, "
+        "depot_drop"
+    )
+    with pytest.raises(GoalError, match=r"sweep_bore.sweeps = 'many': must be an integer"):
+        build_goal("sweep_bore", {"sweeps": "many"})

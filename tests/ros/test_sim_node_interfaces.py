@@ -11,7 +11,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
-from aca_sim.sim.mechanism import ACA_JOINTS
+from aca_sim.model.names import ACA_JOINTS
 
 
 def call(client, srv_type, service_name, **request):

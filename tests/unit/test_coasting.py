@@ -9,10 +9,10 @@ import pytest
 
 from aca_sim.model.codes import Code
 from aca_sim.model.config import ConfigError, load_model_config, with_fidelity
+from aca_sim.model.names import SHA_LINKS
 from aca_sim.sim import procedures as steps
 from aca_sim.sim import rest_coast
 from aca_sim.sim.aca import Aca
-from aca_sim.sim.clearance import SHA_LINKS
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.obstacles import checked
 from aca_sim.sim.operation import Leap

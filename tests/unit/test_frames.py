@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from transforms3d.quaternions import quat2mat
 
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.model.urdf import aca_urdf_text
 from aca_sim.motion.frames import RobotFrames
 from aca_sim.motion.urdf_model import UrdfModel
-from aca_sim.sim.mechanism import ACA_JOINTS
 
 
 def compose(transforms, root):

@@ -2,14 +2,17 @@
 includes, groups, substitutions, and errors that name the tag and line."""
 
 import os
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
+import yaml
 
 from aca_sim.cli import main
 from aca_sim.launching.description import declared_args, load_launch_file
 from aca_sim.launching.substitutions import resolve
 from aca_sim.launching.xml_tree import LaunchError
+from aca_sim.nodes.sim_node import PARAMETERS, SimParams
 from aca_sim.paths import share_path
 
 LAUNCH = share_path("launch")
@@ -43,6 +46,16 @@ def test_caching_launch_starts_sim_sequencer_and_recorder_with_their_parameters(
     assert "output:=/tmp/r/recording.mcap" in recorder.command
     assert not any(p.required for p in plan.processes)
     assert sim.where.endswith("sim.launch.xml:18")
+
+
+def test_the_sim_params_file_sets_exactly_the_declared_parameters_to_their_defaults():
+    """config/sim_node.yaml mirrors the node: every parameter it declares, at its default
+    (same value and type), none it does not."""
+    document = yaml.safe_load(share_path("config", "sim_node.yaml").read_text())
+    in_file = document["/**"]["ros__parameters"]
+    assert list(in_file) == list(PARAMETERS) == [f.name for f in fields(SimParams)]
+    for name, (default, _) in PARAMETERS.items():
+        assert (type(in_file[name]), in_file[name]) == (type(default), default), name
 
 
 def test_conditions_add_the_campaign_and_drop_the_recorder():

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from aca_sim.model.config import ConfigError, load_model_config
+from aca_sim.model.names import ACA_JOINTS, FORK_LINK, ROOT_FRAME, SHA_JOINTS, SHA_LINKS
 from aca_sim.model.urdf import aca_urdf_text, expand_xacro, urdf_file
+from aca_sim.motion.urdf_model import UrdfModel
 from aca_sim.sim.quiet import c_stdout_silenced, pybullet
 
 CONFIG = load_model_config()
@@ -127,3 +129,13 @@ def test_trials_that_differ_only_in_overrides_share_one_expansion_of_the_model_f
     c = load_model_config(edited)
     assert c.source_sha256 != a.source_sha256
     assert aca_urdf_text(c) is not aca_urdf_text(a)
+
+
+def test_the_urdf_names_the_root_the_fork_and_the_joints_as_model_names_does():
+    urdf = UrdfModel(aca_urdf_text(CONFIG))
+    assert urdf.root == ROOT_FRAME
+    assert [joint.child for joint in urdf.chain(FORK_LINK)][-1] == FORK_LINK
+    arm = [joint.name for joint in urdf.chain(FORK_LINK) if joint.type != "fixed"]
+    assert tuple(arm) == SHA_JOINTS, "the fork's chain is the arm's joints, in order"
+    assert tuple(joint.child for joint in urdf.chain(SHA_LINKS[-1])[-3:]) == SHA_LINKS
+    assert set(urdf.movable_joints) == set(ACA_JOINTS)

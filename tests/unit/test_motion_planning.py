@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from aca_sim.model.config import load_model_config, with_fidelity
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.motion.arm_planner import JointGoal, NamedGoal, PlanParameters, PoseGoal
 from aca_sim.motion.errors import MoveItErrorCode
 from aca_sim.motion.joint_trajectory import SampledTrajectory, command_from
-from aca_sim.motion.kinematics import ARM_JOINT_NAMES
 from aca_sim.motion.scene import SceneObject
 from aca_sim.motion.semantic import generate_srdf, srdf_file, station_state_name
 from aca_sim.motion.timing import Limits, time_path
@@ -217,7 +217,7 @@ def test_a_segment_that_would_cut_a_corner_is_made_straight_not_just_flagged():
 def test_interpolation_reproduces_the_planned_motion():
     limits = Limits((0.1, 0.1, 0.1), (0.2, 0.2, 0.2), (2.0, 2.0, 2.0))
     path = [(0.0, 0.0, 0.0), (0.02, 0.5, -0.3), (0.05, 0.2, 0.4)]
-    trajectory = time_path(path, ARM_JOINT_NAMES, limits)
+    trajectory = time_path(path, SHA_JOINTS, limits)
     sampled = SampledTrajectory(command_from(trajectory), path[0], (0.0, 0.0, 0.0))
     for t in np.arange(0.0, trajectory.duration_s, 0.013):
         exact = trajectory.sample(t)
@@ -286,12 +286,12 @@ def test_moveit_joint_limits_are_the_models(planner):
 
     data = yaml.safe_load(share_path("config", "joint_limits.yaml").read_text())["joint_limits"]
     sha = load_model_config().sha
-    for name, joint in zip(ARM_JOINT_NAMES, (sha.z, sha.shoulder, sha.elbow), strict=True):
+    for name, joint in zip(SHA_JOINTS, (sha.z, sha.shoulder, sha.elbow), strict=True):
         assert data[name]["max_velocity"] == joint.velocity, name
     assert planner.limits.acceleration == tuple(
-        data[name]["max_acceleration"] for name in ARM_JOINT_NAMES
+        data[name]["max_acceleration"] for name in SHA_JOINTS
     )
-    assert planner.limits.jerk == tuple(data[name]["max_jerk"] for name in ARM_JOINT_NAMES)
+    assert planner.limits.jerk == tuple(data[name]["max_jerk"] for name in SHA_JOINTS)
 
 
 def test_tolerance_rules_follow_control_msgs():

@@ -4,7 +4,7 @@ rviz2 configuration shows what the nodes publish."""
 import pytest
 import yaml
 
-from aca_sim.model.kinds import Contents, SealState, TubeKind
+from aca_sim.model.kinds import Contents, SampleKind, SealState, TubeKind
 from aca_sim.model.locations import Location, Place
 from aca_sim.model.records import Dispenser, Tube
 from aca_sim.model.world_view import WorldView, busy_devices
@@ -30,7 +30,7 @@ def test_a_slot_offers_its_tube_or_a_place_for_the_held_one():
     assert titles(entries) == ["retrieve tube 201", "cache a sample here"]
     assert isinstance(entries[1], Menu)
     assert titles(entries[1].entries) == ["rock core", "regolith", "atmospheric"]
-    assert entries[1].entries[0].goal == {"kind": 1, "slot": 1}
+    assert entries[1].entries[0].goal == {"kind": SampleKind.ROCK_CORE, "slot": 1}
     assert titles(menus.slot_menu(free, 40)[1].entries) == ["witness"]
     sealed = WorldView((tube(201, 1, seal_state=SealState.ACTIVATED),), ())
     assert titles(menus.slot_menu(sealed, 1)) == ["retrieve tube 201"]

@@ -12,8 +12,8 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Header
 
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.ros import tick_codec
-from aca_sim.sim.mechanism import ACA_JOINTS
 
 times_ns = st.integers(min_value=0, max_value=(2**31 - 1) * 10**9 + 999_999_999)
 numbers = st.floats(allow_nan=False, width=64)

@@ -1,8 +1,8 @@
 """Every station is reachable without collision when moving by the transit policy."""
 
 from aca_sim.model.locations import Location
+from aca_sim.model.names import SHA_LINKS
 from aca_sim.sim import procedures as steps
-from aca_sim.sim.sha import SHA_LINKS
 
 
 def arm_contacts(aca):

@@ -44,10 +44,9 @@ from aca_sim.caching.summary import RunSummary, fold, measurement_text
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import Catalogue, EmptyTubePolicy, SampleKind, SealState, catalogue_for
 from aca_sim.model.status import StepStatus
-from aca_sim.model.steps import Step
+from aca_sim.model.steps import MAX_SWEEPS, Step
 
 RESUME_KEYS = ("kind", "sample_name", "tube_id")
-MAX_SWEEPS = 100
 Feedback = Callable[[SequenceFeedback], None]
 Canceled = Callable[[], bool]
 

@@ -19,11 +19,20 @@ import yaml
 from aca_sim.paths import share_path
 
 T = TypeVar("T")
-FIDELITIES = ("fast", "full")
+FIDELITIES = ("fast", "full")  # physics.fidelity's values
 
 
 class ConfigError(ValueError):
     """The model configuration is missing a key, has an unknown one, or a bad value."""
+
+
+def checked_fidelity(value: str, where: str = "physics.fidelity", hint: str = "") -> str:
+    """value, if it is one of FIDELITIES; ConfigError naming `where` and the value if not
+    (with the hint in brackets)."""
+    if value not in FIDELITIES:
+        also = f" ({hint})" if hint else ""
+        raise ConfigError(f"{where}={value!r}: use one of {', '.join(FIDELITIES)}{also}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -34,10 +43,12 @@ class Physics:
     fidelity: str  # "fast": free-space SHA moves coast (sim.coasting); "full": every step
 
     def __post_init__(self) -> None:
-        if self.fidelity not in FIDELITIES:
-            raise ConfigError(
-                f"physics.fidelity: expected one of {FIDELITIES}, got {self.fidelity!r}"
-            )
+        checked_fidelity(self.fidelity)
+
+    @property
+    def coasts(self) -> bool:
+        """Fidelity "fast": moves with nothing near skip PyBullet's steps (sim.coasting)."""
+        return self.fidelity == "fast"
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,8 @@ class ShaConfig:
     capture_radius_m: float
     capture_height_m: float
     link_mass_kg: float
+    unload_below_n: float
+    unload_backoff_m: float
     jaw_gap_m: float
 
 
@@ -135,6 +148,7 @@ class SealCarouselConfig:
     guard_dz_m: float
     release_limit_n: float
     press_force_rate_npm: float
+    press_overshoot_m: float
     velocity_radps: float
     effort_nm: float
 
@@ -206,6 +220,7 @@ class BitCarouselConfig:
     dropoff_contact_travel_m: float
     dropoff_velocity_mps: float
     dropoff_effort_n: float
+    dropoff_overtravel_m: float
     dropoff_drag_threshold_n: float
     early_drag_margin_m: float
     pebble_radius_m: float
@@ -214,6 +229,13 @@ class BitCarouselConfig:
     percuss_to_ingest: tuple[int, float]
     dump_percussion_s: float
     clearing_rotation_deg: float
+
+
+@dataclass(frozen=True)
+class HoldsConfig:
+    grip_n: float
+    core_n: float
+    seal_n: float
 
 
 @dataclass(frozen=True)
@@ -269,6 +291,7 @@ class ModelConfig:
     volume_probe: VolumeProbeConfig
     cachecam: CacheCamConfig
     bit_carousel: BitCarouselConfig
+    holds: HoldsConfig
     drop_port: DropPortConfig
     storage: StorageConfig
     stow: StowConfig

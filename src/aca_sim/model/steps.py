@@ -14,6 +14,7 @@ from typing import Any
 
 from aca_sim.model.codes import Code
 
+MAX_SWEEPS = 100  # bore sweeps one sweep_bore goal (1..) or one sequence goal (0..) may ask
 DEVICE_STEPS = (
     "move_arm",
     "retrieve_tube",

@@ -16,15 +16,11 @@ from dataclasses import dataclass, field
 from transforms3d.euler import euler2quat, quat2euler
 
 from aca_sim.model.config import ModelConfig
+from aca_sim.model.names import FORK_LINK, SHA_JOINTS
 from aca_sim.model.urdf import aca_urdf_text
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
 from aca_sim.motion.joint_limits import arm_bounds, arm_limits
-from aca_sim.motion.kinematics import (
-    ARM_JOINT_NAMES,
-    ArmKinematics,
-    JointPositions,
-    UnreachableError,
-)
+from aca_sim.motion.kinematics import ArmKinematics, JointPositions, UnreachableError
 from aca_sim.motion.planner import PlannerSettings, plan_path, planner_name, planner_names
 from aca_sim.motion.scene import PlanningScene
 from aca_sim.motion.semantic import SemanticModel, arm_kinematics, semantic_model
@@ -32,7 +28,6 @@ from aca_sim.motion.timing import Limits, time_path
 from aca_sim.motion.trajectory import Trajectory
 
 GROUP = "sha"
-FORK_LINK = "sha_tool"
 Q = tuple[float, float, float]
 
 
@@ -161,11 +156,11 @@ class ArmPlanner:
         raise PlanningError(MoveItErrorCode.UNRECOGNIZED_GOAL_TYPE, f"unknown goal {goal!r}")
 
     def _joint_values(self, values: Sequence[float], what: str) -> Q:
-        if len(values) != len(ARM_JOINT_NAMES) or not all(map(math.isfinite, values)):
+        if len(values) != len(SHA_JOINTS) or not all(map(math.isfinite, values)):
             raise PlanningError(
                 MoveItErrorCode.INVALID_ROBOT_STATE,
-                f"{what} needs {len(ARM_JOINT_NAMES)} finite values "
-                f"({', '.join(ARM_JOINT_NAMES)}), got {list(values)}",
+                f"{what} needs {len(SHA_JOINTS)} finite values "
+                f"({', '.join(SHA_JOINTS)}), got {list(values)}",
             )
         return tuple(float(v) for v in values)
 
@@ -251,7 +246,7 @@ class ArmPlanner:
             path = self._path(q0, q1, params)
             collision = self.scene.collision
             trajectory = time_path(
-                path, ARM_JOINT_NAMES, limits, collision.clearance, collision.sweep_bound
+                path, SHA_JOINTS, limits, collision.clearance, collision.sweep_bound
             )
         except PlanningError as error:
             elapsed = time.perf_counter() - started

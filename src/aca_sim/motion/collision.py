@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import fcl
 import numpy as np
 
+from aca_sim.model.names import SHA_JOINTS, SHA_LINKS
 from aca_sim.motion.urdf_model import Shape, UrdfModel
 
-ARM_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
-ARM_LINKS = ("sha_column", "sha_upper", "sha_fore")
 HELD_TUBE = "held_tube"
 HELD_TOUCH_LINKS = ("sha_fore",)  # what a held tube may touch (MoveIt's touch_links)
 
@@ -78,17 +77,17 @@ class CollisionModel:
         self.allowed = {frozenset(pair) for pair in disabled}
         self.allowed |= {frozenset({HELD_TUBE, link}) for link in HELD_TOUCH_LINKS}
         self._arm = [
-            _Part(link, shape, padding_m) for link in ARM_LINKS for shape in urdf.shapes[link]
+            _Part(link, shape, padding_m) for link in SHA_LINKS for shape in urdf.shapes[link]
         ]
         self._held: _Part | None = None
         self._placed_at: tuple[float, ...] | None = None  # q the arm's parts sit at now
         self._held_on: np.ndarray | None = None
         self._world: dict[str, list[_Part]] = {}
         self._world_links = [
-            link for link, shapes in urdf.shapes.items() if shapes and link not in ARM_LINKS
+            link for link, shapes in urdf.shapes.items() if shapes and link not in SHA_LINKS
         ]
         self._values: dict[str, float] = {}
-        self._chain = [urdf.joints[name] for name in ARM_JOINTS]
+        self._chain = [urdf.joints[name] for name in SHA_JOINTS]
         self._arm_base = urdf.link_transforms({})[self._chain[0].parent]
         self._radii = self._sweep_radii()
         self._manager = fcl.DynamicAABBTreeCollisionManager()
@@ -97,7 +96,7 @@ class CollisionModel:
     # ------------------------------------------------------------------ the world
     def set_joint_values(self, values: Mapping[str, float]) -> None:
         """Pose the world's links for the values of the joints that are not the arm's."""
-        self._values = {k: v for k, v in values.items() if k not in ARM_JOINTS}
+        self._values = {k: v for k, v in values.items() if k not in SHA_JOINTS}
         poses = self.urdf.link_transforms(self._values)
         for link in self._world_links:
             parts = self._world.get(link)

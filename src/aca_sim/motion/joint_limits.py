@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from aca_sim.model.config import ModelConfig
-from aca_sim.motion.kinematics import ARM_JOINT_NAMES
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.motion.timing import Limits
 from aca_sim.paths import share_path
 
@@ -28,7 +28,7 @@ def arm_limits(config: ModelConfig, path: Path | None = None) -> Limits:
     sha = config.sha
     velocity = (sha.z.velocity, sha.shoulder.velocity, sha.elbow.velocity)
     acceleration, jerk = [], []
-    for name in ARM_JOINT_NAMES:
+    for name in SHA_JOINTS:
         entry = joints.get(name, {})
         for key, out in (("max_acceleration", acceleration), ("max_jerk", jerk)):
             value = entry.get(key)

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from aca_sim.model.names import SHA_JOINTS
+
 
 class UnreachableError(ValueError):
     """No joint solution reaches the requested point within the arm's reach."""
@@ -79,7 +81,7 @@ class ArmKinematics:
 
     def violation(self, q: JointPositions) -> str | None:
         """Describe the first joint outside its limits, or None."""
-        for name, value, lim in zip(ARM_JOINT_NAMES, q, self.limits, strict=True):
+        for name, value, lim in zip(SHA_JOINTS, q, self.limits, strict=True):
             if not lim.lower - 1e-9 <= value <= lim.upper + 1e-9:
                 return f"{name}={value:.4f} outside [{lim.lower}, {lim.upper}]"
         return None
@@ -95,6 +97,3 @@ class ArmKinematics:
                 return q
             errors.append(violation)
         raise UnreachableError(f"no IK branch within limits ({'; '.join(errors)})")
-
-
-ARM_JOINT_NAMES = ("sha_z", "sha_shoulder", "sha_elbow")

@@ -17,8 +17,9 @@ import numpy as np
 
 from aca_sim.model.config import ModelConfig
 from aca_sim.model.locations import Place
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.model.records import HardwareState, Tube
-from aca_sim.motion.collision import ARM_JOINTS, CollisionModel, Contact
+from aca_sim.motion.collision import CollisionModel, Contact
 from aca_sim.motion.semantic import SemanticModel
 from aca_sim.motion.tube_frames import tube_frame
 from aca_sim.motion.urdf_model import Shape, UrdfModel, origin_transform
@@ -76,7 +77,7 @@ class PlanningScene:
             and all(
                 abs(v - self._placed.get(k, math.inf)) <= SAME_JOINT
                 for k, v in joints.items()
-                if k not in ARM_JOINTS
+                if k not in SHA_JOINTS
             )
         )
         self.joint_values, self.tubes, self.held_tube = joints, tubes, hardware.held_tube_id
@@ -105,7 +106,7 @@ class PlanningScene:
     def _sync(self) -> None:
         self.collision.set_joint_values(self.joint_values)
         poses = self.collision.urdf.link_transforms(
-            {k: v for k, v in self.joint_values.items() if k not in ARM_JOINTS}
+            {k: v for k, v in self.joint_values.items() if k not in SHA_JOINTS}
         )
         loose = {
             f"tube_{tube.tube_id}": ((self.tube_shape,), pose)
@@ -140,7 +141,7 @@ class PlanningScene:
     @property
     def arm_state(self) -> tuple[float, float, float]:
         """The arm's joint values as last mirrored (z m, shoulder rad, elbow rad)."""
-        return tuple(self.joint_values.get(j, 0.0) for j in ARM_JOINTS)
+        return tuple(self.joint_values.get(j, 0.0) for j in SHA_JOINTS)
 
     def contacts(self, q: Sequence[float], first_only: bool = True) -> list[Contact]:
         """What the arm touches at q (empty: free)."""

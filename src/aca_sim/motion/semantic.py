@@ -22,22 +22,17 @@ import numpy as np
 
 from aca_sim.model.config import ModelConfig
 from aca_sim.model.layout import station_table
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.model.urdf import aca_urdf_text
 from aca_sim.motion.collision import touching_links
-from aca_sim.motion.kinematics import (
-    ARM_JOINT_NAMES,
-    ArmKinematics,
-    JointPositions,
-    Limits,
-    ScaraKinematics,
-)
+from aca_sim.motion.kinematics import ArmKinematics, JointPositions, Limits, ScaraKinematics
 from aca_sim.motion.urdf_model import UrdfModel
 from aca_sim.paths import share_path
 
 GROUP = "sha"
 ROBOT = "aca"
 STOW_STATION = "pose_stow"
-ARM_LINKS = ("sha_column", "sha_upper", "sha_fore")
+SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")
 CONFIG_MARK = "model configuration sha256: "
 SAMPLES = 300  # random states of the other joints when looking for pairs that never touch
 
@@ -62,7 +57,7 @@ class SemanticModel:
             known = ", ".join(sorted(self.named_states)[:8])
             raise KeyError(f"no named state {name!r} (known: {known}, ...)")
         values = self.named_states[name]
-        return JointPositions(*(values[j] for j in ARM_JOINT_NAMES))
+        return JointPositions(*(values[j] for j in SHA_JOINTS))
 
 
 def arm_kinematics(config: ModelConfig) -> ArmKinematics:
@@ -107,10 +102,10 @@ def disabled_collisions(urdf: UrdfModel, samples: int = SAMPLES) -> list[tuple[s
         (a, b)
         for i, a in enumerate(links)
         for b in links[i + 1 :]
-        if (a, b) not in found and a not in ARM_LINKS and b not in ARM_LINKS
+        if (a, b) not in found and a not in SHA_LINKS and b not in SHA_LINKS
     ]
     at_default = touching_links(urdf, {}, world)
-    others = [j for j in urdf.movable_joints if j not in ARM_JOINT_NAMES]
+    others = [j for j in urdf.movable_joints if j not in SHA_JOINTS]
     rng = np.random.default_rng(0)
     seen = {pair: 0 for pair in world}
     for _ in range(samples):
@@ -153,14 +148,14 @@ def generate_srdf(config: ModelConfig, samples: int = SAMPLES) -> str:
         f"     {CONFIG_MARK}{config.sha256} -->",
         f'<robot name="{ROBOT}">',
         f'  <group name="{GROUP}">',
-        *(f'    <joint name="{joint}"/>' for joint in ARM_JOINT_NAMES),
+        *(f'    <joint name="{joint}"/>' for joint in SHA_JOINTS),
         "  </group>",
     ]
     for name, q in named_states(config).items():
         lines.append(f'  <group_state name="{name}" group="{GROUP}">')
         lines += [
             f'    <joint name="{joint}" value="{value!r}"/>'
-            for joint, value in zip(ARM_JOINT_NAMES, q, strict=True)
+            for joint, value in zip(SHA_JOINTS, q, strict=True)
         ]
         lines.append("  </group_state>")
     lines += [

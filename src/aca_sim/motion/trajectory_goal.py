@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.motion.joint_trajectory import JointTrajectoryCommand
-from aca_sim.motion.kinematics import ARM_JOINT_NAMES
 from aca_sim.paths import share_path
 
 ERASE = -1.0  # a tolerance of -1 removes the limit
@@ -91,8 +91,8 @@ class ControllerConfig:
         path = path or share_path("config", "sha_controller.yaml")
         data = yaml.safe_load(path.read_text()) or {}
         joints = tuple(data.get("joints", ()))
-        if joints != ARM_JOINT_NAMES:
-            raise ValueError(f"{path}: joints must be {list(ARM_JOINT_NAMES)}, got {list(joints)}")
+        if joints != SHA_JOINTS:
+            raise ValueError(f"{path}: joints must be {list(SHA_JOINTS)}, got {list(joints)}")
         if data.get("allow_partial_joints_goal", False):
             raise ValueError(f"{path}: allow_partial_joints_goal: true is not supported")
         constraints = data.get("constraints", {})

@@ -31,9 +31,9 @@ from aca_interfaces.srv import GetWorldState
 from rclpy.node import Node
 
 from aca_sim.model.config import load_model_config
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.model.records import HardwareState
 from aca_sim.motion.arm_planner import ArmPlanner
-from aca_sim.motion.kinematics import ARM_JOINT_NAMES
 from aca_sim.moveit.component import PlanningComponent, RobotTrajectory
 from aca_sim.moveit.execution import ExecutionResult, TrajectoryExecutor
 from aca_sim.moveit.robot_state import RobotModel
@@ -89,7 +89,7 @@ class AcaMoveIt:
     def current_positions(self) -> list[float]:
         """The sha joints now: sha_z m, sha_shoulder rad, sha_elbow rad."""
         joints = self.hardware_state().joint_positions
-        return [joints[name] for name in ARM_JOINT_NAMES]
+        return [joints[name] for name in SHA_JOINTS]
 
     # ------------------------------------------------------------------ moveit_py's API
     def get_planning_component(self, planning_component_name: str) -> PlanningComponent:

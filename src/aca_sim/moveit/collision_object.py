@@ -15,11 +15,10 @@ from geometry_msgs.msg import Pose
 from std_msgs.msg import Header
 from transforms3d.quaternions import quat2mat
 
+from aca_sim.model.names import ROOT_FRAME
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
 from aca_sim.motion.scene import SceneObject
 from aca_sim.motion.urdf_model import Shape
-
-ROOT_FRAME = "aca_frame"
 
 
 @dataclass

@@ -17,15 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aca_sim.motion.arm_planner import (
-    FORK_LINK,
-    GROUP,
-    Goal,
-    JointGoal,
-    NamedGoal,
-    PlanParameters,
-    PoseGoal,
-)
+from aca_sim.model.names import FORK_LINK, ROOT_FRAME
+from aca_sim.motion.arm_planner import GROUP, Goal, JointGoal, NamedGoal, PlanParameters, PoseGoal
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
 from aca_sim.motion.joint_trajectory import command_from
 from aca_sim.motion.trajectory import Trajectory
@@ -33,7 +26,6 @@ from aca_sim.moveit.robot_state import RobotModel, RobotState
 from aca_sim.moveit.scene_monitor import PlanningSceneMonitor
 from aca_sim.ros.trajectory_codec import trajectory_msg
 
-ROOT_FRAME = "aca_frame"
 SAMPLE_PERIOD_S = 0.05  # points of an executed trajectory
 
 

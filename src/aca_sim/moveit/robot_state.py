@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 
 from geometry_msgs.msg import Point, Pose, Quaternion
 
-from aca_sim.motion.arm_planner import FORK_LINK, GROUP, ArmPlanner
+from aca_sim.model.names import FORK_LINK, SHA_JOINTS
+from aca_sim.motion.arm_planner import GROUP, ArmPlanner
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
-from aca_sim.motion.kinematics import ARM_JOINT_NAMES
 
 
 class RobotModel:
@@ -57,14 +57,14 @@ class RobotState:
     def set_joint_group_positions(self, group: str, values: Sequence[float]) -> None:
         """Set the joints of a group (sha: sha_z m, sha_shoulder rad, sha_elbow rad)."""
         _check_group(group)
-        if len(values) != len(ARM_JOINT_NAMES):
-            raise ValueError(f"group {group!r} has {len(ARM_JOINT_NAMES)} joints, got {values}")
-        self.joint_positions.update(zip(ARM_JOINT_NAMES, map(float, values), strict=True))
+        if len(values) != len(SHA_JOINTS):
+            raise ValueError(f"group {group!r} has {len(SHA_JOINTS)} joints, got {values}")
+        self.joint_positions.update(zip(SHA_JOINTS, map(float, values), strict=True))
 
     def get_joint_group_positions(self, group: str) -> list[float]:
         """The positions of a group's joints, in the group's order (missing joints: 0)."""
         _check_group(group)
-        return [self.joint_positions.get(name, 0.0) for name in ARM_JOINT_NAMES]
+        return [self.joint_positions.get(name, 0.0) for name in SHA_JOINTS]
 
     def get_pose(self, link_name: str) -> Pose:
         """The pose of the fork link (sha_tool) in aca_frame."""

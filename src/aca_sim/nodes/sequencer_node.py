@@ -40,6 +40,7 @@ from aca_sim.caching.sequence_types import (
 )
 from aca_sim.caching.sequencer import Sequencer
 from aca_sim.model.codes import Code
+from aca_sim.model.names import ROOT_FRAME
 from aca_sim.ros.conversions import tube_msg
 from aca_sim.ros.device_link import DeviceLink
 from aca_sim.ros.guard import answered
@@ -102,7 +103,7 @@ class SequencerNode(Node):
         """/aca/inventory (latched): the inventory's records, catalogue names included (the
         sim's /aca/tubes leaves sample_name empty); after start-up and each sequence."""
         tubes = self.inventory.tubes()
-        header = Header(stamp=self.get_clock().now().to_msg(), frame_id="aca_frame")
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=ROOT_FRAME)
         self.inventory_pub.publish(
             TubeStateArray(header=header, tubes=[tube_msg(tubes[t]) for t in sorted(tubes)])
         )

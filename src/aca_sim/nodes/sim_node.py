@@ -25,7 +25,7 @@ from rclpy.task import Future
 from std_msgs.msg import String
 
 from aca_sim.model.codes import Code
-from aca_sim.model.config import FIDELITIES, ModelConfig, load_model_config, with_fidelity
+from aca_sim.model.config import ModelConfig, checked_fidelity, load_model_config, with_fidelity
 from aca_sim.model.urdf import expand_xacro
 from aca_sim.nodes.sim_actions import device_servers
 from aca_sim.paths import share_path
@@ -239,11 +239,9 @@ class SimNode(Node):
         for name in ("time_step_s", "feedback_min_interval_s"):
             if getattr(params, name) < 0:
                 raise ValueError(f"parameter {name}={getattr(params, name)!r} must be >= 0")
-        if params.physics_fidelity not in ("", *FIDELITIES):
-            raise ValueError(
-                f"parameter physics_fidelity={params.physics_fidelity!r}: use one of "
-                f"{', '.join(FIDELITIES)} (or empty for the model configuration's)"
-            )
+        if params.physics_fidelity:
+            hint = "or empty for the model configuration's"
+            checked_fidelity(params.physics_fidelity, "parameter physics_fidelity", hint)
         return params
 
     @staticmethod

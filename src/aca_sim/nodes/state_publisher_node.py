@@ -29,6 +29,7 @@ from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
 from aca_sim.model.config import load_model_config
+from aca_sim.model.names import ROOT_FRAME
 from aca_sim.model.records import Dispenser, Tube, with_sample_names
 from aca_sim.motion.frames import FrameTransform, RobotFrames, frame_transform
 from aca_sim.motion.tube_frames import tube_frame
@@ -89,7 +90,7 @@ class StatePublisherNode(Node):
 
     @property
     def root(self) -> str:
-        return self.frames.root if self.frames is not None else "aca_frame"
+        return self.frames.root if self.frames is not None else ROOT_FRAME
 
     def _on_inventory(self, message: TubeStateArray) -> None:
         self.names = {t.tube_id: t.sample_name for t in message.tubes if t.sample_name}

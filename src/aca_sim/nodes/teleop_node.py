@@ -34,6 +34,7 @@ from visualization_msgs.msg import InteractiveMarkerFeedback
 from aca_sim.model.config import load_model_config
 from aca_sim.model.kinds import TubeKind
 from aca_sim.model.locations import Location
+from aca_sim.model.names import FORK_LINK, ROOT_FRAME
 from aca_sim.model.records import Tube
 from aca_sim.model.status import TargetState
 from aca_sim.model.steps import StepOutcome
@@ -53,7 +54,6 @@ from aca_sim.teleop.menus import Command, Entry, Menu
 
 NAMESPACE = "/aca/teleop"
 FORK_TARGET = "fork_target"
-FORK_LINK = "sha_tool"
 MOVERS = {"move_xy", "move_z", "rotate_yaw"}  # the fork target's controls that move it
 FOLLOW_PERIOD_S = 0.1  # wall s between looks at the fork while the target follows it
 FOLLOW_TOLERANCE = (5e-4, 0.01)  # m, rad: smaller fork motions do not move the target
@@ -156,7 +156,7 @@ class TeleopNode(Node):
 
     @property
     def _root(self) -> str:
-        return self.urdf.root if self.urdf is not None else "aca_frame"
+        return self.urdf.root if self.urdf is not None else ROOT_FRAME
 
     def _placement(self, name: str) -> tuple[str, Pose, tuple[float, float, float], str]:
         """Where a clickable thing is: frame, pose, cylinder size (m), description."""

@@ -34,6 +34,7 @@ from std_msgs.msg import String
 from tf2_msgs.msg import TFMessage
 
 from aca_sim.model.config import load_model_config
+from aca_sim.model.names import FORK_LINK, ROOT_FRAME, SHA_JOINTS
 from aca_sim.model.records import Tube
 from aca_sim.model.steps import StepOutcome
 from aca_sim.model.world_view import WorldView
@@ -55,7 +56,6 @@ from aca_sim.teleop.ws_server import TeleopWebSocket, Transform
 
 JOINT_PERIOD_S = 0.05  # wall s between joint-state messages to the page
 TF_PERIOD_S = 0.05
-FORK_LINK = "sha_tool"
 PARAMETERS = {
     "host": ("127.0.0.1", "address to bind the page and the WebSocket to"),
     "port": (8080, "HTTP port of the page (0: any free port)"),
@@ -203,7 +203,7 @@ class TeleopWebNode(Node):
 
     @property
     def _root(self) -> str:
-        return self.urdf.root if self.urdf is not None else "aca_frame"
+        return self.urdf.root if self.urdf is not None else ROOT_FRAME
 
     def _on_world(self, view: WorldView) -> None:
         length, radius = self.model.tube.length_m, self.model.tube.outer_radius_m
@@ -287,9 +287,9 @@ class TeleopWebNode(Node):
             self.joints = dict(zip(latest.name, latest.position, strict=False))
         if not self.joints or self.urdf is None:
             raise CommandError(f"{command.op}: no joint states from the sim yet")
-        q = [self.joints.get(j, 0.0) for j in ("sha_z", "sha_shoulder", "sha_elbow")]
+        q = [self.joints.get(j, 0.0) for j in SHA_JOINTS]
         if command.op == "jog_joint":
-            index = ("sha_z", "sha_shoulder", "sha_elbow").index(command.joint)
+            index = SHA_JOINTS.index(command.joint)
             q[index] += command.delta
             return "move_arm", {"joint_positions": q}
         tool = self.urdf.link_transforms(self.joints)[FORK_LINK]

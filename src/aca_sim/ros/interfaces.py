@@ -43,9 +43,30 @@ CORE_KINDS: dict[int, Contents] = {
 }
 
 
+# The goal fields whose numbers stand for a domain value, by (action, field).
+GOAL_ENUMS: dict[tuple[str, str], dict[int, Any]] = {
+    ("cache_sample", "kind"): SAMPLE_KINDS,
+    ("cache_sample", "empty_tube_policy"): EMPTY_POLICIES,
+    ("core_sample", "kind"): CORE_KINDS,
+}
+
+
 def number_of(table: dict[int, Any], value: Any) -> int:
     """The goal number a table gives a domain value."""
     return next(number for number, known in table.items() if known == value)
+
+
+def goal_number(action: str, field: str, value: Any) -> Any:
+    """A goal field's value as the message carries it: an enumerated field (GOAL_ENUMS) also
+    takes its domain name ("rock_core") and gets the number; other values pass unchanged.
+    ValueError for a name the field does not know."""
+    table = GOAL_ENUMS.get((action, field))
+    if table is None or not isinstance(value, str):
+        return value
+    for number, known in table.items():
+        if known.value == value:
+            return number
+    raise ValueError(f"not one of {', '.join(known.value for known in table.values())}")
 
 
 SEQUENCE_ACTIONS: dict[str, Any] = {

@@ -22,7 +22,7 @@ from rclpy.task import Future
 from aca_sim.model.codes import Code
 from aca_sim.model.steps import StepOutcome
 from aca_sim.ros.conversions import code_of, pose_target_of
-from aca_sim.ros.interfaces import ALL_ACTIONS
+from aca_sim.ros.interfaces import ALL_ACTIONS, goal_number
 
 OnDone = Callable[[StepOutcome], None]
 OnFeedback = Callable[[dict[str, Any]], None]
@@ -54,8 +54,9 @@ def plain_fields(message: Any) -> dict[str, Any]:
 
 def build_goal(action: str, fields: Mapping[str, Any]) -> Any:
     """The goal message of an action from its goal field names; GoalError names what is bad.
-    A `pose_target` is given as {"frame_id", "position": [x, y, z], "orientation": [x, y, z,
-    w]}."""
+    An enumerated field takes its number or its domain name (CacheSample kind "rock_core",
+    empty_tube_policy "abort"; CoreSample kind "regolith"). A `pose_target` is given as
+    {"frame_id", "position": [x, y, z], "orientation": [x, y, z, w]}."""
     if action not in ALL_ACTIONS:
         raise GoalError(f"no action {action!r} (known: {', '.join(sorted(ALL_ACTIONS))})")
     goal = ALL_ACTIONS[action].Goal()
@@ -67,7 +68,7 @@ def build_goal(action: str, fields: Mapping[str, Any]) -> Any:
             if name == "pose_target":
                 _fill_pose(goal.pose_target, value)
             else:
-                setattr(goal, name, checked_value(known[name], value))
+                setattr(goal, name, checked_value(known[name], goal_number(action, name, value)))
         except (TypeError, ValueError, KeyError) as error:
             reason = str(error) or "wrong type or out of range"
             raise GoalError(f"{action}.{name} = {value!r}: {reason}") from None

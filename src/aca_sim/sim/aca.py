@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from aca_sim.model.config import ModelConfig, load_model_config
 from aca_sim.model.layout import Station, station_table
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.model.records import HardwareState, whole_ns
 from aca_sim.motion.arm_planner import ArmPlanner
 from aca_sim.motion.trajectory_goal import ControllerConfig
@@ -26,7 +27,6 @@ from aca_sim.sim.device import Device
 from aca_sim.sim.drive import Drive
 from aca_sim.sim.faults import FaultArming
 from aca_sim.sim.gui_view import frame_assembly
-from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Feedback, Operation
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced, pybullet
 from aca_sim.sim.renderers import load_egl

@@ -20,13 +20,10 @@ from aca_sim.sim.carousel_coast import JOINT, CarouselCoaster
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming
-from aca_sim.sim.motor_law import POSITION_GAIN
-from aca_sim.sim.operation import Leap, Operation
+from aca_sim.sim.operation import Leap, Operation, step_budget
 from aca_sim.sim.tool_coast import ToolCoaster, go_home
+from aca_sim.sim.turning import turn_and_hold
 from aca_sim.sim.world import World
-
-SETTLED_RAD = 2e-4  # a turn has ended this close to its target angle
-STILL_RADPS = 1e-3  # and this slow
 
 
 class Port(str, Enum):
@@ -157,29 +154,20 @@ class BitCarousel(Device):
     def _turn_to(self, target: float, phase: str, failure: str | None = None) -> Operation[None]:
         """Turn the carousel to an angle (rad) and hold it there, coasting where nothing is
         near (sim.carousel_coast); StepError TIMEOUT (`failure`, or the angle) if it does not
-        settle within three times the nominal time plus 2 s."""
-        mech, cfg, world = self.mech, self.cfg, self.world
-        span = abs(target - mech.joint_position(JOINT)) or 1e-9
-        mech.command_joint(JOINT, "position", target, cfg.velocity_radps, cfg.effort_nm)
-        coaster = CarouselCoaster(world)
-        # the motor law's velocity is under STILL_RADPS only this close to the target
-        settle = min(SETTLED_RAD, STILL_RADPS * world.dt / POSITION_GAIN)
-        limit, taken = int((span / cfg.velocity_radps * 3 + 2) / world.dt), 0
-        try:
-            while taken < limit:
-                coaster.coasting()
-                q, v, _ = mech.joint_state(JOINT)
-                if abs(q - target) < SETTLED_RAD and abs(v) < STILL_RADPS:
-                    mech.hold_joint(JOINT, target)
-                    return
-                steps = min(coaster.leap((target,), (settle,)), limit - taken)
-                yield Leap(phase, min(1.0, 1 - abs(target - q) / span), steps=steps)
-                taken += steps
-        finally:
-            coaster.stop()
-        raise StepError(
-            Code.TIMEOUT, failure or f"the bit carousel did not reach {target:.3f} rad"
+        settle in time (sim.turning)."""
+        settled = yield from turn_and_hold(
+            self.world,
+            JOINT,
+            target,
+            self.cfg.velocity_radps,
+            self.cfg.effort_nm,
+            phase,
+            CarouselCoaster,
         )
+        if not settled:
+            raise StepError(
+                Code.TIMEOUT, failure or f"the bit carousel did not reach {target:.3f} rad"
+            )
 
     def _fill(self, tube_id: int, contents: Contents, rim_dust: float | None) -> None:
         world, core = self.world, self.world.config.core
@@ -221,13 +209,13 @@ class BitCarousel(Device):
     def _dropoff(self) -> Operation[tuple[float, float]]:
         """Move the bit down onto the seat; return (travel at first drag, peak drag)."""
         world, mech, cfg = self.world, self.mech, self.cfg
-        full = cfg.dropoff_contact_travel_m + 0.01
+        full = cfg.dropoff_contact_travel_m + cfg.dropoff_overtravel_m
         mech.command_joint(
             "drill_feed", "position", full, cfg.dropoff_velocity_mps, cfg.dropoff_effort_n
         )
         first, peak, stall = None, 0.0, 0
         coaster = ToolCoaster(world, "drill_feed")  # the bit's way down to the seat
-        limit, taken = int((full / cfg.dropoff_velocity_mps * 2 + 2) / world.dt), 0
+        limit, taken = step_budget(world.dt, full / cfg.dropoff_velocity_mps, 2, 2), 0
         try:
             while taken < limit:
                 q = mech.joint_position("drill_feed")

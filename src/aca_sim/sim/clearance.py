@@ -25,7 +25,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aca_sim.sim.mechanism import SHA_LINKS, Mechanism
+from aca_sim.model.names import SHA_LINKS
+from aca_sim.sim.mechanism import Mechanism
 from aca_sim.sim.quiet import BulletClient
 
 SLIDE_TILT = 0.02  # |n_z| of a closest point that a pure-Z move slides along (1.1 deg)

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aca_sim.model.locations import GRIPPER
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.sim.contact_memory import body_parts, forget_contacts
-from aca_sim.sim.mechanism import ACA_JOINTS
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World

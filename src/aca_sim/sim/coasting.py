@@ -126,7 +126,7 @@ class Coaster:
             coast = None
         if coast is not None and coast.steps_left > 0:
             return coast
-        if world.config.physics.fidelity != "fast" or world.step_count < self._retry_at:
+        if not world.config.physics.coasts or world.step_count < self._retry_at:
             return None
         carried = self._carried()
         startable = coast is not None or (

@@ -24,9 +24,6 @@ from aca_sim.sim.quiet import BulletClient
 
 DUST_RGB = np.array([0.66, 0.40, 0.24])  # Martian dust
 CLEAN_RIM_RGB = np.array([0.72, 0.72, 0.75])  # titanium
-GRIP_FORCE_N = 2000.0  # constraint strength of the grasp and the bit latch
-CORE_HOLD_N = 500.0
-SEAL_HOLD_N = 2000.0
 BodyLinks = list[tuple[int, int]]
 Orientation = list[float]
 
@@ -219,7 +216,7 @@ class Holds:
             bodies.com_point(p, body, -1, [0, 0, 0]),
             parentFrameOrientation=orientation,
         )
-        p.changeConstraint(cid, maxForce=GRIP_FORCE_N)
+        p.changeConstraint(cid, maxForce=self.config.holds.grip_n)
         return cid
 
     # ------------------------------------------------------------------ in a tube
@@ -260,7 +257,9 @@ class Holds:
             pose = [list(pos), list(orn), [0, 0, 0], [0, 0, 0]]
         body = bodies.create_core(self._p, self.config, height_m, rock, pose)
         self._cores[tube_id] = body
-        self._core_holds[tube_id] = self._fix_in_tube(tube_id, body, offset_z, CORE_HOLD_N)
+        self._core_holds[tube_id] = self._fix_in_tube(
+            tube_id, body, offset_z, self.config.holds.core_n
+        )
 
     def has_core(self, tube_id: int) -> bool:
         return tube_id in self._cores
@@ -275,7 +274,9 @@ class Holds:
         self._p.removeConstraint(self._core_holds[tube_id])
         body = self._cores[tube_id]
         self._place_in_tube(tube_id, body, offset_z)
-        self._core_holds[tube_id] = self._fix_in_tube(tube_id, body, offset_z, CORE_HOLD_N)
+        self._core_holds[tube_id] = self._fix_in_tube(
+            tube_id, body, offset_z, self.config.holds.core_n
+        )
 
     def add_seal(self, seal_id: int, pose: bodies.Pose) -> None:
         """Create a seal body; it does not collide with the carousel it rides on."""
@@ -299,7 +300,7 @@ class Holds:
         """The seal goes into the tube's bore, its origin offset_z above the tube origin."""
         bodies.make_dynamic(self._p, self._seals[seal_id], self.config.seal.mass_kg)
         self._seal_holds[seal_id] = self._fix_in_tube(
-            tube_id, self._seals[seal_id], offset_z, SEAL_HOLD_N
+            tube_id, self._seals[seal_id], offset_z, self.config.holds.seal_n
         )
         self._seal_tube[seal_id] = tube_id
 
@@ -308,7 +309,9 @@ class Holds:
         self._p.removeConstraint(self._seal_holds[seal_id])
         body = self._seals[seal_id]
         self._place_in_tube(tube_id, body, offset_z)
-        self._seal_holds[seal_id] = self._fix_in_tube(tube_id, body, offset_z, SEAL_HOLD_N)
+        self._seal_holds[seal_id] = self._fix_in_tube(
+            tube_id, body, offset_z, self.config.holds.seal_n
+        )
 
     def seal_position(self, seal_id: int) -> np.ndarray:
         """World position of a seal's origin (the plug's bottom face), m."""

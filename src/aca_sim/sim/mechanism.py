@@ -11,22 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
 from aca_sim.sim.symmetry import turns_symmetric_link
 
-ACA_JOINTS = (
-    "sha_z",
-    "sha_shoulder",
-    "sha_elbow",
-    "seal_carousel_rot",
-    "seal_ram_z",
-    "bst_rot",
-    "volume_probe_z",
-    "bit_carousel_rot",
-    "drill_feed",
-)
-SHA_JOINTS = ACA_JOINTS[:3]  # the arm's joints: (sha_z m, sha_shoulder rad, sha_elbow rad)
-SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")  # the links they move
 ANY_LINK = -2  # in (body, link) pairs: every link of the body
 
 

@@ -55,3 +55,11 @@ def with_progress(operation: Operation[T], start: float, end: float) -> Generato
             feedback = operation.send(sent)
     except StopIteration as done:
         return done.value
+
+
+def step_budget(dt: float, nominal_s: float, margin: float = 1.0, slack_s: float = 0.0) -> int:
+    """How many physics steps (dt s each) an operation waits for something whose nominal
+    duration is nominal_s before it gives up: margin times that plus slack_s, in whole steps
+    (rounded down). Each caller states its own margin and slack: where a budget ends a phase
+    (the unload after a press) it decides the outcome, so a change to one is a model change."""
+    return int((nominal_s * margin + slack_s) / dt)

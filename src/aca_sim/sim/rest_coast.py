@@ -65,7 +65,7 @@ class RestWatch:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self._fast = world.config.physics.fidelity == "fast"
+        self._fast = world.config.physics.coasts
         self._coast: RestCoast | None = None
         self._before: np.ndarray | None = None
         self._count = 0

@@ -20,7 +20,8 @@ from aca_sim.model.kinds import SealState
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.mechanism import ANY_LINK
-from aca_sim.sim.operation import Feedback, Operation
+from aca_sim.sim.operation import Operation
+from aca_sim.sim.turning import turn_and_hold
 from aca_sim.sim.world import World
 
 
@@ -101,24 +102,16 @@ class SealCarousel(Device):
                 Code.INVALID_GOAL, f"dispenser {dispenser} is not in 1..{self.cfg.dispensers}"
             )
         with self.operating():
-            target = self.joint_angle_for(dispenser)
-            start = self.mech.joint_position("seal_carousel_rot")
-            span = abs(target - start) or 1e-9
-            self.mech.command_joint(
+            settled = yield from turn_and_hold(
+                self.world,
                 "seal_carousel_rot",
-                "position",
-                target,
+                self.joint_angle_for(dispenser),
                 self.cfg.velocity_radps,
                 self.cfg.effort_nm,
+                "rotate_carousel",
             )
-            limit = int((span / self.cfg.velocity_radps * 3 + 2) / self.world.dt)
-            for _ in range(limit):
-                q, v, _ = self.mech.joint_state("seal_carousel_rot")
-                if abs(q - target) < 2e-4 and abs(v) < 1e-3:
-                    self.mech.hold_joint("seal_carousel_rot", target)
-                    return
-                yield Feedback("rotate_carousel", min(1.0, 1 - abs(target - q) / span))
-            raise StepError(Code.TIMEOUT, f"seal carousel did not reach dispenser {dispenser}")
+            if not settled:
+                raise StepError(Code.TIMEOUT, f"seal carousel did not reach dispenser {dispenser}")
 
     def insertion_force_n(self, tube_id: int) -> float:
         """Force needed to push a seal into this tube's bore (its rim dust), N."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from aca_sim.model.codes import Code
 from aca_sim.model.layout import Station
+from aca_sim.model.names import SHA_JOINTS, SHA_LINKS
 from aca_sim.motion.kinematics import (
     ArmKinematics,
     JointPositions,
@@ -26,8 +27,7 @@ from aca_sim.motion.semantic import semantic_model, station_state_name
 from aca_sim.sim.coasting import Coaster
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.mechanism import SHA_JOINTS, SHA_LINKS
-from aca_sim.sim.operation import Feedback, Leap, Operation
+from aca_sim.sim.operation import Feedback, Leap, Operation, step_budget
 from aca_sim.sim.world import World
 
 
@@ -120,7 +120,7 @@ class Sha(Device):
         goal = np.array(target)
         speeds = np.array([lim.velocity for lim in self.limits])
         nominal_s = float(np.max(np.abs(goal - start) / speeds))
-        timeout_steps = int((nominal_s * self.cfg.move_timeout_margin + 2.0) / self.world.dt)
+        timeout_steps = step_budget(self.world.dt, nominal_s, self.cfg.move_timeout_margin, 2.0)
         tolerances = np.array(
             [
                 self.cfg.position_tolerance_m,
@@ -173,8 +173,8 @@ class Sha(Device):
             )
         z0 = self.mech.joint_position("sha_z")
         span = abs(z_target - z0) or 1e-9
-        timeout_steps = int(
-            (span / lim.velocity * self.cfg.move_timeout_margin + 2.0) / self.world.dt
+        timeout_steps = step_budget(
+            self.world.dt, span / lim.velocity, self.cfg.move_timeout_margin, 2.0
         )
         self.mech.command_joint("sha_z", "position", z_target, lim.velocity, lim.effort)
         z_goal = (z_target, math.inf, math.inf)  # only Z ends a guarded move
@@ -206,20 +206,30 @@ class Sha(Device):
         self.mech.command_joint("sha_z", "position", z_target, self.cfg.z.velocity, motor_force_n)
 
     def moving_weight_n(self) -> float:
-        """Weight the Z motor lifts with a held tube (three links, the tube, the fork), N."""
+        """Weight the Z motor lifts with a held tube, N: the links it moves (SHA_LINKS, each
+        of the model's link_mass_kg, the fork's jaws being part of sha_fore) and the tube."""
         cfg = self.world.config
-        return cfg.physics.gravity_mps2 * (3 * self.cfg.link_mass_kg + cfg.tube.mass_kg + 0.5)
+        return cfg.physics.gravity_mps2 * (
+            len(SHA_LINKS) * self.cfg.link_mass_kg + cfg.tube.mass_kg
+        )
 
-    def unload(self, below_n: float = 2.0, max_backoff_m: float = 0.004) -> Operation[float]:
+    def unload(self) -> Operation[float]:
         """After a force-terminated move, back Z off slowly until the load cell reads under
-        below_n (or max_backoff_m was travelled); return the final reading, N."""
-        lim = self.cfg.z
+        the model's sha.unload_below_n (or it backed off sha.unload_backoff_m); return the
+        final reading, N."""
+        lim, below_n, max_backoff_m = (
+            self.cfg.z,
+            self.cfg.unload_below_n,
+            self.cfg.unload_backoff_m,
+        )
         z0 = self.mech.joint_position("sha_z")
         target = max(lim.lower, z0 - max_backoff_m)
         self.mech.command_joint("sha_z", "position", target, lim.velocity / 5, lim.effort)
         force = self.measured_force()
         try:
-            for _ in range(int((max_backoff_m / (lim.velocity / 5) + 1.0) / self.world.dt)):
+            for _ in range(
+                step_budget(self.world.dt, max_backoff_m / (lim.velocity / 5), slack_s=1.0)
+            ):
                 yield Feedback("unload", 1.0, force, self.mech.joint_position("sha_z"))
                 force = self.measured_force()
                 if force < below_n:

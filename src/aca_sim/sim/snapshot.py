@@ -20,12 +20,12 @@ from aca_sim.model.codes import Code
 from aca_sim.model.config import ModelConfig
 from aca_sim.model.kinds import BitType, Contents, TubeKind
 from aca_sim.model.locations import Location
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.model.records import Dispenser, Tube
 from aca_sim.motion.kinematics import ScaraKinematics
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.faults import FaultArming
-from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.tube_codec import tube_to_dict
 from aca_sim.sim.world import World
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.sim import coasting
 from aca_sim.sim.coast import Coast, unrest
 from aca_sim.sim.coasting import PositionCoast
-from aca_sim.sim.mechanism import SHA_JOINTS
 from aca_sim.sim.motor_law import JointTrack, PositionTracks
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class SpinCoast(Coast):
         settling within its clearance excepted) not at rest."""
         command = world.mech.commands.get(joint)
         if (
-            world.config.physics.fidelity != "fast"
+            not world.config.physics.coasts
             or world.coast is not None
             or joint not in world.mech.axisymmetric
             or command is None

@@ -15,7 +15,7 @@ from aca_sim.model.locations import GROUND
 from aca_sim.sim import rest_coast
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import LEAP_STEPS, Feedback, Leap, Operation
+from aca_sim.sim.operation import LEAP_STEPS, Feedback, Leap, Operation, step_budget
 from aca_sim.sim.spin_coast import SpinCoast
 from aca_sim.sim.tool_coast import ToolCoaster, go_home
 
@@ -48,7 +48,9 @@ class SealingStation(Device):
                     cfg.ram_velocity_mps,
                     cfg.ram_effort_n,
                 )
-                for _ in range(int((cfg.ram_stroke_m / cfg.ram_velocity_mps + 1.0) / world.dt)):
+                for _ in range(
+                    step_budget(world.dt, cfg.ram_stroke_m / cfg.ram_velocity_mps, slack_s=1.0)
+                ):
                     force = world.seal_force(tube_id, "seal_ram")
                     if force > 0.2:
                         contact_q = mech.joint_position("seal_ram_z")
@@ -59,7 +61,7 @@ class SealingStation(Device):
                 gap_at_contact = self._ram_to_rim(tube_id)
                 done, command = 0, 0.0
                 for step in range(
-                    int((cfg.ram_effort_n / cfg.ram_force_rate_nps + 1.0) / world.dt)
+                    step_budget(world.dt, cfg.ram_effort_n / cfg.ram_force_rate_nps, slack_s=1.0)
                 ):
                     if done == 0:  # ramp until activation starts, then hold the force
                         command = min(
@@ -130,7 +132,7 @@ class BoreSweepTool(Device):
         mech.command_joint(
             "bst_rot", "velocity", cfg.velocity_radps, cfg.velocity_radps, cfg.effort_nm
         )
-        limit = int((cfg.rotation_per_sweep_rad / cfg.velocity_radps * 3 + 1) / world.dt)
+        limit = step_budget(world.dt, cfg.rotation_per_sweep_rad / cfg.velocity_radps, 3, 1)
         spin = SpinCoast.start(world, "bst_rot")
         per_step = cfg.velocity_radps * world.dt
         taken = 0
@@ -210,7 +212,7 @@ class VolumeProbe(Device):
                 "volume_probe_z", "position", cfg.travel_m, cfg.velocity_mps, cfg.effort_n
             )
             coaster = ToolCoaster(world, "volume_probe_z")
-            limit, taken = int((cfg.travel_m / cfg.velocity_mps * 2 + 2) / world.dt), 0
+            limit, taken = step_budget(world.dt, cfg.travel_m / cfg.velocity_mps, 2, 2), 0
             try:
                 while taken < limit:
                     q = mech.joint_position("volume_probe_z")

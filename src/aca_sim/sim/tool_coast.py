@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aca_sim.sim.coasting import HORIZON_M, MARGIN_M, UNLIMITED_STEPS, Coaster
-from aca_sim.sim.operation import Leap, Operation
+from aca_sim.sim.operation import Leap, Operation, step_budget
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
@@ -78,7 +78,7 @@ def go_home(
     """Wait (bounded by travel/velocity + 2 s) for a tool joint commanded to position 0 to be
     home, coasting where nothing is near."""
     coaster = ToolCoaster(world, joint)
-    limit, taken = int((travel / velocity + 2.0) / world.dt), 0
+    limit, taken = step_budget(world.dt, travel / velocity, slack_s=2.0), 0
     try:
         while taken < limit:
             coaster.coasting()

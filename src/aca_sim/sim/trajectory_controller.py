@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.motion.joint_trajectory import SampledTrajectory
 from aca_sim.motion.trajectory_goal import (
     ControllerConfig,
@@ -39,7 +40,7 @@ from aca_sim.motion.trajectory_goal import (
 )
 from aca_sim.sim.coasting import MIN_STEPS
 from aca_sim.sim.operation import Leap, Operation
-from aca_sim.sim.sha import SHA_JOINTS, Sha
+from aca_sim.sim.sha import Sha
 from aca_sim.sim.tracking_coast import ServoLeap, servo_leap
 
 

@@ -24,9 +24,9 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Header
 
+from aca_sim.model.names import ACA_JOINTS, ROOT_FRAME
 from aca_sim.ros import conversions, tick_codec
 from aca_sim.sim.aca import Aca
-from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.runner import Tick
 
 TickSink = Callable[[Sequence[tuple[str, bytes, int]]], None]
@@ -149,7 +149,7 @@ class TickPublisher:
             )
         self._state_sent_tick = self._ticks
         tubes, dispensers = self._state_msgs
-        header = Header(stamp=conversions.sim_time(time_s), frame_id="aca_frame")
+        header = Header(stamp=conversions.sim_time(time_s), frame_id=ROOT_FRAME)
         self.tubes_pub.publish(TubeStateArray(header=header, tubes=tubes))
         self.dispensers_pub.publish(DispenserStateArray(header=header, dispensers=dispensers))
 

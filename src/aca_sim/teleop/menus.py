@@ -14,13 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from aca_sim.model.kinds import SealState, TubeKind
+from aca_sim.model.kinds import SampleKind, SealState, TubeKind
 from aca_sim.model.steps import STEP_DEVICES
 from aca_sim.model.world_view import WorldView
 
 SWEEP_COUNTS = (1, 5, 20)
-# cache_sample's kind numbers (CacheSample.action), by the words a menu shows.
-CACHE_KINDS = {"rock core": 1, "regolith": 2, "atmospheric": 3, "witness": 4}
 STATIONS = (
     "station_volume_probe",
     "station_cachecam",
@@ -143,15 +141,17 @@ def slot_menu(view: WorldView, slot: int) -> tuple[Entry, ...]:
     ]
     if view.held is None and tube.seal_state == SealState.NONE and not tube.sample_height_m:
         kinds = (
-            ["witness"]
+            (SampleKind.WITNESS,)
             if tube.kind == TubeKind.WITNESS
-            else ["rock core", "regolith", "atmospheric"]
+            else (SampleKind.ROCK_CORE, SampleKind.REGOLITH, SampleKind.ATMOSPHERIC)
         )
         entries.append(
             Menu(
                 "cache a sample here",
-                tuple(
-                    _command(view, kind, "cache_sample", kind=CACHE_KINDS[kind], slot=slot)
+                tuple(  # the goal names the kind; step_client.build_goal gives its number
+                    _command(
+                        view, kind.value.replace("_", " "), "cache_sample", kind=kind, slot=slot
+                    )
                     for kind in kinds
                 ),
             )

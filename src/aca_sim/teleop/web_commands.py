@@ -8,7 +8,8 @@ the page must present when the server is bound beyond loopback):
 - {"op": "jog_fork", "axis": "x" | "y" | "z" | "yaw", "delta": 0.01}  m in aca_frame, or rad
 - {"op": "step", "action": "sweep_bore", "goal": {"sweeps": 5}}    any aca action by name
 - {"op": "cancel"}                                                 cancel what the page sent
-No ROS here; the goal fields of a step are checked by aca_sim.ros.step_client.build_goal.
+No ROS here; the goal fields of a step are checked by aca_sim.ros.step_client.build_goal
+(an enumerated field takes its number or its name: {"kind": "regolith"}).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SHA_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
+from aca_sim.model.names import SHA_JOINTS
+
 FORK_AXES = ("x", "y", "z", "yaw")
 MAX_JOG = {"sha_z": 0.05, "sha_shoulder": 0.5, "sha_elbow": 0.5, "x": 0.05, "y": 0.05,
            "z": 0.05, "yaw": 0.5}  # fmt: skip  # m or rad: one jog never jumps further

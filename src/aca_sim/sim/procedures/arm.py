@@ -11,6 +11,7 @@ from aca_sim.model.codes import Code
 from aca_sim.model.kinds import SealState
 from aca_sim.model.layout import storage_slot_name
 from aca_sim.model.locations import Location
+from aca_sim.model.names import ROOT_FRAME
 from aca_sim.motion.arm_planner import Goal, JointGoal, NamedGoal, PlanParameters, PoseGoal
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
 from aca_sim.motion.joint_trajectory import command_from
@@ -46,7 +47,6 @@ PLANNING_CODES = {
     MoveItErrorCode.INVALID_ROBOT_STATE: Code.INVALID_GOAL,
     MoveItErrorCode.INVALID_LINK_NAME: Code.INVALID_GOAL,
 }
-ROOT_FRAME = "aca_frame"
 
 
 def arm_goal(

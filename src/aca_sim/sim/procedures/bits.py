@@ -8,10 +8,10 @@ from typing import Any
 
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import BitType, Contents, SealState
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.bit_carousel import CoringResult, DebrisResult, Port
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Feedback, Operation, with_progress
 from aca_sim.sim.procedures.common import (
     BIT_JOINTS,

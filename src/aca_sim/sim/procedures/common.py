@@ -13,10 +13,10 @@ from typing import Any
 
 from aca_sim.model.codes import Code
 from aca_sim.model.locations import Location
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.model.records import Tube
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.mechanism import ACA_JOINTS
 from aca_sim.sim.operation import Operation, with_progress
 
 

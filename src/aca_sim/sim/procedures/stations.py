@@ -8,15 +8,14 @@ from typing import Any
 
 from aca_sim.model.codes import Code
 from aca_sim.model.kinds import SealState
+from aca_sim.model.steps import MAX_SWEEPS
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.cachecam import Image
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import Feedback, Operation, with_progress
+from aca_sim.sim.operation import Feedback, Operation, step_budget, with_progress
 from aca_sim.sim.procedures.common import held_tube, safely, visit
 from aca_sim.sim.seal_carousel import DispenseResult
 from aca_sim.sim.stations import ActivationResult, ProbeResult, SweepResult
-
-MAX_SWEEPS = 100
 
 
 def assess_volume(aca: Aca, tube_id: int = 0) -> Operation[ProbeResult]:
@@ -108,13 +107,14 @@ def _press_seal(aca: Aca, tube_id: int, dispenser: int) -> Operation[DispenseRes
     weight = sha.moving_weight_n()
     engaged_z = sha.station_joints(aca.stations["station_seal_dispenser"]).z
     peak, inserted, steps = 0.0, False, 0
-    limit_steps = int((limit_n / rate + 5.0) / world.dt)
+    limit_steps = step_budget(world.dt, limit_n / rate, slack_s=5.0)
     with carousel.operating():
         try:
             while steps < limit_steps:
                 steps += 1
                 sha.push_up(
-                    engaged_z + 0.01, min(sha.cfg.z.effort, weight + rate * steps * world.dt)
+                    engaged_z + carousel.cfg.press_overshoot_m,
+                    min(sha.cfg.z.effort, weight + rate * steps * world.dt),
                 )
                 force = carousel.rim_force(tube_id)
                 peak = max(peak, force)
