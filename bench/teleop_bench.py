@@ -66,6 +66,7 @@ def publishing_cost(context) -> list[Row]:
     publisher.frames = RobotFrames(UrdfModel(aca_urdf_text(load_model_config(None))))
     joints = JointState(name=["sha_z", "sha_shoulder", "sha_elbow"], position=[0.02, 0.3, 1.0])
     tick_s = _per_call_s(bare_tick, 2000)
+    publisher.throttle.configure(20.0, ignore_timestamp=True)  # every call a /tf: its cost
     tf_s = _per_call_s(lambda: publisher._on_joint_states(joints), 2000)
     tubes = [aca.world.tubes[t] for t in sorted(aca.world.tubes)]
     dispensers = [aca.world.dispensers[d] for d in sorted(aca.world.dispensers)]

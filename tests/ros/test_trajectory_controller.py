@@ -4,17 +4,22 @@ preemption, cancel, and the device booking it shares with the caching steps."""
 
 import math
 
-from aca_client import WAIT_S, wait_until
+import pytest
+from aca_client import WAIT_S, wait, wait_until
 from aca_interfaces.action import MoveArm
 from aca_interfaces.srv import SetObstacle
 from action_msgs.msg import GoalStatus
 from control_msgs.action import FollowJointTrajectory
+from control_msgs.msg import JointTrajectoryControllerState
+from control_msgs.srv import QueryTrajectoryState
 from geometry_msgs.msg import Point, Pose, Vector3
+from rcl_interfaces.msg import Log
 
 from aca_sim.motion.arm_planner import ArmPlanner, NamedGoal, PlanParameters
 from aca_sim.motion.joint_trajectory import JointPoint, JointTrajectoryCommand, command_from
 from aca_sim.motion.trajectory_goal import JointTolerance
 from aca_sim.ros import blocking
+from aca_sim.ros.conversions import sim_time
 from aca_sim.ros.trajectory_codec import goal_msg
 
 FJT = FollowJointTrajectory
@@ -47,6 +52,16 @@ def aborted(run, code, named):
     assert named in run.result.error_string, run.result.error_string
 
 
+def query(client, time_s):
+    """~/query_state at a sim time."""
+    service = client.node.create_client(QueryTrajectoryState, "/aca/sha_controller/query_state")
+    assert service.wait_for_service(timeout_sec=10.0)
+    try:
+        return wait(service.call_async(QueryTrajectoryState.Request(time=sim_time(time_s))))
+    finally:
+        client.node.destroy_client(service)
+
+
 def let_time_pass(sim, seconds=2.0):
     """Step the world on its physics thread with every joint keeping its command (in "fast"
     mode the sim steps only while a goal runs)."""
@@ -54,8 +69,12 @@ def let_time_pass(sim, seconds=2.0):
     sim.runner.call(lambda aca: [aca.step() for _ in range(steps)]).result(timeout=WAIT_S)
 
 
-def test_every_validation_error_has_its_code_and_moves_nothing(aca):
+def test_every_invalid_goal_is_rejected_at_goal_time_logging_its_code_and_moves_nothing(aca):
+    """As joint_trajectory_controller: rejected, never accepted then aborted; the reason, with
+    the result code a client would have got, is the server's WARN line on /rosout."""
     client, _sim = aca
+    logged: list[str] = []
+    client.node.create_subscription(Log, "/rosout", lambda m: logged.append(m.msg), 100)
     q0 = arm(client)
     client.send(FJT, NAME, goal_msg=goal_of(JOINTS, [(0.5, q0)]))  # sim time passes 0.5 s
     multi_dof = goal_of(JOINTS, [(1.0, q0)])
@@ -79,7 +98,11 @@ def test_every_validation_error_has_its_code_and_moves_nothing(aca):
         (goal_of(JOINTS, [(0.1, q0)], stamp=1e-9), -3, "before now"),
     ]
     for message, code, named in cases:
-        aborted(client.send(FJT, NAME, goal_msg=message), code, named)
+        logged.clear()
+        assert not client.start(FJT, NAME, goal_msg=message).accepted, named
+        wait_until(lambda: any("goal rejected" in line for line in logged), what="its log line")
+        line = next(line for line in logged if "goal rejected" in line)
+        assert f"({code}):" in line and named in line, line
     assert arm(client) == q0
 
 
@@ -182,14 +205,46 @@ def test_a_new_goal_preempts_and_the_old_result_returns_at_once(aca):
     assert second_result.result().status == GoalStatus.STATUS_SUCCEEDED
 
 
-def test_cancel_holds_the_arm_where_it_is(aca):
+def test_cancel_holds_the_arm_where_it_is_and_the_state_interfaces_follow_the_goal(aca):
+    """Also ~/controller_state and ~/query_state as joint_trajectory_controller's: the state
+    while a trajectory runs, its sample at a time, and the refusals in upstream's words."""
     client, sim = aca
+    states = []
+    client.node.create_subscription(
+        JointTrajectoryControllerState, "/aca/sha_controller/controller_state", states.append, 50
+    )
+    let_time_pass(sim, 1.0)  # the trajectory starts after 1 s of sim time
     q0 = arm(client)
     # 60 s of sim time: still running when the cancel comes, at the sim's fast rate
     run = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(60.0, shifted(q0, ds=1.0))]))
     wait_until(lambda: len(run.feedback) >= 10)
+    now = query(client, sim.aca.time_s)
+    assert now.success and list(now.name) == list(JOINTS), now.message
+    assert q0[1] < now.position[1] < q0[1] + 1.0 and now.velocity[1] > 0
+    early = query(client, 0.5)
+    assert (early.success, early.message) == (
+        False,
+        "Requested sample time is earlier than the current trajectory start time.",
+    )
     blocking.cancel_goal(client.node, run.handle, WAIT_S)
     client.finish(run)
+    after = query(client, sim.aca.time_s)
+    assert (after.success, after.message) == (
+        False,
+        "Currently there is no valid trajectory instance.",
+    )
+    moving = [m for m in states if m.reference.velocities and m.reference.velocities[1] > 0]
+    assert moving, "controller states while the trajectory ran"
+    for message in moving:
+        assert list(message.joint_names) == list(JOINTS)
+        for ref, fb, err in zip(
+            message.reference.positions,
+            message.feedback.positions,
+            message.error.positions,
+            strict=True,
+        ):
+            assert err == pytest.approx(ref - fb, abs=1e-12)
+        assert list(message.output.positions) == list(message.reference.positions)
     assert run.status == GoalStatus.STATUS_CANCELED
     assert run.result.error_code == Result.SUCCESSFUL
     stopped = arm(client)

@@ -2,6 +2,8 @@
 hangs from the root, the frames follow the joint states, a tube's frame follows a retrieve
 and a store, and the markers follow the tubes and the seals."""
 
+import time
+
 import pytest
 from aca_client import wait_until
 from aca_interfaces.action import (
@@ -12,11 +14,17 @@ from aca_interfaces.action import (
     StoreTube,
     TransferTubeToBit,
 )
+from builtin_interfaces.msg import Time
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Header, String
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import Marker, MarkerArray
 
+from aca_sim.model.config import load_model_config
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.model.urdf import aca_urdf_text
 from aca_sim.motion.urdf_model import UrdfModel
 from aca_sim.nodes.state_publisher_node import StatePublisherNode
@@ -123,3 +131,52 @@ def test_markers_show_every_tube_the_seals_and_the_depot_and_follow_the_world(ro
         node.destroy_node()
         sim.destroy_node()
         client.node.destroy_node()
+
+
+def test_tf_is_throttled_to_the_publish_frequency_of_the_joint_state_stamps(ros_context):
+    """As robot_state_publisher: 100 Hz of joint states give 20 Hz of /tf by default (by the
+    stamps), every one with ignore_timestamp, and a frequency out of (0, 1000] is refused."""
+    publisher = StatePublisherNode(context=ros_context)
+    node = Node("tf_counter", context=ros_context)
+    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    urdf = aca_urdf_text(load_model_config())
+    node.create_publisher(String, "/robot_description", latched).publish(String(data=urdf))
+    joints = node.create_publisher(JointState, "/joint_states", 200)
+    stamps: list[float] = []
+    node.create_subscription(
+        TFMessage, "/tf", lambda m: stamps.append(_seconds(m.transforms[0].header.stamp)), 200
+    )
+    spinner = BackgroundSpinner([publisher, node], context=ros_context).start()
+
+    def send(first: int, count: int) -> None:
+        for k in range(first, first + count):  # 10 ms of stamps apart
+            stamp = Time(sec=k // 100, nanosec=(k % 100) * 10_000_000)
+            joints.publish(
+                JointState(header=Header(stamp=stamp), name=list(ACA_JOINTS), position=[0.0] * 9)
+            )
+            time.sleep(0.002)
+
+    try:
+        wait_until(lambda: publisher.frames is not None, what="the description")
+        wait_until(lambda: joints.get_subscription_count() == 1, what="the subscription")
+        send(1, 100)  # stamps 0.01 .. 1.00 s
+        wait_until(lambda: stamps and stamps[-1] >= 0.96, what="/tf up to 0.96 s")
+        time.sleep(0.2)
+        assert stamps == pytest.approx([0.01 + 0.05 * k for k in range(20)])
+        refused = publisher.set_parameters([Parameter("publish_frequency", value=0.0)])[0]
+        assert not refused.successful
+        assert (
+            refused.reason == "publish_frequency=0.0: must be between 0.0 (exclusive) and 1000.0"
+        )
+        publisher.set_parameters([Parameter("ignore_timestamp", value=True)])
+        stamps.clear()
+        send(101, 10)
+        wait_until(lambda: len(stamps) == 10, what="every joint state on /tf")
+    finally:
+        spinner.stop()
+        publisher.destroy_node()
+        node.destroy_node()
+
+
+def _seconds(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9

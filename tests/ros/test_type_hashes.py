@@ -34,21 +34,38 @@ UPSTREAM = {
     "c254f9cece0f3b733017b6990fd46d1326e25242d6b8844398c97d9a88e7d648",
     "control_msgs/msg/JointComponentTolerance": "RIHS01_"
     "739ea7566931944d33830fa10f1bf5e7a7fbdc3172bce7a7eaac642bd6e3ffa4",
+    # the controller's state interfaces and MoveIt Servo's joint jog (generated
+    # *__description.c of control_msgs built for Jazzy: the same std_msgs/Header and
+    # trajectory_msgs/JointTrajectoryPoint hashes as the wheels here)
+    "control_msgs/msg/JointTrajectoryControllerState": "RIHS01_"
+    "6cb9ac0858fc11b54bd6c0a46f032ea243c16856182276d8eb0875f6ce6a8335",
+    "control_msgs/srv/QueryTrajectoryState": "RIHS01_"
+    "4a0935dffef18bc5b9e101c9d03d84e681ecd4cebd724b8f11fde008751a325a",
+    "control_msgs/msg/JointJog": "RIHS01_"
+    "ba249455a20f70168a1acb7bf43b776b72ff1f7eb5fc4cfea443f749e963c6e7",
+    # the types those files were generated against (their EXPECTED_HASH): the wheels' own
+    "std_msgs/msg/Header": "RIHS01_"
+    "f49fb3ae2cf070f793645ff749683ac6b06203e41c891e17701b1cb597ce6a01",
+    "trajectory_msgs/msg/JointTrajectoryPoint": "RIHS01_"
+    "de8907036d8bd45aac6f30cc9044a3d4a329c42cbf719aff7d95a584cfa532d7",
     # tf2_msgs/msg/TFMessage as real Jazzy systems report it
     "tf2_msgs/msg/TFMessage": "RIHS01_"
     "e369d0f05a23ae52508854b66f6aa0437f3449d652e8cbf22d5abe85d020f087",
 }
-DESCRIPTIONS = {
-    "control_msgs": "action/FollowJointTrajectory.json",
-    "tf2_msgs": "msg/TFMessage.json",
-}
+DESCRIPTIONS = (
+    ("control_msgs", "action/FollowJointTrajectory.json"),
+    ("control_msgs", "msg/JointTrajectoryControllerState.json"),
+    ("control_msgs", "srv/QueryTrajectoryState.json"),
+    ("control_msgs", "msg/JointJog.json"),
+    ("tf2_msgs", "msg/TFMessage.json"),
+)
 
 
 def installed_hashes() -> dict[str, str]:
     """Type name -> hash, from the type descriptions rosidl installed."""
     ensure_ament_prefix_path()
     found = {}
-    for package, path in DESCRIPTIONS.items():
+    for package, path in DESCRIPTIONS:
         share = Path(get_package_share_directory(package))
         description = json.loads((share / path).read_text())
         found.update({e["type_name"]: e["hash_string"] for e in description["type_hashes"]})

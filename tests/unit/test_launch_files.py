@@ -11,6 +11,7 @@ import yaml
 from aca_sim.cli import main
 from aca_sim.launching.description import declared_args, load_launch_file
 from aca_sim.launching.substitutions import resolve
+from aca_sim.launching.supervisor import process_environment
 from aca_sim.launching.xml_tree import LaunchError
 from aca_sim.nodes.sim_node import PARAMETERS, SimParams
 from aca_sim.paths import share_path
@@ -45,7 +46,7 @@ def test_caching_launch_starts_sim_sequencer_and_recorder_with_their_parameters(
     assert "inventory_path:=/tmp/r/inventory.db" in sequencer.command
     assert "output:=/tmp/r/recording.mcap" in recorder.command
     assert not any(p.required for p in plan.processes)
-    assert sim.where.endswith("sim.launch.xml:18")
+    assert sim.where.endswith("sim.launch.xml:21")
 
 
 def test_the_sim_params_file_sets_exactly_the_declared_parameters_to_their_defaults():
@@ -178,3 +179,130 @@ def test_a_required_argument_is_listed_not_demanded(tmp_path, capsys):
     assert "(default: required)" in capsys.readouterr().out
     with pytest.raises(LaunchError, match="argument 'robot' is required"):
         load_launch_file(path, {})
+
+
+def test_pushed_namespaces_compose_as_launch_ros_and_a_scoped_group_pops_them(tmp_path):
+    plan = load(
+        write(
+            tmp_path,
+            '  <push-ros-namespace namespace="rover"/>\n'
+            '  <node pkg="p" exec="a" name="a"/>\n'
+            '  <node pkg="p" exec="b" name="b" namespace="aca"/>\n'
+            '  <node pkg="p" exec="c" name="c" namespace="/abs"/>\n'
+            '  <group><push_ros_namespace namespace="arm"/><node pkg="p" exec="d" name="d"/>'
+            "</group>\n"
+            '  <node pkg="p" exec="e" name="e" args="$(var ros_namespace)"/>\n',
+        )
+    )
+    namespaces = {p.name: p.command[p.command.index("--ros-args") + 4] for p in plan.processes}
+    assert namespaces == {
+        "a": "__ns:=/rover",
+        "b": "__ns:=/rover/aca",
+        "c": "__ns:=/abs",
+        "d": "__ns:=/rover/arm",
+        "e": "__ns:=/rover",
+    }
+    assert plan.processes[-1].command[1] == "/rover"
+    with pytest.raises(LaunchError, match=r":3: <push-ros-namespace>: the resulting namespace"):
+        load(write(tmp_path, '  <push-ros-namespace namespace="9lives"/>\n'))
+
+
+def test_set_env_and_unset_env_reach_later_processes_in_their_scope(tmp_path):
+    plan = load(
+        write(
+            tmp_path,
+            '  <set_env name="ACA_A" value="1"/>\n'
+            '  <group><set_env name="ACA_B" value="2"/><node pkg="p" exec="x" name="x"/></group>\n'
+            '  <unset_env name="HOME"/>\n'
+            '  <node pkg="p" exec="y" name="y"><env name="ACA_C" value="3"/></node>\n',
+        )
+    )
+    x, y = plan.processes
+    assert x.env == {"ACA_A": "1", "ACA_B": "2"}
+    assert y.env == {"ACA_A": "1", "HOME": None, "ACA_C": "3"}, "ACA_B stayed in its group"
+    started = process_environment(y.env)
+    assert "HOME" not in started and started["ACA_C"] == "3"
+
+
+def test_executable_runs_a_command_split_as_a_shell_would_in_its_directory(tmp_path):
+    (process,) = load(
+        write(
+            tmp_path,
+            '  <arg name="who" default="the rover"/>\n'
+            '  <executable cmd="echo \'hello world\' $(var who)" cwd="$(dirname)" name="greeter"'
+            ' on_exit="shutdown"><env name="ACA_X" value="1"/></executable>\n',
+        )
+    ).processes
+    assert process.command == ["echo", "hello world", "the rover"]
+    assert (process.name, process.cwd, process.env, process.required) == (
+        "greeter",
+        str(tmp_path),
+        {"ACA_X": "1"},
+        True,
+    )
+
+
+def test_eval_anon_and_quoted_arguments_as_ros2_launch_parses_them(tmp_path):
+    plan = load(
+        write(
+            tmp_path,
+            '  <arg name="count" default="3"/>\n'
+            '  <arg name="label" default="my arm"/>\n'
+            '  <let name="twice" value="$(eval \'$(var count) * 2\')"/>\n'
+            '  <node pkg="p" exec="a" name="$(anon talker)" args="$(anon talker) $(var twice)'
+            " $(eval '(1 + 2) * 3') $(env ACA_NOT_SET_HERE 'a default') $(var 'label')"
+            " $(eval &quot;'$(var label)' == 'my arm'&quot;)\"/>\n",
+        )
+    )
+    (process,) = plan.processes
+    anon, *rest = process.command[1 : process.command.index("--ros-args")]
+    assert anon.startswith("talker_") and process.name == anon, "one name per launch"
+    assert rest == ["6", "9", "a default", "my arm", "True"], "a value is one word"
+    with pytest.raises(LaunchError, match=r"\$\(eval 1/0\): ZeroDivisionError"):
+        load(write(tmp_path, '  <let name="x" value="$(eval 1/0)"/>\n'))
+
+
+def test_an_argument_with_choices_refuses_another_value_naming_them(tmp_path):
+    path = write(
+        tmp_path,
+        '  <arg name="mode" default="fast"><choice value="fast"/><choice value="realtime"/>'
+        "</arg>\n",
+    )
+    load(path, mode="realtime")
+    with pytest.raises(LaunchError) as refused:
+        load(path, mode="slow")
+    assert str(refused.value).endswith(
+        ":3: <arg>: Argument 'mode' provided value 'slow' is not valid. "
+        "Valid options are: ['fast', 'realtime']"
+    )
+    with pytest.raises(LaunchError, match="Argument 'mode' provided value 'slow'"):
+        load(LAUNCH / "sim.launch.xml", mode="slow")
+
+
+def test_an_include_is_not_scoped_as_in_ros2_launch_and_a_group_keeps_it_in(tmp_path):
+    """ros2/launch#620's files: the first include's default sticks for the second one."""
+    for name, default in (("inside1", "1"), ("inside2", "2")):
+        write(
+            tmp_path,
+            f'  <arg name="test_arg" default="{default}"/>\n'
+            f'  <let name="from_{name}" value="yes"/>\n'
+            f'  <node pkg="p" exec="{name}" name="{name}" args="$(var test_arg)"/>\n',
+            f"{name}.launch.xml",
+        )
+    plan = load(
+        write(
+            tmp_path,
+            '  <include file="$(dirname)/inside1.launch.xml"/>\n'
+            '  <include file="$(dirname)/inside2.launch.xml"/>\n'
+            '  <node pkg="p" exec="after" name="after" args="$(var from_inside1)"/>\n',
+        )
+    )
+    assert [p.command[1] for p in plan.processes] == ["1", "1", "yes"]
+    scoped = load(
+        write(
+            tmp_path,
+            '  <group><include file="$(dirname)/inside1.launch.xml"/></group>\n'
+            '  <include file="$(dirname)/inside2.launch.xml"/>\n',
+        )
+    )
+    assert [p.command[1] for p in scoped.processes] == ["1", "2"]

@@ -1,25 +1,37 @@
 """A ROS 2 XML launch file turned into the processes to start.
 
-Supported, as in ROS 2 launch XML: <launch>; <arg name default description>; <let name
-value>; <node pkg exec name namespace output args on_exit if unless> with <param name value>,
-<param from>, <remap from to>, <env name value>; <include file> with <arg name value>;
-<group scoped if unless>; substitutions $(var), $(env), $(find-pkg-share), $(dirname).
-Anything else fails with a LaunchError naming the tag (or attribute) and its line: a launch
-file is never run with a part silently ignored. No ROS import beyond the ament index.
+Supported, as in ROS 2 launch XML: <launch>; <arg name default description> with <choice
+value> children; <let name value>; <node pkg exec name namespace output args ros_args on_exit
+if unless> with <param name value>, <param from>, <remap from to>, <env name value>;
+<executable cmd cwd name output on_exit if unless> with <env>; <include file if unless> with
+<arg name value>; <group scoped if unless>; <push-ros-namespace namespace> (or
+push_ros_namespace); <set_env name value>, <unset_env name>; the substitutions of
+aca_sim.launching.substitutions. Anything else fails with a LaunchError naming the tag (or
+attribute) and its line: a launch file is never run with a part silently ignored. No ROS
+import beyond the ament index.
 
-Scopes: a <group> (scoped by default) and an <include> see the launch configurations around
-them, and what they set stays inside. Command-line name:=value arguments set the launch
-configurations before any <arg> default applies, so they reach the arguments of included
-files too (unless the <include> sets that argument itself), as with `ros2 launch`.
+Scopes, as ROS 2 launch has them: a scoped <group> (the default) sees the launch
+configurations, the pushed ROS namespace and the environment around it, and what it sets
+stays inside; an <include> is not scoped: the included file sees all of them, and what it (or
+the <include>'s own <arg>s) sets stays set after it (wrap it in a <group> to keep it in).
+Command-line name:=value arguments set the launch configurations before any <arg> default
+applies, so they reach the arguments of included files too (unless the <include> sets that
+argument itself).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aca_sim.launching.substitutions import package_executable, package_share, resolve
+from aca_sim.launching.substitutions import (
+    package_executable,
+    package_share,
+    resolve,
+    resolve_words,
+)
 from aca_sim.launching.xml_tree import Element, parse_file
 
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
@@ -39,15 +51,17 @@ class ArgDecl:
 
 @dataclass(frozen=True)
 class ProcessSpec:
-    """One process to start: its label, command, extra environment, output mode, whether its
-    exit stops the launch (on_exit="shutdown"), and the launch file line it comes from."""
+    """One process to start: its label, command, environment changes (a name to its value,
+    or None: unset), output mode, whether its exit stops the launch (on_exit="shutdown"), the
+    launch file line it comes from and its working directory (None: the launcher's)."""
 
     name: str
     command: list[str]
-    env: dict[str, str]
+    env: dict[str, str | None]
     output: str
     required: bool
     where: str
+    cwd: str | None = None
 
 
 @dataclass
@@ -69,6 +83,8 @@ class _Context:
     share: Callable[[str], Path]
     listing: bool = False  # only collecting the arguments: a missing required one is fine
     fixed: frozenset[str] = frozenset()  # arguments an enclosing <include> sets itself
+    environment: dict[str, str | None] = field(default_factory=dict)  # set_env / unset_env
+    anonymous: dict[str, str] = field(default_factory=dict)  # $(anon) names of this launch
 
 
 def load_launch_file(
@@ -114,7 +130,27 @@ def _run_file(context: _Context, plan: LaunchPlan) -> None:
 
 def _value(element: Element, name: str, context: _Context) -> str:
     try:
-        return resolve(element.require(name), context.configurations, context.file, context.share)
+        return resolve(
+            element.require(name),
+            context.configurations,
+            context.file,
+            context.share,
+            context.anonymous,
+        )
+    except ValueError as error:
+        raise element.error(f"attribute '{name}': {error}") from None
+
+
+def _words(element: Element, name: str, context: _Context) -> list[str]:
+    """A command-line attribute (args, cmd) as its words (substitutions.resolve_words)."""
+    try:
+        return resolve_words(
+            element.require(name),
+            context.configurations,
+            context.file,
+            context.share,
+            context.anonymous,
+        )
     except ValueError as error:
         raise element.error(f"attribute '{name}': {error}") from None
 
@@ -134,8 +170,13 @@ def _run_children(parent: Element, context: _Context, plan: LaunchPlan) -> None:
         "arg": _arg,
         "let": _let,
         "node": _node,
+        "executable": _executable,
         "include": _include,
         "group": _group,
+        "push-ros-namespace": _push_ros_namespace,
+        "push_ros_namespace": _push_ros_namespace,
+        "set_env": _set_env,
+        "unset_env": _unset_env,
     }
     for element in parent.children:
         handler = handlers.get(element.tag)
@@ -150,6 +191,12 @@ def _run_children(parent: Element, context: _Context, plan: LaunchPlan) -> None:
 def _arg(element: Element, context: _Context, plan: LaunchPlan) -> None:
     element.check_attrs({"name", "default", "description"})
     name = element.require("name")
+    choices = []
+    for child in element.children:
+        if child.tag != "choice":
+            raise child.error("only <choice value> may be inside <arg>")
+        child.check_attrs({"value"})
+        choices.append(child.require("value"))
     default = _value(element, "default", context) if "default" in element.attrs else None
     if name not in context.fixed and name not in {a.name for a in plan.args}:
         plan.args.append(
@@ -159,6 +206,12 @@ def _arg(element: Element, context: _Context, plan: LaunchPlan) -> None:
         if default is None and not context.listing:
             raise element.error(f"argument '{name}' is required: pass {name}:=<value>")
         context.configurations[name] = REQUIRED if default is None else default
+    value = context.configurations[name]
+    if choices and value not in choices and value != REQUIRED:
+        raise element.error(
+            f"Argument '{name}' provided value '{value}' is not valid. "
+            f"Valid options are: {choices}"
+        )
 
 
 def _let(element: Element, context: _Context, _plan: LaunchPlan) -> None:
@@ -173,11 +226,60 @@ def _group(element: Element, context: _Context, plan: LaunchPlan) -> None:
     scoped = element.attrs.get("scoped", "true").lower() not in FALSE
     inner = context
     if scoped:
-        inner = _Context(
-            dict(context.configurations), context.file, context.top, context.executable,
-            context.share, context.listing, context.fixed,
-        )  # fmt: skip
+        inner = dataclasses.replace(
+            context,
+            configurations=dict(context.configurations),
+            environment=dict(context.environment),
+        )
     _run_children(element, inner, plan)
+
+
+def _push_ros_namespace(element: Element, context: _Context, _plan: LaunchPlan) -> None:
+    """The namespace under which the nodes after it start, in its scope (a launch
+    configuration, ros_namespace, as launch_ros keeps it)."""
+    element.check_attrs({"namespace"})
+    pushed = _value(element, "namespace", context)
+    namespace = _prefixed(context.configurations.get("ros_namespace"), pushed)
+    if not _valid_namespace(namespace):
+        raise element.error(
+            f"the resulting namespace {namespace!r} is invalid "
+            f"(previous {context.configurations.get('ros_namespace')!r}, pushed {pushed!r})"
+        )
+    context.configurations["ros_namespace"] = namespace
+
+
+def _prefixed(base: str | None, namespace: str) -> str:
+    """launch_ros's namespace composition: an absolute one stands, a relative one goes under
+    the base; the result absolute."""
+    if namespace.startswith("/") or not base:
+        joined = namespace
+    else:
+        joined = f"{base.rstrip('/')}/{namespace}"
+    return "/" + joined.strip("/") if joined.strip("/") else "/"
+
+
+def _valid_namespace(namespace: str) -> bool:
+    """rcl's rules: '/'-separated tokens of letters, digits and '_', none starting with a
+    digit, no empty token (but the root '/')."""
+    if namespace == "/":
+        return True
+    tokens = namespace[1:].split("/")
+    return all(
+        token and not token[0].isdigit() and all(c.isalnum() or c == "_" for c in token)
+        for token in tokens
+    )
+
+
+def _set_env(element: Element, context: _Context, _plan: LaunchPlan) -> None:
+    element.check_attrs({"name", "value"} | CONDITIONS)
+    if _enabled(element, context):
+        context.environment[_value(element, "name", context)] = _value(element, "value", context)
+
+
+def _unset_env(element: Element, context: _Context, _plan: LaunchPlan) -> None:
+    element.check_attrs({"name"} | CONDITIONS)
+    if _enabled(element, context):
+        context.environment[_value(element, "name", context)] = None
 
 
 def _include(element: Element, context: _Context, plan: LaunchPlan) -> None:
@@ -187,25 +289,18 @@ def _include(element: Element, context: _Context, plan: LaunchPlan) -> None:
     path = Path(_value(element, "file", context))
     if not path.is_absolute():
         path = context.file.parent / path
-    configurations = dict(context.configurations)
     fixed = set(context.fixed)
+    given = {}
     for child in element.children:
         if child.tag != "arg":
             raise child.error("only <arg name value> may be inside <include>")
         child.check_attrs({"name", "value"})
-        configurations[child.require("name")] = _value(child, "value", context)
+        given[child.require("name")] = _value(child, "value", context)
         fixed.add(child.require("name"))
     if not path.is_file():
         raise element.error(f"included file {path} does not exist")
-    inner = _Context(
-        configurations,
-        path.resolve(),
-        False,
-        context.executable,
-        context.share,
-        context.listing,
-        frozenset(fixed),
-    )
+    context.configurations.update(given)  # not scoped: they stay set after it, as upstream
+    inner = dataclasses.replace(context, file=path.resolve(), top=False, fixed=frozenset(fixed))
     _run_file(inner, plan)
 
 
@@ -221,15 +316,16 @@ def _node(element: Element, context: _Context, plan: LaunchPlan) -> None:
     except LookupError as error:
         raise element.error(str(error)) from None
     if "args" in element.attrs:
-        command += _value(element, "args", context).split()
+        command += _words(element, "args", context)
     ros_args: list[str] = []
     name = _value(element, "name", context) if "name" in element.attrs else ""
     if name:
         ros_args += ["-r", f"__node:={name}"]
-    if "namespace" in element.attrs:
-        namespace = _value(element, "namespace", context)
-        ros_args += ["-r", f"__ns:={namespace if namespace.startswith('/') else '/' + namespace}"]
-    files, params, env = [], [], {}
+    pushed = context.configurations.get("ros_namespace")
+    if "namespace" in element.attrs or pushed:
+        own = _value(element, "namespace", context) if "namespace" in element.attrs else ""
+        ros_args += ["-r", f"__ns:={_prefixed(pushed, own)}"]
+    files, params, env = [], [], dict(context.environment)
     for child in element.children:
         if child.tag == "param":
             if child.children:
@@ -254,18 +350,47 @@ def _node(element: Element, context: _Context, plan: LaunchPlan) -> None:
     ros_args += files + params
     if ros_args:
         command += ["--ros-args", *ros_args]
+    _add_process(element, context, plan, name or exe, command, env)
+
+
+def _executable(element: Element, context: _Context, plan: LaunchPlan) -> None:
+    """<executable cmd>: any command (its words as substitutions.resolve_words has them)."""
+    element.check_attrs({"cmd", "cwd", "name", "output", "on_exit"} | CONDITIONS)
+    if not _enabled(element, context):
+        return
+    command = _words(element, "cmd", context)
+    if not command:
+        raise element.error("attribute 'cmd' is empty")
+    env = dict(context.environment)
+    for child in element.children:
+        if child.tag != "env":
+            raise child.error("unsupported tag inside <executable> (env is)")
+        child.check_attrs({"name", "value"})
+        env[_value(child, "name", context)] = _value(child, "value", context)
+    name = _value(element, "name", context) if "name" in element.attrs else ""
+    cwd = _value(element, "cwd", context) if "cwd" in element.attrs else None
+    _add_process(element, context, plan, name or Path(command[0]).name, command, env, cwd)
+
+
+def _add_process(
+    element: Element,
+    context: _Context,
+    plan: LaunchPlan,
+    label: str,
+    command: list[str],
+    env: dict[str, str | None],
+    cwd: str | None = None,
+) -> None:
+    """Add a process with the element's output and on_exit, under a label not yet taken."""
     output = _value(element, "output", context) if "output" in element.attrs else "screen"
     if output not in OUTPUTS:
         raise element.error(f"output={output!r}: use one of {sorted(OUTPUTS)}")
     on_exit = _value(element, "on_exit", context) if "on_exit" in element.attrs else ""
     if on_exit not in ("", "shutdown"):
         raise element.error(f"on_exit={on_exit!r}: only 'shutdown' is supported")
-    label = name or exe
-    taken = {p.name for p in plan.processes}
-    suffix = 2
-    while label in taken:
-        label = f"{name or exe}-{suffix}"
-        suffix += 1
+    taken, unique, suffix = {p.name for p in plan.processes}, label, 2
+    while unique in taken:
+        unique, suffix = f"{label}-{suffix}", suffix + 1
     plan.processes.append(
-        ProcessSpec(label, command, env, output, on_exit == "shutdown", element.where())
+        ProcessSpec(unique, command, env, output, on_exit == "shutdown", element.where(), cwd)
     )

@@ -1,16 +1,21 @@
-"""Launch substitutions in attribute values: $(var NAME), $(env NAME [DEFAULT]),
-$(find-pkg-share PKG) and $(dirname), nested as in ROS 2 launch XML. Anything else is an
-error naming it. No ROS import beyond the ament index."""
+"""Launch substitutions in attribute values, as ROS 2 launch XML parses them: $(var NAME),
+$(env NAME [DEFAULT]), $(find-pkg-share PKG), $(dirname), $(anon NAME) and $(eval EXPR),
+nested, with arguments separated by spaces and grouped by single or double quotes (in which
+substitutions still apply: $(eval '$(var a) + 1')). Anything else is an error naming it. No ROS
+import beyond the ament index."""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Mapping
+import random
+import shlex
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 
 from aca_sim.paths import ensure_ament_prefix_path
 
-SUPPORTED = ("var", "env", "find-pkg-share", "dirname")
+SUPPORTED = ("var", "env", "find-pkg-share", "dirname", "anon", "eval")
 
 
 def package_share(package: str) -> Path:
@@ -39,20 +44,64 @@ def package_executable(package: str, executable: str) -> Path:
     return path
 
 
-def _split_call(text: str, start: int) -> int:
-    """Index just past the ')' that closes the '$(' at `start`."""
-    depth, index = 0, start
+def _call_end(text: str, start: int) -> int:
+    """Index just past the ')' that closes the '$(' at `start` (quotes inside group text: a
+    ')' in them does not close; a '$(' in them still nests)."""
+    index, quote = start + 2, ""
     while index < len(text):
         if text.startswith("$(", index):
-            depth += 1
-            index += 2
+            index = _call_end(text, index)
             continue
-        if text[index] == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
+        char = text[index]
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == ")":
+            return index + 1
         index += 1
     raise ValueError(f"unclosed '$(' in {text!r}")
+
+
+def _arguments(body: str) -> list[str]:
+    """A substitution's words (its kind, then its arguments), quotes removed, nested
+    substitutions left for resolve()."""
+    words: list[str] = []
+    word: list[str] = []
+    index, quote, started = 0, "", False
+    while index < len(body):
+        if body.startswith("$(", index):
+            end = _call_end(body, index)
+            word.append(body[index:end])
+            index, started = end, True
+            continue
+        char = body[index]
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                word.append(char)
+        elif char in "'\"":
+            quote, started = char, True
+        elif char.isspace():
+            if started:
+                words.append("".join(word))
+                word, started = [], False
+        else:
+            word.append(char)
+            started = True
+        index += 1
+    if quote:
+        raise ValueError(f"unclosed quote in $({body})")
+    if started:
+        words.append("".join(word))
+    return words
+
+
+def anonymous_name(name: str) -> str:
+    """A name made unique to this launch, as launch's $(anon) makes it."""
+    return f"{name}_{os.getpid()}_{random.getrandbits(63)}"
 
 
 def resolve(
@@ -60,40 +109,104 @@ def resolve(
     configurations: Mapping[str, str],
     launch_file: Path,
     share: Callable[[str], Path] = package_share,
+    anonymous: MutableMapping[str, str] | None = None,
 ) -> str:
-    """`text` with every substitution replaced; ValueError naming an unknown or bad one."""
+    """`text` with every substitution replaced; ValueError naming an unknown or bad one.
+    anonymous: the $(anon) names of this launch (the same name gives the same value)."""
     out, index = [], 0
+    anonymous = {} if anonymous is None else anonymous
     while True:
         start = text.find("$(", index)
         if start < 0:
             out.append(text[index:])
             return "".join(out)
         out.append(text[index:start])
-        end = _split_call(text, start)
-        inner = resolve(text[start + 2 : end - 1], configurations, launch_file, share).split()
-        if not inner:
+        end = _call_end(text, start)
+        words = _arguments(text[start + 2 : end - 1])
+        if not words:
             raise ValueError(f"empty substitution in {text!r}")
-        kind, args = inner[0], inner[1:]
-        if kind == "var" and len(args) == 1:
-            if args[0] not in configurations:
-                raise ValueError(f"$(var {args[0]}): no launch argument or let named '{args[0]}'")
-            out.append(configurations[args[0]])
-        elif kind == "env" and len(args) in (1, 2):
-            value = os.environ.get(args[0], args[1] if len(args) == 2 else None)
-            if value is None:
-                raise ValueError(f"$(env {args[0]}): environment variable not set, no default")
-            out.append(value)
-        elif kind == "find-pkg-share" and len(args) == 1:
-            try:
-                out.append(str(share(args[0])))
-            except LookupError as error:
-                raise ValueError(f"$(find-pkg-share {args[0]}): {error}") from None
-        elif kind == "dirname" and not args:
-            out.append(str(launch_file.parent))
-        elif kind in SUPPORTED:
-            raise ValueError(f"$({' '.join(inner)}): wrong number of arguments")
-        else:
-            raise ValueError(
-                f"unsupported substitution $({kind} ...); supported: {', '.join(SUPPORTED)}"
-            )
+        kind = words[0]
+        args = [resolve(w, configurations, launch_file, share, anonymous) for w in words[1:]]
+        out.append(_substitute(kind, args, configurations, launch_file, share, anonymous))
         index = end
+
+
+def resolve_words(
+    text: str,
+    configurations: Mapping[str, str],
+    launch_file: Path,
+    share: Callable[[str], Path] = package_share,
+    anonymous: MutableMapping[str, str] | None = None,
+) -> list[str]:
+    """A command line's words, as launch splits a node's args or an executable's cmd: the
+    literal text split as a shell would (quotes group), a substitution's value one piece of
+    a word whatever spaces it has; pieces with no space between them make one word."""
+    words: list[str] = []
+    word: list[str] = []
+    started, index = False, 0
+    while index <= len(text):
+        start = text.find("$(", index)
+        literal = text[index:] if start < 0 else text[index:start]
+        if literal:
+            try:
+                parts = shlex.split(literal)
+            except ValueError as error:
+                raise ValueError(f"{literal!r}: {error}") from None
+            if literal[0].isspace() and started:
+                words.append("".join(word))
+                word, started = [], False
+            for k, part in enumerate(parts):
+                if k:
+                    words.append("".join(word))
+                    word = []
+                word.append(part)
+                started = True
+            if literal[-1].isspace() and started:
+                words.append("".join(word))
+                word, started = [], False
+        if start < 0:
+            break
+        end = _call_end(text, start)
+        word.append(resolve(text[start:end], configurations, launch_file, share, anonymous))
+        started, index = True, end
+    if started:
+        words.append("".join(word))
+    return words
+
+
+def _substitute(
+    kind: str,
+    args: list[str],
+    configurations: Mapping[str, str],
+    launch_file: Path,
+    share: Callable[[str], Path],
+    anonymous: MutableMapping[str, str],
+) -> str:
+    """The value of one substitution whose arguments are resolved."""
+    call = f"$({' '.join([kind, *args])})"
+    if kind == "var" and len(args) == 1:
+        if args[0] not in configurations:
+            raise ValueError(f"$(var {args[0]}): no launch argument or let named '{args[0]}'")
+        return configurations[args[0]]
+    if kind == "env" and len(args) in (1, 2):
+        value = os.environ.get(args[0], args[1] if len(args) == 2 else None)
+        if value is None:
+            raise ValueError(f"$(env {args[0]}): environment variable not set, no default")
+        return value
+    if kind == "find-pkg-share" and len(args) == 1:
+        try:
+            return str(share(args[0]))
+        except LookupError as error:
+            raise ValueError(f"$(find-pkg-share {args[0]}): {error}") from None
+    if kind == "dirname" and not args:
+        return str(launch_file.parent)
+    if kind == "anon" and len(args) == 1:
+        return anonymous.setdefault(args[0], anonymous_name(args[0]))
+    if kind == "eval" and len(args) == 1:
+        try:  # as launch's PythonExpression: the math module's names at hand
+            return str(eval(args[0], {}, dict(vars(math))))
+        except Exception as error:
+            raise ValueError(f"{call}: {type(error).__name__}: {error}") from None
+    if kind in SUPPORTED:
+        raise ValueError(f"{call}: wrong number of arguments")
+    raise ValueError(f"unsupported substitution $({kind} ...); supported: {', '.join(SUPPORTED)}")

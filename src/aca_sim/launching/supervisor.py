@@ -95,7 +95,8 @@ class Supervisor:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, **spec.env, "PYTHONUNBUFFERED": "1"},
+                env=process_environment(spec.env),
+                cwd=spec.cwd,
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             )
@@ -196,3 +197,14 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
     """Send a signal to a process's group (it leads one: start_new_session)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
+
+
+def process_environment(changes: dict[str, str | None]) -> dict[str, str]:
+    """The launcher's environment with a process's changes (None: unset), unbuffered."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env

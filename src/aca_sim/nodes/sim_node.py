@@ -40,9 +40,10 @@ from aca_sim.ros.spinning import run_node
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.errors import StepError
 from aca_sim.sim.obstacles import checked
-from aca_sim.sim.runner import MODES, PhysicsRunner
+from aca_sim.sim.runner import MODES, PhysicsRunner, Tick
 from aca_sim.sim.snapshot import initial_description
 from aca_sim.sim.world_file import load_world, save_world
+from aca_sim.sim_servers.controller_state import ControllerStateInterfaces
 from aca_sim.sim_servers.setting import SimSetting
 from aca_sim.sim_servers.tick_publisher import IDLE_JOINTS_PERIOD_S, TickPublisher, TickSink
 from aca_sim.sim_servers.trajectory_server import TrajectoryServer
@@ -154,7 +155,7 @@ class SimNode(Node):
             self.params.mode,
             self.params.real_time_factor,
             1.0 / self.params.publish_rate_hz,
-            self.ticks.on_ticks,
+            self._on_ticks,
         )
         setting = SimSetting(self, self.bridge, self.runner, DeviceBook(), self.persist)
         self.servers: list[BookedActionServer] = [
@@ -163,8 +164,10 @@ class SimNode(Node):
                 FeedbackPacing(self.params.feedback_period_s, self.params.feedback_min_interval_s),
                 self.cachecam.publish,
             ),
-            TrajectoryServer(setting, self.aca.controller_config),
         ]
+        trajectories = TrajectoryServer(setting, self.aca.controller_config)
+        self.servers.append(trajectories)
+        self.controller_state = ControllerStateInterfaces(self, trajectories.active)
         self.ticks.publish_now(self.aca)
         self.create_timer(
             IDLE_JOINTS_PERIOD_S,
@@ -175,6 +178,11 @@ class SimNode(Node):
             f"ACA simulation up: mode {self.params.mode}, seed {self.params.seed}, "
             f"dt {self.aca.dt * 1000:.3f} ms, {len(self.servers)} action servers"
         )
+
+    def _on_ticks(self, aca: Aca, ticks: list[Tick]) -> None:
+        """Physics thread: the ticks go to the tick publisher and the controller's state."""
+        self.ticks.on_ticks(aca, ticks)
+        self.controller_state.on_ticks(ticks)
 
     # ------------------------------------------------------------------ the state file
     def _continue_world(self) -> None:

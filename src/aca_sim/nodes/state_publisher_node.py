@@ -1,9 +1,11 @@
 """The robot state publisher of the ACA: /robot_description + /joint_states -> /tf_static
-(fixed joints, transient local) and /tf (movable joints, at the joint-state rate, with the
-joint states' stamps: sim time), plus one frame per tube (`tube_<id>`, from /aca/tubes: under
-its storage slot, on the fork, on the bit carousel, or on the ground under the drop port), so
-that rviz2 can follow a tube. The same job as ROS's robot_state_publisher, which a user with a
-ROS install may run instead (the tube frames are ours).
+(fixed joints, transient local) and /tf (movable joints, with the joint states' stamps: sim
+time, at most publish_frequency Hz of those stamps, 20 by default, as robot_state_publisher
+throttles it; ignore_timestamp: true passes every joint state on), plus one frame per tube
+(`tube_<id>`, from /aca/tubes: under its storage slot, on the fork, on the bit carousel, or
+on the ground under the drop port), so that rviz2 can follow a tube. The same job as ROS's
+robot_state_publisher, which a user with a ROS install may run instead (the tube frames are
+ours).
 
 A tube frame is fixed to its parent link until the tube changes place, so the tube frames go
 on /tf_static with the fixed joints, republished (the whole set, as the topic keeps one
@@ -21,7 +23,9 @@ import sys
 from typing import Any
 
 from aca_interfaces.msg import DispenserStateArray, TubeStateArray
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
@@ -38,7 +42,14 @@ from aca_sim.ros.conversions import tube_of
 from aca_sim.ros.markers import marker_array
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.spinning import run_node
-from aca_sim.ros.tf_codec import TfMessageCache, tf_message
+from aca_sim.ros.tf_codec import JointStateThrottle, TfMessageCache, tf_message
+
+FREQUENCY = "most /tf messages per second of the joint states' stamps, Hz (0, 1000]"
+IGNORE = "true: every joint state goes out on /tf, whatever its stamp"
+
+
+def _descriptor(description: str) -> ParameterDescriptor:
+    return ParameterDescriptor(description=description)
 
 
 def tube_frame_name(tube_id: int) -> str:
@@ -55,6 +66,11 @@ class StatePublisherNode(Node):
             self, "model_config", "", "model configuration YAML (the sim's); empty = default"
         )
         self.model = load_model_config(path or None)
+        self.throttle = JointStateThrottle(
+            self.declare_parameter("publish_frequency", 20.0, _descriptor(FREQUENCY)).value,
+            self.declare_parameter("ignore_timestamp", False, _descriptor(IGNORE)).value,
+        )
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.static_pub = self.create_publisher(TFMessage, "/tf_static", latched)
         self.tf_pub = self.create_publisher(TFMessage, "/tf", 100)
@@ -71,6 +87,18 @@ class StatePublisherNode(Node):
         self.names: dict[int, str] = {}  # tube id -> sample name, from the inventory
         self.create_subscription(TubeStateArray, "inventory", self._on_inventory, latched)
         self._shown: tuple[Any, ...] | None = None  # what the last MarkerArray showed
+
+    def _on_set_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        """publish_frequency and ignore_timestamp may change while running (as upstream's);
+        a frequency out of (0, 1000] Hz is refused with the reason."""
+        given = {p.name: p.value for p in parameters}
+        frequency = given.get("publish_frequency", self.get_parameter("publish_frequency").value)
+        ignore = given.get("ignore_timestamp", self.get_parameter("ignore_timestamp").value)
+        try:
+            self.throttle.configure(frequency, ignore)
+        except ValueError as error:
+            return SetParametersResult(successful=False, reason=str(error))
+        return SetParametersResult(successful=True)
 
     def _on_description(self, message: String) -> None:
         try:
@@ -128,6 +156,9 @@ class StatePublisherNode(Node):
 
     def _on_joint_states(self, message: JointState) -> None:
         if self.frames is None:
+            return
+        stamp_ns = message.header.stamp.sec * 1_000_000_000 + message.header.stamp.nanosec
+        if not self.throttle.admit(message.name, stamp_ns):
             return
         positions = dict(zip(message.name, message.position, strict=False))
         moving = self.frames.moving(positions)

@@ -177,6 +177,11 @@ class BookedActionServer:
         """The Result of a goal ended by a bug in the server (it ends ABORTED)."""
         raise NotImplementedError
 
+    def _goal_error(self, request: Any) -> str | None:
+        """Executor thread: why a goal's request is refused at goal time (it is REJECTED and
+        the reason logged at WARN), or None to go on to the device booking."""
+        return None
+
     def _goal_state(self) -> Any:
         """A new goal's own state (BookedGoal.state), made at acceptance."""
         return None
@@ -193,7 +198,11 @@ class BookedActionServer:
         holders = self.book.holders(self.needs)
         return bool(holders) and not (self.preempts and holders <= set(self._active))
 
-    def _on_goal(self, _request: Any) -> GoalResponse:
+    def _on_goal(self, request: Any) -> GoalResponse:
+        error = self._goal_error(request)
+        if error is not None:
+            self.node.get_logger().warning(f"{self.name}: goal rejected: {error}")
+            return GoalResponse.REJECT
         if self._blocked():
             self.node.get_logger().info(f"{self.name}: goal rejected, {self.busy_reason}")
             return GoalResponse.REJECT

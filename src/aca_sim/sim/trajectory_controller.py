@@ -58,12 +58,35 @@ class TrackingFeedback(Leap):
 
 
 # ---------------------------------------------------------------------- following
+class ActiveTrajectory:
+    """The trajectory a controller follows now, for its ~/query_state and ~/controller_state:
+    set and cleared by follow() on the physics thread, read from others (one reference, a
+    pure SampledTrajectory: no lock needed)."""
+
+    def __init__(self) -> None:
+        self.current: tuple[SampledTrajectory, float] | None = None  # (trajectory, start s)
+
+    def at(self, time_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str:
+        """Positions, velocities, accelerations the trajectory asks for at sim time time_s,
+        or why there are none (joint_trajectory_controller's words)."""
+        current = self.current
+        if current is None:
+            return "Currently there is no valid trajectory instance."
+        trajectory, start_s = current
+        if time_s < start_s:
+            return "Requested sample time is earlier than the current trajectory start time."
+        if time_s >= start_s + trajectory.end_s:
+            return "Requested sample time precedes the current trajectory end time."
+        return trajectory.sample(time_s - start_s)
+
+
 def follow(
     sha: Sha,
     goal: FollowGoal,
     config: ControllerConfig,
     guard_force_n: float | None = None,
     phase: str = "follow",
+    active: ActiveTrajectory | None = None,
 ) -> Operation[FollowResult]:
     """Follow a goal's trajectory with the SHA; the result says how it ended (every
     controller outcome is a result, not an exception). With guard_force_n, a contact force
@@ -72,7 +95,8 @@ def follow(
     TrackingFeedback at the controller's feedback rate, and None (or a Leap) between.
 
     In free space, with the model's fidelity "fast", the servo's steps coast
-    (sim.tracking_coast): the same law without contact dynamics, several steps a look."""
+    (sim.tracking_coast): the same law without contact dynamics, several steps a look.
+    With `active`, the trajectory is there while it is followed."""
     world, mech, coaster = sha.world, sha.mech, sha.coaster
     try:
         command = validate(config, goal, world.time_s, sha.limits)
@@ -135,6 +159,8 @@ def follow(
 
     previous_v = v
     step = 0
+    if active is not None:
+        active.current = (trajectory, start_s)
     try:
         while True:
             t = world.time_s - start_s
@@ -181,6 +207,9 @@ def follow(
         coaster.stop()
         sha.hold()
         raise
+    finally:
+        if active is not None and active.current is not None and active.current[0] is trajectory:
+            active.current = None
 
 
 def _measured(sha: Sha) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,10 @@ Goal policy (as ros2_controllers' joint_trajectory_controller, on the sim's devi
   ABORTED: the action protocol lets a server end a goal CANCELED only after a client asked to
   cancel it. The new trajectory starts from the state the old one left (no stop between);
 - cancel holds the arm where it is; the goal ends CANCELED, error_code SUCCESSFUL;
-- a goal the controller refuses (validation) is accepted and ends ABORTED at once with its
-  error code and error_string (the ROS 2 controller rejects such goals, which carries no
-  code; accepting them lets the client read why);
+- a goal its checks refuse (joint names, points, limits, tolerances, a stamp whose
+  trajectory ends in the past) is REJECTED at goal time, as the ROS 2 controller does; the
+  WARN log line (on /rosout) names the result code and the bad value. The same checks run
+  again when it starts (sim time has passed) and end it ABORTED with the code;
 - feedback (desired, actual, error) at action_monitor_rate Hz of sim time.
 
 Thread rules: as ros.booked_server (the trajectory and its feedback on the physics thread,
@@ -25,12 +26,19 @@ from typing import Any
 from control_msgs.action import FollowJointTrajectory
 
 from aca_sim.model.status import StepStatus
-from aca_sim.motion.trajectory_goal import ControllerConfig, FollowCode, FollowResult
+from aca_sim.motion.trajectory_goal import (
+    ControllerConfig,
+    FollowCode,
+    FollowError,
+    FollowResult,
+    goal_tolerances,
+    validate,
+)
 from aca_sim.ros.booked_server import BookedActionServer, BookedGoal, Verdict, publish_feedback
 from aca_sim.ros.trajectory_codec import feedback_msg, follow_goal_of, result_msg
 from aca_sim.sim.drive import Outcome
 from aca_sim.sim.operation import Operation
-from aca_sim.sim.trajectory_controller import TrackingFeedback, follow
+from aca_sim.sim.trajectory_controller import ActiveTrajectory, TrackingFeedback, follow
 from aca_sim.sim_servers.setting import SimSetting
 
 ACTION_NAME = "sha_controller/follow_joint_trajectory"
@@ -56,6 +64,7 @@ class TrajectoryServer(BookedActionServer):
         self, setting: SimSetting, config: ControllerConfig, name: str = ACTION_NAME
     ) -> None:
         self.aca, self.config = setting.runner.aca, config
+        self.active = ActiveTrajectory()  # for the controller's state interfaces
         self._feedback_period_s = 1.0 / config.feedback_rate_hz
         super().__init__(setting, FollowJointTrajectory, name, ARM)
 
@@ -64,7 +73,19 @@ class TrajectoryServer(BookedActionServer):
         return "a caching step holds the arm"
 
     def _operation(self, request: Any) -> Operation:
-        return follow(self.aca.devices.sha, follow_goal_of(request), self.config)
+        goal = follow_goal_of(request)
+        return follow(self.aca.devices.sha, goal, self.config, active=self.active)
+
+    def _goal_error(self, request: Any) -> str | None:
+        """joint_trajectory_controller's goal-time checks, against the sim time now (read
+        from the executor thread: one float)."""
+        goal = follow_goal_of(request)
+        try:
+            validate(self.config, goal, self.aca.time_s, self.aca.devices.sha.limits)
+            goal_tolerances(self.config, goal)
+        except FollowError as error:
+            return f"{error.code.name} ({int(error.code)}): {error.message}"
+        return None
 
     def _goal_state(self) -> _NextFeedback:
         return _NextFeedback()
