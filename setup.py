@@ -45,7 +45,7 @@ setup(
     zip_safe=False,
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
-        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}", ["package.xml", ".setup_assistant"]),
         (f"share/{PACKAGE}/launch", sorted(glob("launch/*.launch.xml"))),
         (f"share/{PACKAGE}/urdf", sorted(glob("urdf/*.xacro"))),
         (f"share/{PACKAGE}/rviz", sorted(glob("rviz/*.rviz"))),

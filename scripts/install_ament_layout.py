@@ -2,7 +2,7 @@
 
 pip's editable install skips data_files, so this adds, under the venv prefix:
 share/ament_index/resource_index/packages/aca_sim,
-share/aca_sim/{package.xml,launch,urdf,config,rviz,web}
+share/aca_sim/{package.xml,.setup_assistant,launch,urdf,config,rviz,web}
 (symlinks into the source tree) and lib/aca_sim/<executable> for every console script.
 With --installed (a regular, non-editable install, whose data_files already put share/ in
 place), only the lib/aca_sim links. Run with the venv's interpreter from the repository root.
@@ -15,7 +15,8 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 PACKAGE = "aca_sim"
-SHARED = ("package.xml", "launch", "urdf", "config", "rviz", "web")
+SHARED_FILES = ("package.xml", ".setup_assistant")
+SHARED_DIRS = ("launch", "urdf", "config", "rviz", "web")
 
 
 def link(target: Path, link_path: Path) -> None:
@@ -50,9 +51,9 @@ def main(argv: list[str]) -> int:
     marker.write_text("")
     share = prefix / "share" / PACKAGE
     share.mkdir(parents=True, exist_ok=True)
-    for name in SHARED:
-        if name != "package.xml":
-            (source / name).mkdir(exist_ok=True)
+    for name in SHARED_DIRS:
+        (source / name).mkdir(exist_ok=True)
+    for name in SHARED_FILES + SHARED_DIRS:
         link(source / name, share / name)
     scripts = link_executables(prefix)
     print(f"ament layout: {share} and {prefix / 'lib' / PACKAGE} ({', '.join(scripts)})")

@@ -59,9 +59,10 @@ class AcaClient:
 
     def action(self, action_type: Any, name: str) -> ActionClient:
         if name not in self._clients:
-            client = ActionClient(self.node, action_type, f"/aca/{name}")
-            assert client.wait_for_server(timeout_sec=10.0), f"/aca/{name} not found"
-            wait_action_matched(self.node, action_type, f"/aca/{name}", 10.0)
+            full = name if name.startswith("/") else f"/aca/{name}"
+            client = ActionClient(self.node, action_type, full)
+            assert client.wait_for_server(timeout_sec=10.0), f"{full} not found"
+            wait_action_matched(self.node, action_type, full, 10.0)
             self._clients[name] = client
         return self._clients[name]
 

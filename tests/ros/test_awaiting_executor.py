@@ -67,7 +67,9 @@ def test_a_coroutine_awaiting_a_future_sleeps_and_resumes_when_it_is_done(ros_co
     executor = AwaitingExecutor(context=ros_context)
     results, resumes, ticks, latency = _spin_while_awaiting(executor, ros_context)
     assert plain[0] == results == [(0, 0), (1, 10)]
-    assert ticks > 0.5 * AWAIT_S * TIMER_HZ and plain[2] > 0.5 * AWAIT_S * TIMER_HZ
+    # the timer kept ticking while the coroutines waited (a starved executor gives ~0); under
+    # a full suite on 2 cores a 200 Hz timer got 47 of its 100 ticks, so a quarter is the bar
+    assert ticks > 0.25 * AWAIT_S * TIMER_HZ and plain[2] > 0.25 * AWAIT_S * TIMER_HZ
     # rclpy resumes each waiting coroutine whenever it wakes for other work; this one, once
     assert min(plain[1]) > 0.5 * plain[2], plain[1]
     assert resumes == [1, 1] and executor.parked == 2

@@ -62,7 +62,7 @@ def test_named_joint_and_pose_goals_are_planned_and_executed(moveit):
     sha.set_goal_state(robot_state=state)
     plan = sha.plan(PlanRequestParameters(max_velocity_scaling_factor=0.5))
     assert plan
-    result = api.execute_async(plan.trajectory, controllers=["aca/sha_controller"]).result(60)
+    result = api.execute_async(plan.trajectory, controllers=["sha_controller"]).result(60)
     assert result and result.status == "SUCCEEDED"
     assert arm(api) == pytest.approx([0.05, 0.4, -0.6], abs=1e-3)
 

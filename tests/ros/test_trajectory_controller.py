@@ -23,7 +23,7 @@ from aca_sim.ros.conversions import sim_time
 from aca_sim.ros.trajectory_codec import goal_msg
 
 FJT = FollowJointTrajectory
-NAME = "sha_controller/follow_joint_trajectory"
+NAME = "/sha_controller/follow_joint_trajectory"
 JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")
 Result = FJT.Result
 
@@ -54,7 +54,7 @@ def aborted(run, code, named):
 
 def query(client, time_s):
     """~/query_state at a sim time."""
-    service = client.node.create_client(QueryTrajectoryState, "/aca/sha_controller/query_state")
+    service = client.node.create_client(QueryTrajectoryState, "/sha_controller/query_state")
     assert service.wait_for_service(timeout_sec=10.0)
     try:
         return wait(service.call_async(QueryTrajectoryState.Request(time=sim_time(time_s))))
@@ -211,7 +211,7 @@ def test_cancel_holds_the_arm_where_it_is_and_the_state_interfaces_follow_the_go
     client, sim = aca
     states = []
     client.node.create_subscription(
-        JointTrajectoryControllerState, "/aca/sha_controller/controller_state", states.append, 50
+        JointTrajectoryControllerState, "/sha_controller/controller_state", states.append, 50
     )
     let_time_pass(sim, 1.0)  # the trajectory starts after 1 s of sim time
     q0 = arm(client)

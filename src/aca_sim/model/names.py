@@ -6,6 +6,7 @@ from __future__ import annotations
 
 ROOT_FRAME = "aca_frame"  # the URDF's root link; poses, markers and /tf are in it
 FORK_LINK = "sha_tool"  # the SHA's fork: pose goals and the teleop handle are for this link
+SHA_CONTROLLER = "sha_controller"  # the arm's trajectory controller, at the root as ros2_control's
 SHA_JOINTS = ("sha_z", "sha_shoulder", "sha_elbow")  # the arm's joints (m, rad, rad)
 SHA_LINKS = ("sha_column", "sha_upper", "sha_fore")  # the links they move
 ACA_JOINTS = (

@@ -76,7 +76,7 @@ class AcaMoveIt:
                 "(start one with `aca-sim launch sim.launch.xml`)"
             )
         self._monitor = PlanningSceneMonitor(self._planner, self.hardware_state)
-        self._executor = TrajectoryExecutor(node, self.namespace, self.current_positions, wait_s)
+        self._executor = TrajectoryExecutor(node, self.current_positions, wait_s)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="aca-execute")
         self.last_plan_time_s = 0.0
 
@@ -113,7 +113,7 @@ class AcaMoveIt:
         timeout_s: float | None = None,
     ) -> ExecutionResult:
         """Execute a planned trajectory and wait for the end (controllers: [] or the
-        simulator's "aca/sha_controller"; ValueError naming another)."""
+        simulator's "sha_controller"; ValueError naming another)."""
         self._executor.check_controllers(controllers)
         return self._executor.execute(robot_trajectory, timeout_s)
 

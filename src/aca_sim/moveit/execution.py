@@ -19,12 +19,12 @@ from control_msgs.action import FollowJointTrajectory
 from rclpy.action import ActionClient
 from rclpy.node import Node
 
+from aca_sim.model.names import SHA_CONTROLLER
 from aca_sim.motion.joint_trajectory import command_from
 from aca_sim.moveit.component import SAMPLE_PERIOD_S, RobotTrajectory
 from aca_sim.ros import blocking
 from aca_sim.ros.trajectory_codec import goal_msg
 
-CONTROLLER = "aca/sha_controller"
 START_TOLERANCE = 0.01  # m or rad, as MoveIt's trajectory_execution.allowed_start_tolerance
 STATUS = {
     GoalStatus.STATUS_SUCCEEDED: "SUCCEEDED",
@@ -48,17 +48,17 @@ class ExecutionResult:
 
 
 class TrajectoryExecutor:
-    """Sends trajectories to /<namespace>/sha_controller/follow_joint_trajectory."""
+    """Sends trajectories to /sha_controller/follow_joint_trajectory (the sim's controller,
+    at the root as ros2_control's controllers are)."""
 
     def __init__(
         self,
         node: Node,
-        namespace: str,
         current_positions: Callable[[], Sequence[float]],
         wait_s: float,
     ) -> None:
         self.node = node
-        self.action_name = f"{namespace.rstrip('/')}/sha_controller/follow_joint_trajectory"
+        self.action_name = f"/{SHA_CONTROLLER}/follow_joint_trajectory"
         self._client = ActionClient(node, FollowJointTrajectory, self.action_name)
         self._current = current_positions
         self._wait_s = wait_s
@@ -67,9 +67,11 @@ class TrajectoryExecutor:
 
     def check_controllers(self, controllers: Sequence[str]) -> None:
         """[] lets the executor choose; else the list must name this simulator's controller."""
-        unknown = [c for c in controllers if c.strip("/") not in (CONTROLLER, "sha_controller")]
+        unknown = [c for c in controllers if c.strip("/") != SHA_CONTROLLER]
         if unknown:
-            raise ValueError(f"unknown controllers {unknown} (this simulator has {CONTROLLER!r})")
+            raise ValueError(
+                f"unknown controllers {unknown} (this simulator has {SHA_CONTROLLER!r})"
+            )
 
     def execute(
         self, trajectory: RobotTrajectory, timeout_s: float | None = None

@@ -1,6 +1,6 @@
 """The SHA controller's state interfaces beside its action, as joint_trajectory_controller
-has them: /aca/sha_controller/controller_state (control_msgs/JointTrajectoryControllerState)
-and /aca/sha_controller/query_state (control_msgs/QueryTrajectoryState).
+has them: /sha_controller/controller_state (control_msgs/JointTrajectoryControllerState) and
+/sha_controller/query_state (control_msgs/QueryTrajectoryState).
 
 While a trajectory of this controller runs, a state goes out at every sim tick (the
 controller's update rate: the sim's publish_rate_hz of sim time); with none running, at most
@@ -31,12 +31,12 @@ from rclpy.node import Node
 from std_msgs.msg import Header
 from trajectory_msgs.msg import JointTrajectoryPoint
 
-from aca_sim.model.names import SHA_JOINTS
+from aca_sim.model.names import SHA_CONTROLLER, SHA_JOINTS
 from aca_sim.ros.conversions import seconds, sim_time
 from aca_sim.sim.runner import Tick
 from aca_sim.sim.trajectory_controller import ActiveTrajectory
 
-PREFIX = "sha_controller"
+PREFIX = f"/{SHA_CONTROLLER}"
 IDLE_PERIOD_S = 0.2  # wall s between two states while no trajectory runs
 Vectors = tuple[Sequence[float], Sequence[float], Sequence[float]]
 

@@ -1,4 +1,4 @@
-"""The SHA's FollowJointTrajectory action server, /aca/sha_controller/follow_joint_trajectory,
+"""The SHA's FollowJointTrajectory action server, /sha_controller/follow_joint_trajectory,
 running aca_sim.sim.trajectory_controller on the physics thread.
 
 Goal policy (as ros2_controllers' joint_trajectory_controller, on the sim's device booking):
@@ -25,6 +25,7 @@ from typing import Any
 
 from control_msgs.action import FollowJointTrajectory
 
+from aca_sim.model.names import SHA_CONTROLLER
 from aca_sim.model.status import StepStatus
 from aca_sim.motion.trajectory_goal import (
     ControllerConfig,
@@ -41,7 +42,7 @@ from aca_sim.sim.operation import Operation
 from aca_sim.sim.trajectory_controller import ActiveTrajectory, TrackingFeedback, follow
 from aca_sim.sim_servers.setting import SimSetting
 
-ACTION_NAME = "sha_controller/follow_joint_trajectory"
+ACTION_NAME = f"/{SHA_CONTROLLER}/follow_joint_trajectory"  # at the root, as ros2_control has it
 ARM = frozenset({"sha"})
 PREEMPTED = "Current goal cancelled due to new incoming action."
 CANCELED = "Goal canceled: the arm holds where it stopped."
