@@ -11,7 +11,7 @@ PYTHON ?= python3
 # DDS discovery never leaves this machine unless the user asked for it.
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-# Interface packages built into the venv: ours, and the subset of control_msgs that has no wheel.
+# Interface packages built into the venv: ours, and the subsets of those that have no wheel.
 IFACE_SOURCES = interfaces/cmake/pypi_ros_python.cmake $(addprefix interfaces/$(1)/,CMakeLists.txt package.xml) \
                 $(wildcard interfaces/$(1)/msg/*.msg interfaces/$(1)/srv/*.srv interfaces/$(1)/action/*.action)
 
@@ -20,6 +20,7 @@ STAMP_DEPS   := $(VENV)/.stamp-requirements
 STAMP_IFACE  := $(VENV)/.stamp-aca-interfaces
 STAMP_CTRL   := $(VENV)/.stamp-control-msgs
 STAMP_TF     := $(VENV)/.stamp-tf2-msgs
+STAMP_MOVEIT := $(VENV)/.stamp-moveit-msgs
 STAMP_PKG    := $(VENV)/.stamp-aca-sim
 STAMP_WEB    := web/node_modules/.package-lock.json
 
@@ -35,7 +36,7 @@ help:
 setup: $(STAMP_PKG) $(STAMP_WEB)
 
 # The venv with the ROS wheels and the interface packages only (a layer of the CI image).
-interfaces: $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF)
+interfaces: $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF) $(STAMP_MOVEIT)
 
 $(STAMP_SYSTEM): scripts/install-system-packages.sh
 	@mkdir -p $(BUILD)
@@ -73,7 +74,12 @@ $(STAMP_TF): $(STAMP_DEPS) $(call IFACE_SOURCES,tf2_msgs)
 	$(call build_interfaces,tf2_msgs)
 	@touch $@
 
-$(STAMP_PKG): $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF) setup.py setup.cfg package.xml scripts/install_ament_layout.py
+# moveit_msgs likewise (RobotTrajectory, ServoStatus, ServoCommandType; hashes tested there).
+$(STAMP_MOVEIT): $(STAMP_DEPS) $(call IFACE_SOURCES,moveit_msgs)
+	$(call build_interfaces,moveit_msgs)
+	@touch $@
+
+$(STAMP_PKG): $(STAMP_IFACE) $(STAMP_CTRL) $(STAMP_TF) $(STAMP_MOVEIT) setup.py setup.cfg package.xml scripts/install_ament_layout.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2> >(grep -v "is ignored: it is neither" >&2)
 	$(PY) scripts/install_ament_layout.py
 	@touch $@

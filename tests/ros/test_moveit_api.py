@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from geometry_msgs.msg import Point, Pose, PoseStamped
+from moveit_msgs.msg import RobotTrajectory as MoveItRobotTrajectory
 
+from aca_sim.model.names import SHA_JOINTS
 from aca_sim.moveit import (
     AcaMoveIt,
     CollisionObject,
@@ -53,6 +55,13 @@ def test_named_joint_and_pose_goals_are_planned_and_executed(moveit):
     plan = sha.plan()
     assert plan and plan.error_code.val == 1
     assert plan.planning_time > 0 and plan.trajectory.duration > 0
+    message = plan.trajectory.get_robot_trajectory_msg()  # moveit_msgs/RobotTrajectory
+    assert (
+        isinstance(message, MoveItRobotTrajectory)
+        and not message.multi_dof_joint_trajectory.points
+    )
+    assert tuple(message.joint_trajectory.joint_names) == SHA_JOINTS
+    assert len(message.joint_trajectory.points) == len(plan.trajectory)
     assert api.execute(plan.trajectory, controllers=[])
     wanted = api.get_robot_model().named_state("above_station_volume_probe")
     assert arm(api) == pytest.approx(wanted, abs=1e-3)

@@ -1,6 +1,7 @@
-"""The control_msgs and tf2_msgs subsets in interfaces/ have upstream's type hashes (RIHS01),
-so real MoveIt, rqt and ros2_controllers clients match our FollowJointTrajectory server and
-rviz2 / tf2 read our /tf.
+"""The control_msgs, moveit_msgs and tf2_msgs subsets in interfaces/ have upstream's type
+hashes (RIHS01), so real MoveIt, rqt and ros2_controllers clients match our
+FollowJointTrajectory server, our servo's interfaces and moveit_py's messages, and rviz2 / tf2
+read our /tf.
 
 Upstream values: control_msgs 5.x built for Jazzy (the generated
 follow_joint_trajectory__description.c of a Jazzy workspace; its std_msgs/Header and
@@ -48,6 +49,14 @@ UPSTREAM = {
     "f49fb3ae2cf070f793645ff749683ac6b06203e41c891e17701b1cb597ce6a01",
     "trajectory_msgs/msg/JointTrajectoryPoint": "RIHS01_"
     "de8907036d8bd45aac6f30cc9044a3d4a329c42cbf719aff7d95a584cfa532d7",
+    # moveit_msgs' subset (generated *__description.c of moveit_msgs for Jazzy; RobotTrajectory's
+    # as three generated files that reference it expect it)
+    "moveit_msgs/msg/RobotTrajectory": "RIHS01_"
+    "af1dc87fb94d13e5f233e9c210d2662fa06143a8b3c6aec47c57ad45074fcce8",
+    "moveit_msgs/msg/ServoStatus": "RIHS01_"
+    "882a75f7648d6f8a9bf528e4787f51c58f2d5d88b702e450443d99f270e6936b",
+    "moveit_msgs/srv/ServoCommandType": "RIHS01_"
+    "2065f4daf271249330596d344ecd48f5c2d2a52e3b21b1fc56d99c52b8eeae22",
     # tf2_msgs/msg/TFMessage as real Jazzy systems report it
     "tf2_msgs/msg/TFMessage": "RIHS01_"
     "e369d0f05a23ae52508854b66f6aa0437f3449d652e8cbf22d5abe85d020f087",
@@ -57,6 +66,9 @@ DESCRIPTIONS = (
     ("control_msgs", "msg/JointTrajectoryControllerState.json"),
     ("control_msgs", "srv/QueryTrajectoryState.json"),
     ("control_msgs", "msg/JointJog.json"),
+    ("moveit_msgs", "msg/RobotTrajectory.json"),
+    ("moveit_msgs", "msg/ServoStatus.json"),
+    ("moveit_msgs", "srv/ServoCommandType.json"),
     ("tf2_msgs", "msg/TFMessage.json"),
 )
 

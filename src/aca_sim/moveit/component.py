@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from moveit_msgs.msg import RobotTrajectory as MoveItRobotTrajectory
+
 from aca_sim.model.names import FORK_LINK, ROOT_FRAME
 from aca_sim.motion.arm_planner import GROUP, Goal, JointGoal, NamedGoal, PlanParameters, PoseGoal
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
@@ -76,11 +78,12 @@ class RobotTrajectory:
     def __len__(self) -> int:
         return len(self.trajectory.points(SAMPLE_PERIOD_S))
 
-    def get_robot_trajectory_msg(self) -> Any:
-        """The trajectory_msgs/JointTrajectory (moveit_py returns a moveit_msgs
-        RobotTrajectory, whose joint_trajectory field this is): points every 50 ms with
-        positions, velocities and accelerations, stamp 0 (start on arrival)."""
-        return trajectory_msg(command_from(self.trajectory, SAMPLE_PERIOD_S))
+    def get_robot_trajectory_msg(self) -> MoveItRobotTrajectory:
+        """The moveit_msgs/RobotTrajectory, as moveit_py returns it: its joint_trajectory has
+        points every 50 ms with positions, velocities and accelerations, stamp 0 (start on
+        arrival); no multi-DOF part."""
+        joints = trajectory_msg(command_from(self.trajectory, SAMPLE_PERIOD_S))
+        return MoveItRobotTrajectory(joint_trajectory=joints)
 
 
 @dataclass
