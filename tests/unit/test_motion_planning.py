@@ -105,6 +105,10 @@ def engaged_at_slot(planner, slot: int):
          "sha_shoulder"),
         (PoseGoal((0.3, 0.1, 0.05), link="sha_fore"), None, MoveItErrorCode.INVALID_LINK_NAME,
          "sha_fore"),
+        (PoseGoal((0.3, 0.1, 0.05), (math.sin(0.05), 0.0, 0.0, math.cos(0.05))), None,
+         MoveItErrorCode.NO_IK_SOLUTION, "tilts the fork 0.100 rad"),  # 0.1 rad about x
+        (PoseGoal((0.3, 0.1, 0.05), (0.0, 0.0, 0.0, 0.0)), None,
+         MoveItErrorCode.INVALID_GOAL_CONSTRAINTS, "not a unit quaternion"),
     ],
 )  # fmt: skip
 def test_bad_goals_and_starts_give_their_code_and_name_the_value(

@@ -92,6 +92,30 @@ class PlanResult:
         return self.error_code == MoveItErrorCode.SUCCESS
 
 
+TILT_TOLERANCE_RAD = 0.01  # moveit_py's angle tolerance for a pose goal
+
+
+def _upright(orientation: Sequence[float]) -> tuple[float, float, float, float]:
+    """A pose goal's orientation, normalised, if the arm can take it: the fork turns only
+    about z, so a tilt of its z axis beyond TILT_TOLERANCE_RAD is NO_IK_SOLUTION, and what is
+    not a quaternion INVALID_GOAL_CONSTRAINTS (PlanningError naming the value)."""
+    norm = math.sqrt(sum(c * c for c in orientation))
+    if not math.isfinite(norm) or norm < 1e-9:
+        raise PlanningError(
+            MoveItErrorCode.INVALID_GOAL_CONSTRAINTS,
+            f"orientation {tuple(orientation)}: not a unit quaternion (x, y, z, w)",
+        )
+    x, y, z, w = (c / norm for c in orientation)
+    tilt = math.acos(max(-1.0, min(1.0, 1.0 - 2.0 * (x * x + y * y))))  # z axis from vertical
+    if tilt > TILT_TOLERANCE_RAD:
+        raise PlanningError(
+            MoveItErrorCode.NO_IK_SOLUTION,
+            f"orientation {tuple(round(c, 4) for c in orientation)} tilts the fork {tilt:.3f} rad "
+            f"from vertical: the arm turns it only about z (yaw), within {TILT_TOLERANCE_RAD} rad",
+        )
+    return x, y, z, w
+
+
 def yaw_of(orientation: Sequence[float]) -> float:
     """The yaw (about +Z, rad) of a quaternion given as (x, y, z, w)."""
     x, y, z, w = orientation
@@ -176,7 +200,7 @@ class ArmPlanner:
                 f"pose_link {goal.link!r}: poses are solved for {FORK_LINK!r}",
             )
         x, y, z = goal.position
-        wanted = yaw_of(goal.orientation)
+        wanted = yaw_of(_upright(goal.orientation))
         top = z + self.kinematics.kin.tube_top_above_tool
         candidates, reasons = [], []
         for sign in (1, -1):
