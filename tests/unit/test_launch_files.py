@@ -10,7 +10,7 @@ import yaml
 
 from aca_sim.cli import main
 from aca_sim.launching.description import declared_args, load_launch_file
-from aca_sim.launching.substitutions import resolve
+from aca_sim.launching.substitutions import Scope, resolve
 from aca_sim.launching.supervisor import process_environment
 from aca_sim.launching.xml_tree import LaunchError
 from aca_sim.nodes.sim_node import PARAMETERS, SimParams
@@ -146,7 +146,8 @@ def test_a_missing_package_is_named(tmp_path):
 
 
 def test_nested_substitutions_resolve_inside_out(tmp_path):
-    assert resolve("$(env NOPE_X $(var d))/x", {"d": "/data"}, tmp_path / "f.xml") == "/data/x"
+    scope = Scope({"d": "/data"}, tmp_path / "f.xml")
+    assert resolve("$(env NOPE_X $(var d))/x", scope) == "/data/x"
 
 
 def test_cli_show_args_and_bad_arguments(capsys):

@@ -25,8 +25,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from aca_sim.launching.substitutions import (
+    Scope,
     package_executable,
     package_share,
     resolve,
@@ -34,6 +36,7 @@ from aca_sim.launching.substitutions import (
 )
 from aca_sim.launching.xml_tree import Element, parse_file
 
+T = TypeVar("T")
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 CONDITIONS = {"if", "unless"}
 OUTPUTS = {"screen", "log", "both"}
@@ -78,13 +81,17 @@ class LaunchPlan:
 class _Context:
     configurations: dict[str, str]
     file: Path
-    top: bool
     executable: Callable[[str, str], Path]
     share: Callable[[str], Path]
     listing: bool = False  # only collecting the arguments: a missing required one is fine
     fixed: frozenset[str] = frozenset()  # arguments an enclosing <include> sets itself
     environment: dict[str, str | None] = field(default_factory=dict)  # set_env / unset_env
     anonymous: dict[str, str] = field(default_factory=dict)  # $(anon) names of this launch
+
+    @property
+    def scope(self) -> Scope:
+        """What the substitutions in this file see."""
+        return Scope(self.configurations, self.file, self.share, self.anonymous)
 
 
 def load_launch_file(
@@ -95,7 +102,7 @@ def load_launch_file(
 ) -> LaunchPlan:
     """Interpret a launch file with command-line arguments; LaunchError on anything wrong."""
     plan = LaunchPlan()
-    context = _Context(dict(arguments or {}), Path(path).resolve(), True, executable, share)
+    context = _Context(dict(arguments or {}), Path(path).resolve(), executable, share)
     _run_file(context, plan)
     return plan
 
@@ -111,7 +118,6 @@ def declared_args(path: Path, arguments: dict[str, str] | None = None) -> list[A
     context = _Context(
         dict(arguments or {}),
         Path(path).resolve(),
-        True,
         lambda _package, executable: Path(executable),
         package_share,
         listing=True,
@@ -129,28 +135,18 @@ def _run_file(context: _Context, plan: LaunchPlan) -> None:
 
 
 def _value(element: Element, name: str, context: _Context) -> str:
-    try:
-        return resolve(
-            element.require(name),
-            context.configurations,
-            context.file,
-            context.share,
-            context.anonymous,
-        )
-    except ValueError as error:
-        raise element.error(f"attribute '{name}': {error}") from None
+    """An attribute with its substitutions resolved (LaunchError naming it)."""
+    return _resolved(element, name, context, resolve)
 
 
 def _words(element: Element, name: str, context: _Context) -> list[str]:
     """A command-line attribute (args, cmd) as its words (substitutions.resolve_words)."""
+    return _resolved(element, name, context, resolve_words)
+
+
+def _resolved(element: Element, name: str, context: _Context, how: Callable[..., T]) -> T:
     try:
-        return resolve_words(
-            element.require(name),
-            context.configurations,
-            context.file,
-            context.share,
-            context.anonymous,
-        )
+        return how(element.require(name), context.scope)
     except ValueError as error:
         raise element.error(f"attribute '{name}': {error}") from None
 
@@ -300,7 +296,7 @@ def _include(element: Element, context: _Context, plan: LaunchPlan) -> None:
     if not path.is_file():
         raise element.error(f"included file {path} does not exist")
     context.configurations.update(given)  # not scoped: they stay set after it, as upstream
-    inner = dataclasses.replace(context, file=path.resolve(), top=False, fixed=frozenset(fixed))
+    inner = dataclasses.replace(context, file=path.resolve(), fixed=frozenset(fixed))
     _run_file(inner, plan)
 
 

@@ -11,6 +11,7 @@ import os
 import random
 import shlex
 from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aca_sim.paths import ensure_ament_prefix_path
@@ -99,22 +100,25 @@ def _arguments(body: str) -> list[str]:
     return words
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What substitutions read: the launch configurations, the launch file ($(dirname)), the
+    package share lookup, and this launch's $(anon) names (the same name, the same value)."""
+
+    configurations: Mapping[str, str]
+    launch_file: Path
+    share: Callable[[str], Path] = package_share
+    anonymous: MutableMapping[str, str] = field(default_factory=dict)
+
+
 def anonymous_name(name: str) -> str:
     """A name made unique to this launch, as launch's $(anon) makes it."""
     return f"{name}_{os.getpid()}_{random.getrandbits(63)}"
 
 
-def resolve(
-    text: str,
-    configurations: Mapping[str, str],
-    launch_file: Path,
-    share: Callable[[str], Path] = package_share,
-    anonymous: MutableMapping[str, str] | None = None,
-) -> str:
-    """`text` with every substitution replaced; ValueError naming an unknown or bad one.
-    anonymous: the $(anon) names of this launch (the same name gives the same value)."""
+def resolve(text: str, scope: Scope) -> str:
+    """`text` with every substitution replaced; ValueError naming an unknown or bad one."""
     out, index = [], 0
-    anonymous = {} if anonymous is None else anonymous
     while True:
         start = text.find("$(", index)
         if start < 0:
@@ -125,19 +129,11 @@ def resolve(
         words = _arguments(text[start + 2 : end - 1])
         if not words:
             raise ValueError(f"empty substitution in {text!r}")
-        kind = words[0]
-        args = [resolve(w, configurations, launch_file, share, anonymous) for w in words[1:]]
-        out.append(_substitute(kind, args, configurations, launch_file, share, anonymous))
+        out.append(_substitute(words[0], [resolve(w, scope) for w in words[1:]], scope))
         index = end
 
 
-def resolve_words(
-    text: str,
-    configurations: Mapping[str, str],
-    launch_file: Path,
-    share: Callable[[str], Path] = package_share,
-    anonymous: MutableMapping[str, str] | None = None,
-) -> list[str]:
+def resolve_words(text: str, scope: Scope) -> list[str]:
     """A command line's words, as launch splits a node's args or an executable's cmd: the
     literal text split as a shell would (quotes group), a substitution's value one piece of
     a word whatever spaces it has; pieces with no space between them make one word."""
@@ -167,23 +163,17 @@ def resolve_words(
         if start < 0:
             break
         end = _call_end(text, start)
-        word.append(resolve(text[start:end], configurations, launch_file, share, anonymous))
+        word.append(resolve(text[start:end], scope))
         started, index = True, end
     if started:
         words.append("".join(word))
     return words
 
 
-def _substitute(
-    kind: str,
-    args: list[str],
-    configurations: Mapping[str, str],
-    launch_file: Path,
-    share: Callable[[str], Path],
-    anonymous: MutableMapping[str, str],
-) -> str:
+def _substitute(kind: str, args: list[str], scope: Scope) -> str:
     """The value of one substitution whose arguments are resolved."""
     call = f"$({' '.join([kind, *args])})"
+    configurations = scope.configurations
     if kind == "var" and len(args) == 1:
         if args[0] not in configurations:
             raise ValueError(f"$(var {args[0]}): no launch argument or let named '{args[0]}'")
@@ -195,13 +185,13 @@ def _substitute(
         return value
     if kind == "find-pkg-share" and len(args) == 1:
         try:
-            return str(share(args[0]))
+            return str(scope.share(args[0]))
         except LookupError as error:
             raise ValueError(f"$(find-pkg-share {args[0]}): {error}") from None
     if kind == "dirname" and not args:
-        return str(launch_file.parent)
+        return str(scope.launch_file.parent)
     if kind == "anon" and len(args) == 1:
-        return anonymous.setdefault(args[0], anonymous_name(args[0]))
+        return scope.anonymous.setdefault(args[0], anonymous_name(args[0]))
     if kind == "eval" and len(args) == 1:
         try:  # as launch's PythonExpression: the math module's names at hand
             return str(eval(args[0], {}, dict(vars(math))))

@@ -63,10 +63,11 @@ def goal_number(action: str, field: str, value: Any) -> Any:
     table = GOAL_ENUMS.get((action, field))
     if table is None or not isinstance(value, str):
         return value
-    for number, known in table.items():
-        if known.value == value:
-            return number
-    raise ValueError(f"not one of {', '.join(known.value for known in table.values())}")
+    try:
+        return number_of(table, value)  # the domain values are str enums: equal to their names
+    except StopIteration:
+        names = ", ".join(known.value for known in table.values())
+        raise ValueError(f"not one of {names}") from None
 
 
 SEQUENCE_ACTIONS: dict[str, Any] = {
