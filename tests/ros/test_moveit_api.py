@@ -3,6 +3,7 @@ states and poses, executed through FollowJointTrajectory; collision objects in t
 scene; every planning error with its code and a message naming the value; and the node
 rules (a node it is given is used, never spun, and outlives it)."""
 
+import ast
 import math
 import subprocess
 import sys
@@ -207,3 +208,47 @@ def test_the_example_runs():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| around the obstacle | yes |" in done.stdout
+
+
+TUTORIAL = EXAMPLE.with_name("moveit_py_tutorial.py")
+
+
+def test_the_moveit_py_tutorial_runs_unchanged_but_for_its_imports(aca):
+    """examples/moveit_py_tutorial.py (moveit2_tutorials' motion planning script, its calls
+    unchanged) in its own process against this test's simulator, over DDS: seven plans
+    planned and executed (named states, a random RobotState, a pose, joint constraints, four
+    pipelines of which two are not configured, around collision objects), a state set from
+    IK found colliding, and the arm back at stow."""
+    client, _sim = aca
+    imported = {  # what the script takes from aca_sim: moveit_py's (and the messages') names
+        (node.module, alias.name)
+        for node in ast.walk(ast.parse(TUTORIAL.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("aca_sim")
+        for alias in node.names
+    }
+    assert imported == {
+        ("aca_sim.moveit.planning", "MoveItPy"),
+        ("aca_sim.moveit.planning", "MultiPipelinePlanRequestParameters"),
+        ("aca_sim.moveit.planning", "PlanningComponent"),  # these three for type hints
+        ("aca_sim.moveit.planning", "PlanningSceneMonitor"),
+        ("aca_sim.moveit.planning", "PlanRequestParameters"),
+        ("aca_sim.moveit.core.robot_state", "RobotState"),
+        ("aca_sim.moveit.core.kinematic_constraints", "construct_joint_constraint"),
+        ("aca_sim.moveit", "CollisionObject"),  # moveit_msgs.msg's
+        ("aca_sim.moveit", "SolidPrimitive"),  # shape_msgs.msg's
+    }
+    done = subprocess.run(
+        [sys.executable, str(TUTORIAL)], capture_output=True, text=True, timeout=300, check=False
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "Planning failed" not in log, log
+    assert log.count("Execution SUCCEEDED") == 7, log
+    assert "Executing plan (planner RRTConnectkConfigDefault)" in log  # plan 5: an ompl one
+    assert "Robot is in collision: True" in log and "sha_fore touches boxes" in log
+    api = AcaMoveIt(node=client.node)
+    try:
+        stow = api.get_robot_model().named_state("stow")
+        assert api.current_positions() == pytest.approx(stow, abs=2e-3)
+    finally:
+        api.shutdown()

@@ -193,7 +193,11 @@ class ArmPlanner:
         if violation:
             raise PlanningError(code, f"{what} state: {violation}")
 
-    def _solve_pose(self, goal: PoseGoal) -> Q:
+    def pose_solutions(self, goal: PoseGoal) -> list[Q]:
+        """The joint values that put the fork at a pose, within limits and the yaw
+        tolerance, nearest yaw first, collisions not checked (moveit_py's set_from_ik);
+        PlanningError (INVALID_LINK_NAME, NO_IK_SOLUTION, INVALID_GOAL_CONSTRAINTS) naming
+        why there is none."""
         if goal.link != FORK_LINK:
             raise PlanningError(
                 MoveItErrorCode.INVALID_LINK_NAME,
@@ -217,18 +221,23 @@ class ArmPlanner:
                 reasons.append(f"elbow {'+' if sign > 0 else '-'}: yaw {q[1] + q[2]:.3f} rad")
                 continue
             candidates.append((error, q))
-        free = [(e, q) for e, q in candidates if self.scene.is_free(q)]
-        if free:
-            return min(free)[1]
-        if candidates:
-            contact = self.scene.contacts(min(candidates)[1])[0]
+        if not candidates:
             raise PlanningError(
-                MoveItErrorCode.GOAL_IN_COLLISION,
-                f"pose ({x:.4f}, {y:.4f}, {z:.4f}): {contact.arm} would touch {contact.other}",
+                MoveItErrorCode.NO_IK_SOLUTION,
+                f"pose ({x:.4f}, {y:.4f}, {z:.4f}) yaw {wanted:.3f} rad: {'; '.join(reasons)}",
             )
+        return [q for _error, q in sorted(candidates)]
+
+    def _solve_pose(self, goal: PoseGoal) -> Q:
+        solutions = self.pose_solutions(goal)
+        for q in solutions:
+            if self.scene.is_free(q):
+                return q
+        contact = self.scene.contacts(solutions[0])[0]
+        x, y, z = goal.position
         raise PlanningError(
-            MoveItErrorCode.NO_IK_SOLUTION,
-            f"pose ({x:.4f}, {y:.4f}, {z:.4f}) yaw {wanted:.3f} rad: {'; '.join(reasons)}",
+            MoveItErrorCode.GOAL_IN_COLLISION,
+            f"pose ({x:.4f}, {y:.4f}, {z:.4f}): {contact.arm} would touch {contact.other}",
         )
 
     # ------------------------------------------------------------------ planning

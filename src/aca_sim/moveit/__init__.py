@@ -3,21 +3,28 @@
 from aca_sim.motion.errors import MoveItErrorCode, PlanningError
 from aca_sim.moveit.api import AcaMoveIt
 from aca_sim.moveit.collision_object import CollisionObject, SolidPrimitive
-from aca_sim.moveit.component import (
-    MotionPlanResponse,
-    PlanningComponent,
-    PlanRequestParameters,
-    RobotTrajectory,
+from aca_sim.moveit.component import MotionPlanResponse, PlanningComponent, RobotTrajectory
+from aca_sim.moveit.core.kinematic_constraints import (
+    Constraints,
+    construct_joint_constraint,
+    construct_link_constraint,
 )
 from aca_sim.moveit.execution import ExecutionResult
-from aca_sim.moveit.robot_state import RobotModel, RobotState
+from aca_sim.moveit.plan_parameters import (
+    MultiPipelinePlanRequestParameters,
+    PlanRequestParameters,
+)
+from aca_sim.moveit.robot_state import JointModelGroup, RobotModel, RobotState
 
 __all__ = [
     "AcaMoveIt",
     "CollisionObject",
+    "Constraints",
     "ExecutionResult",
+    "JointModelGroup",
     "MotionPlanResponse",
     "MoveItErrorCode",
+    "MultiPipelinePlanRequestParameters",
     "PlanRequestParameters",
     "PlanningComponent",
     "PlanningError",
@@ -25,4 +32,6 @@ __all__ = [
     "RobotState",
     "RobotTrajectory",
     "SolidPrimitive",
+    "construct_joint_constraint",
+    "construct_link_constraint",
 ]

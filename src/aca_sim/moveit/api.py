@@ -16,15 +16,22 @@ Differences from moveit_py's MoveItPy, where they matter:
   spun here (you spin it, in another thread than the one calling plan/execute);
 - the robot model comes from the model configuration (config/aca_model.yaml by default),
   which must be the running simulator's; the state comes from /aca/sim/get_state;
-- execute() returns an ExecutionResult; execute_async() gives a future; stop_execution()
-  cancels; there is no trajectory execution manager or controller switching.
+- its parameters (what PlanRequestParameters(robot, ns) reads) come from config_dict, or
+  launch_params_filepaths, or the package's config/moveit_cpp.yaml, as MoveItPy's do;
+  `seed` seeds the model's random states;
+- execute() returns an ExecutionResult (blocking=False: a future of it, as execute_async);
+  stop_execution() cancels; there is no trajectory execution manager or controller
+  switching.
+moveit_py's module layout is mirrored (aca_sim.moveit.planning, aca_sim.moveit.core.*), so a
+moveit_py script runs with `moveit.` replaced by `aca_sim.moveit.` in its imports.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import rclpy
 from aca_interfaces.srv import GetWorldState
@@ -36,6 +43,7 @@ from aca_sim.model.records import HardwareState
 from aca_sim.motion.arm_planner import ArmPlanner
 from aca_sim.moveit.component import PlanningComponent, RobotTrajectory
 from aca_sim.moveit.execution import ExecutionResult, TrajectoryExecutor
+from aca_sim.moveit.plan_parameters import load_parameters
 from aca_sim.moveit.robot_state import RobotModel
 from aca_sim.moveit.scene_monitor import PlanningSceneMonitor
 from aca_sim.ros import blocking
@@ -55,8 +63,12 @@ class AcaMoveIt:
         namespace: str = "/aca",
         model_config: str | Path | None = None,
         wait_s: float = 10.0,
+        config_dict: Mapping[str, Any] | None = None,
+        launch_params_filepaths: Sequence[str | Path] | None = None,
+        seed: int = 0,
     ) -> None:
         self._owns_rclpy = self._spinner = None
+        self.parameters = load_parameters(config_dict, launch_params_filepaths)
         if node is None:
             ensure_local_discovery()
             if not rclpy.ok():
@@ -67,7 +79,7 @@ class AcaMoveIt:
         self.node = node
         self.namespace, self.wait_s = namespace.rstrip("/"), wait_s
         self._planner = ArmPlanner.for_config(load_model_config(model_config))
-        self._model = RobotModel(self._planner)
+        self._model = RobotModel(self._planner, seed)
         self._state_client = node.create_client(GetWorldState, f"{self.namespace}/sim/get_state")
         if not self._state_client.wait_for_service(timeout_sec=wait_s):
             self.shutdown()
@@ -111,9 +123,13 @@ class AcaMoveIt:
         robot_trajectory: RobotTrajectory,
         controllers: Sequence[str] = (),
         timeout_s: float | None = None,
-    ) -> ExecutionResult:
+        blocking: bool = True,
+    ) -> ExecutionResult | concurrent.futures.Future:
         """Execute a planned trajectory and wait for the end (controllers: [] or the
-        simulator's "sha_controller"; ValueError naming another)."""
+        simulator's "sha_controller"; ValueError naming another); blocking=False returns
+        at once with a future of the result."""
+        if not blocking:
+            return self.execute_async(robot_trajectory, controllers)
         self._executor.check_controllers(controllers)
         return self._executor.execute(robot_trajectory, timeout_s)
 

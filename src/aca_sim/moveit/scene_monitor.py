@@ -67,6 +67,13 @@ class PlanningScene:
             added = type(added)(name, scene.objects[name].shapes + added.shapes, added.pose)
         scene.apply_object(added)
 
+    def remove_all_collision_objects(self) -> None:
+        """Remove every collision object a user added (the hardware's tubes stay)."""
+        if not self._writable:
+            raise PermissionError("remove_all_collision_objects needs read_write()")
+        for name in list(self._planner.scene.objects):
+            self._planner.scene.remove_object(name)
+
     def is_state_colliding(
         self, robot_state: RobotState, joint_model_group_name: str = "sha", verbose: bool = False
     ) -> bool:
