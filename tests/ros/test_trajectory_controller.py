@@ -14,6 +14,7 @@ from control_msgs.msg import JointTrajectoryControllerState
 from control_msgs.srv import QueryTrajectoryState
 from geometry_msgs.msg import Point, Pose, Vector3
 from rcl_interfaces.msg import Log
+from trajectory_msgs.msg import JointTrajectory
 
 from aca_sim.motion.arm_planner import ArmPlanner, NamedGoal, PlanParameters
 from aca_sim.motion.joint_trajectory import JointPoint, JointTrajectoryCommand, command_from
@@ -270,4 +271,47 @@ def test_the_controller_and_the_caching_steps_share_the_arm(aca):
     assert trajectory.status == GoalStatus.STATUS_SUCCEEDED
     assert client.send(MoveArm, "move_arm", named_target="stow").status == (
         GoalStatus.STATUS_SUCCEEDED
+    )
+
+
+def test_the_joint_trajectory_topic_replaces_what_the_arm_follows(aca):
+    """~/joint_trajectory as joint_trajectory_controller's: a streamed trajectory preempts a
+    running goal (in the controller's words), a newer message replaces the older one where
+    the arm is, an invalid one is dropped with its code on /rosout while the arm goes on,
+    and the caching steps get the arm back once the stream is idle."""
+    client, sim = aca
+    logged: list[str] = []
+    client.node.create_subscription(Log, "/rosout", lambda m: logged.append(m.msg), 100)
+    topic = client.node.create_publisher(JointTrajectory, "/sha_controller/joint_trajectory", 10)
+    wait_until(lambda: topic.get_subscription_count() > 0)
+    q0 = arm(client)
+    goal = client.start(FJT, NAME, goal_msg=goal_of(JOINTS, [(60.0, shifted(q0, ds=1.0))]))
+    wait_until(lambda: goal.feedback)
+    blocking_result = blocking.on_executor(client.node, goal.handle.get_result_async)
+
+    def stream(points):
+        message = goal_of(JOINTS, points).trajectory
+        topic.publish(message)
+
+    slow_from_s = sim.aca.time_s
+    stream([(600.0, shifted(q0, de=-0.5))])  # slow: still running when the next one comes
+    old = blocking.wait_future(blocking_result, WAIT_S, "the preempted goal's result")
+    assert old.status == GoalStatus.STATUS_ABORTED
+    assert old.result.error_string == "Current goal cancelled due to new incoming action."
+    wait_until(lambda: arm(client)[2] < q0[2] - 0.02, what="the streamed trajectory runs")
+    topic.publish(JointTrajectory(joint_names=list(JOINTS)))  # empty: dropped, as upstream
+    stream([(0.5, (q0[0], 0.0))])  # two positions for three joints: dropped
+    wait_until(lambda: sum("trajectory dropped" in m for m in logged) >= 2, what="the drops")
+    assert any("INVALID_GOAL" in m and "empty" in m.lower() for m in logged), logged
+    assert arm(client)[2] < q0[2] - 0.02  # the arm went on meanwhile
+    target = shifted(q0, dz=0.004, ds=0.2)
+    stream([(8.0, target)])  # replaces the slow one where the arm is
+    wait_until(
+        lambda: max(abs(a - b) for a, b in zip(arm(client), target, strict=True)) < 1e-3,
+        what="the newest trajectory's end",
+    )
+    assert sim.aca.time_s < slow_from_s + 600.0  # the slow one was replaced, not waited for
+    wait_until(
+        lambda: client.start(MoveArm, "move_arm", named_target="stow").accepted,
+        what="the arm free again after the stream's idle second",
     )

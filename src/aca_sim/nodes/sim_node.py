@@ -4,7 +4,9 @@ Publishes /clock, /joint_states (every joint of the model), /robot_description (
 local), /aca/tubes, /aca/dispensers and CacheCam's frames (/aca/cachecam/image_raw rim in
 focus, /aca/cachecam/sample/image_raw sample in focus, each also .../compressed as PNG;
 ros/cachecam_topics.py); serves ~/reset, ~/snapshot,
-~/restore, ~/get_state and ~/inject_fault, and one action per caching step under /aca.
+~/restore, ~/get_state and ~/inject_fault, and one action per caching step under /aca; the
+arm's controller at the root: /sha_controller/follow_joint_trajectory, its ~/joint_trajectory
+topic, ~/controller_state and ~/query_state.
 Parameters are read once at start (see config/sim_node.yaml).
 """
 
@@ -47,6 +49,7 @@ from aca_sim.sim_servers.controller_state import ControllerStateInterfaces
 from aca_sim.sim_servers.setting import SimSetting
 from aca_sim.sim_servers.tick_publisher import IDLE_JOINTS_PERIOD_S, TickPublisher, TickSink
 from aca_sim.sim_servers.trajectory_server import TrajectoryServer
+from aca_sim.sim_servers.trajectory_topic import TrajectoryTopic
 
 MAX_SCENARIO_CHARS = 255
 
@@ -167,6 +170,7 @@ class SimNode(Node):
         ]
         trajectories = TrajectoryServer(setting, self.aca.controller_config)
         self.servers.append(trajectories)
+        self.trajectory_topic = TrajectoryTopic(trajectories)
         self.controller_state = ControllerStateInterfaces(self, trajectories.active)
         self.ticks.publish_now(self.aca)
         self.create_timer(

@@ -193,10 +193,20 @@ class BookedActionServer:
         """Physics thread: the job ended; publish what feedback was held back."""
 
     # ------------------------------------------------------------------ the goal lifecycle
+    def _own(self) -> set[bytes]:
+        """The holders a new goal of this server preempts (with `preempts`): its running
+        goals."""
+        return set(self._active)
+
+    def _preempt_own(self) -> None:
+        """Executor thread: preempt what _own() names, for a new goal."""
+        for old in list(self._active.values()):
+            self._preempt(old)
+
     def _blocked(self) -> bool:
         """True when a goal that this server would not preempt holds a device it needs."""
         holders = self.book.holders(self.needs)
-        return bool(holders) and not (self.preempts and holders <= set(self._active))
+        return bool(holders) and not (self.preempts and holders <= self._own())
 
     def _on_goal(self, request: Any) -> GoalResponse:
         error = self._goal_error(request)
@@ -215,8 +225,7 @@ class BookedActionServer:
         key = bytes(goal_handle.goal_id.uuid)
         refused = self._blocked()
         if not refused:
-            for old in self._active.values():
-                self._preempt(old)
+            self._preempt_own()
             self.book.take(self.needs, key)
         self._active[key] = BookedGoal(goal_handle, refused, self._goal_state())
         goal_handle.execute()

@@ -13,7 +13,9 @@ Goal policy (as ros2_controllers' joint_trajectory_controller, on the sim's devi
   trajectory ends in the past) is REJECTED at goal time, as the ROS 2 controller does; the
   WARN log line (on /rosout) names the result code and the bad value. The same checks run
   again when it starts (sim time has passed) and end it ABORTED with the code;
-- feedback (desired, actual, error) at action_monitor_rate Hz of sim time.
+- feedback (desired, actual, error) at action_monitor_rate Hz of sim time;
+- the ~/joint_trajectory topic (sim_servers.trajectory_topic) and the action replace each
+  other: a goal stops a streamed trajectory, a streamed trajectory preempts a goal.
 
 Thread rules: as ros.booked_server (the trajectory and its feedback on the physics thread,
 the rest on the node's executor thread).
@@ -31,6 +33,7 @@ from aca_sim.motion.trajectory_goal import (
     ControllerConfig,
     FollowCode,
     FollowError,
+    FollowGoal,
     FollowResult,
     goal_tolerances,
     validate,
@@ -67,7 +70,39 @@ class TrajectoryServer(BookedActionServer):
         self.aca, self.config = setting.runner.aca, config
         self.active = ActiveTrajectory()  # for the controller's state interfaces
         self._feedback_period_s = 1.0 / config.feedback_rate_hz
+        self.stream: Any = None  # the ~/joint_trajectory topic, once attached
         super().__init__(setting, FollowJointTrajectory, name, ARM)
+
+    def _own(self) -> set[bytes]:
+        """A goal preempts the running goal and the topic's stream."""
+        own = super()._own()
+        if self.stream is not None:
+            own |= self.stream.holder()
+        return own
+
+    def _preempt_own(self) -> None:
+        super()._preempt_own()
+        if self.stream is not None:
+            self.stream.stop()
+
+    def held_by_others(self) -> bool:
+        """Executor thread: True while something this server does not preempt (a caching
+        step) holds the arm."""
+        return bool(self.book.holders(self.needs) - self._own())
+
+    def preempt_goals(self) -> None:
+        """Executor thread: preempt the running goals (a streamed trajectory replaces them)."""
+        super()._preempt_own()
+
+    def goal_error(self, goal: FollowGoal) -> str | None:
+        """joint_trajectory_controller's checks of a trajectory against the sim time now
+        (executor thread: one float read): the code and message, or None."""
+        try:
+            validate(self.config, goal, self.aca.time_s, self.aca.devices.sha.limits)
+            goal_tolerances(self.config, goal)
+        except FollowError as error:
+            return f"{error.code.name} ({int(error.code)}): {error.message}"
+        return None
 
     @property
     def busy_reason(self) -> str:
@@ -78,15 +113,7 @@ class TrajectoryServer(BookedActionServer):
         return follow(self.aca.devices.sha, goal, self.config, active=self.active)
 
     def _goal_error(self, request: Any) -> str | None:
-        """joint_trajectory_controller's goal-time checks, against the sim time now (read
-        from the executor thread: one float)."""
-        goal = follow_goal_of(request)
-        try:
-            validate(self.config, goal, self.aca.time_s, self.aca.devices.sha.limits)
-            goal_tolerances(self.config, goal)
-        except FollowError as error:
-            return f"{error.code.name} ({int(error.code)}): {error.message}"
-        return None
+        return self.goal_error(follow_goal_of(request))
 
     def _goal_state(self) -> _NextFeedback:
         return _NextFeedback()
