@@ -67,6 +67,7 @@ setup(
             "state_publisher_node = aca_sim.nodes.state_publisher_node:main",
             "teleop_node = aca_sim.nodes.teleop_node:main",
             "teleop_web_node = aca_sim.nodes.teleop_web_node:main",
+            "servo_node = aca_sim.nodes.servo_node:main",
         ],
     },
 )

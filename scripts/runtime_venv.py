@@ -40,7 +40,8 @@ RUNTIME_MODULES = (
     "aca_sim.cli", "aca_sim.nodes.sim_node", "aca_sim.nodes.sequencer_node",
     "aca_sim.nodes.recorder_node", "aca_sim.nodes.campaign_node",
     "aca_sim.nodes.state_publisher_node", "aca_sim.nodes.teleop_node",
-    "aca_sim.nodes.teleop_web_node", "aca_sim.campaign.headless", "aca_sim.campaign.main_job",
+    "aca_sim.nodes.teleop_web_node", "aca_sim.nodes.servo_node", "aca_sim.campaign.headless",
+    "aca_sim.campaign.main_job",
     "aca_sim.recording.report", "aca_sim.moveit", "aca_interfaces.action", "aca_interfaces.srv",
     "control_msgs.action", "tf2_msgs.msg", "pytest", "pytest_timeout",
 )  # fmt: skip

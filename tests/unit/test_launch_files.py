@@ -68,8 +68,11 @@ def test_conditions_add_the_campaign_and_drop_the_recorder():
 def test_teleop_runs_the_sim_in_real_time_with_frames_markers_and_rviz_on_request():
     plan = load(LAUNCH / "teleop.launch.xml", real_time_factor="5.0")
     names = [p.name for p in plan.processes]
-    assert names == ["sim", "sequencer", "state_publisher", "teleop", "teleop_web"]
+    assert names == ["sim", "sequencer", "state_publisher", "teleop", "servo_node", "teleop_web"]
     assert "token:=''" in plan.processes[-1].command  # empty: rcl reads the value as YAML
+    servo = plan.processes[4].command
+    assert "time_scale:=5.0" in servo  # its commands' points a period of sim time ahead
+    assert servo[servo.index("--params-file") + 1].endswith("share/aca_sim/config/servo.yaml")
     assert "mode:=realtime" in plan.processes[0].command
     assert "real_time_factor:=5.0" in plan.processes[0].command
     with_rviz = load(LAUNCH / "teleop.launch.xml", rviz="true").processes

@@ -94,10 +94,12 @@ class TrajectoryTopic:
             self._report,
             self.server.active,
         )
-        job = self.server.runner.submit(
-            operation, on_done=lambda _ended: self.server.bridge.post(self._ended, job)
+        started: list[Any] = []  # the job, read on the executor thread (after submit)
+        self._job = self.server.runner.submit(
+            operation,
+            on_done=lambda _ended: self.server.bridge.post(lambda: self._ended(started[0])),
         )
-        self._job = job
+        started.append(self._job)
 
     def _ended(self, job: Any) -> None:
         """Executor thread: the stream ended by itself (idle): free the arm, unless it was
