@@ -83,11 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     teleop = sub.add_parser(
         "teleop",
-        help="drive the ACA from a browser (and rviz2): teleop.launch.xml with the page",
-        description="Start the simulation in real time, the sequencer, /tf and markers, the "
-        "interactive markers and the browser teleop page (teleop.launch.xml), and print the "
-        "page's address. Ctrl-C stops everything.",
+        help="drive the ACA from a browser, rviz2 or the keyboard (teleop.launch.xml)",
+        description="page (default): start the simulation in real time, the sequencer, /tf, "
+        "markers, the servo and the browser page (teleop.launch.xml); Ctrl-C stops it all. "
+        "keyboard: jog the arm from this terminal through that servo (run `aca-sim teleop` "
+        "in another terminal first).",
     )
+    teleop.add_argument("interface", nargs="?", choices=("page", "keyboard"), default="page")
     teleop.add_argument("--host", default="127.0.0.1", help="bind address (127.0.0.1)")
     teleop.add_argument("--port", type=int, default=8080, help="HTTP port of the page (8080)")
     teleop.add_argument("--ws-port", type=int, default=8765, help="WebSocket port (8765)")
@@ -424,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_launch(args)
     if args.command == "report":
         return run_report(args)
+    if args.command == "teleop" and args.interface == "keyboard":
+        from aca_sim.nodes.keyboard_teleop import main as keyboard_main
+
+        return keyboard_main()
     if args.command == "teleop":
         return run_teleop(args)
     if args.command == "montecarlo":

@@ -3,6 +3,12 @@ switch, pause, status), a twist jog up into a stored tube that slows and halts s
 with the status code, and a joint jog that halts within the timeout (plus the braking at
 the acceleration limit) once its commands stop."""
 
+import itertools
+import os
+import pty
+import select
+import subprocess
+import sys
 import time
 
 import pytest
@@ -20,10 +26,10 @@ from std_srvs.srv import SetBool
 
 from aca_sim.model.names import SHA_JOINTS
 from aca_sim.motion.arm_planner import ArmPlanner
+from aca_sim.motion.joint_trajectory import JointPoint, JointTrajectoryCommand
 from aca_sim.ros.conversions import hardware_of
 from aca_sim.ros.spinning import BackgroundSpinner
 from aca_sim.ros.trajectory_codec import goal_msg
-from aca_sim.motion.joint_trajectory import JointPoint, JointTrajectoryCommand
 
 PERIOD_S = 0.02  # how often the test sends commands, wall s
 
@@ -65,7 +71,9 @@ def move_to(client, named, z):
     q = arm(client)
     command = JointTrajectoryCommand(SHA_JOINTS, (JointPoint(40.0, (z, q[1], q[2])),), 0.0)
     run = client.send(
-        FollowJointTrajectory, "/sha_controller/follow_joint_trajectory", goal_msg=goal_msg(command)
+        FollowJointTrajectory,
+        "/sha_controller/follow_joint_trajectory",
+        goal_msg=goal_msg(command),
     )
     assert run.result.error_code == 0, run.result.error_string
 
@@ -81,17 +89,24 @@ def stream_until(publish, condition, timeout_s=30.0):
 
 
 def test_a_twist_into_a_tube_slows_and_halts_short_of_it_with_the_status_code(servo):
-    client, sim, node = servo
+    client, sim, _node = servo
     statuses: list[ServoStatus] = []
     client.node.create_subscription(ServoStatus, "/servo_node/status", statuses.append, 100)
     move_to(client, "above_storage_slot_05", 0.15)  # 1.7 cm from the nearest tube
-    assert call(client, ServoCommandType, "/servo_node/switch_command_type",
-                ServoCommandType.Request(command_type=ServoCommandType.Request.TWIST)).success
+    assert call(
+        client,
+        ServoCommandType,
+        "/servo_node/switch_command_type",
+        ServoCommandType.Request(command_type=ServoCommandType.Request.TWIST),
+    ).success
     twists = client.node.create_publisher(TwistStamped, "/servo_node/delta_twist_cmds", 10)
     up = TwistStamped()
     up.header.frame_id = "sha_tool"
     up.twist.linear.z = 1.0  # unitless: 0.02 m/s, the joint's 5 mm/s limit takes over
-    took = stream_until(lambda: twists.publish(up), lambda: statuses and statuses[-1].code == ServoStatus.HALT_FOR_COLLISION)
+    took = stream_until(
+        lambda: twists.publish(up),
+        lambda: statuses and statuses[-1].code == ServoStatus.HALT_FOR_COLLISION,
+    )
     print(f"jog took {took:.2f} s")
     codes = [s.code for s in statuses]
     assert ServoStatus.DECELERATE_FOR_COLLISION in codes
@@ -132,7 +147,9 @@ def test_a_joint_jog_halts_within_the_timeout_when_commands_stop_and_pause_holds
     halted_after = still_since - last_command
     settings = node.settings
     brake = sim.aca.planner.limits.velocity[1] / sim.aca.planner.limits.acceleration[1]
-    print(f"halted {halted_after:.3f} s after the last command, moved {previous - at_last:.4f} rad")
+    print(
+        f"halted {halted_after:.3f} s after the last command, moved {previous - at_last:.4f} rad"
+    )
     assert halted_after < settings.incoming_command_timeout + brake + 0.15, halted_after
     assert previous - at_last < 0.1 * (settings.incoming_command_timeout + brake) + 0.01
     assert call(client, SetBool, "/servo_node/pause_servo", SetBool.Request(data=True)).success
@@ -141,3 +158,44 @@ def test_a_joint_jog_halts_within_the_timeout_when_commands_stop_and_pause_holds
         jogs.publish(jog)
         time.sleep(PERIOD_S)
     assert abs(arm(client)[1] - previous) < 1e-6  # paused: commands do nothing
+
+
+def test_the_keyboard_teleop_jogs_the_fork_in_a_terminal(servo):
+    """`aca-sim teleop keyboard` on a pseudo-terminal: a held arrow key (a press, then a
+    terminal's repeats) moves the fork along +x smoothly, and q quits."""
+    client, sim, _node = servo
+    planner = sim.aca.planner
+    moved = client.send(MoveArm, "move_arm", named_target="above_station_cachecam")
+    assert moved.status == GoalStatus.STATUS_SUCCEEDED, moved.result.error_msg
+    start = planner.fork_pose(arm(client))[0]
+    primary, secondary = pty.openpty()
+    program = subprocess.Popen(
+        [sys.executable, "-m", "aca_sim.cli", "teleop", "keyboard"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=subprocess.PIPE,
+    )
+    os.close(secondary)
+    seen = b""
+    deadline = time.monotonic() + WAIT_S
+    while b"quit" not in seen:  # the help is up: the servo answered
+        assert time.monotonic() < deadline and program.poll() is None, program.stderr.read()
+        if select.select([primary], [], [], 0.1)[0]:
+            seen += os.read(primary, 4096)
+    os.write(primary, b"\x1b[A")  # up: +x in aca_frame
+    time.sleep(0.5)  # a terminal's repeat delay
+    samples = []
+    for _ in range(40):  # then its repeats, every 30 ms
+        os.write(primary, b"\x1b[A")
+        time.sleep(0.03)
+        samples.append(planner.fork_pose(arm(client))[0][0])
+    os.write(primary, b"q")
+    assert program.wait(timeout=WAIT_S) == 0, program.stderr.read()
+    os.close(primary)
+    end = planner.fork_pose(arm(client))[0]
+    assert end[0] - start[0] > 0.01, (start, end)  # 0.02 m/s unitless, ~1.7 s held
+    assert abs(end[1] - start[1]) < 0.1 * (end[0] - start[0]) and abs(end[2] - start[2]) < 1e-4
+    steps = [b - a for a, b in itertools.pairwise(samples)]
+    assert min(steps) >= -1e-5 and sum(s > 0 for s in steps) > 0.8 * len(
+        steps
+    )  # never back, seldom still

@@ -45,7 +45,13 @@ def test_a_jog_up_into_a_tube_slows_then_halts_short_of_it(planner):
     servo = servo_of(planner)
     slot = planner.semantic.state("above_storage_slot_05")
     q = (0.14, slot[1], slot[2])
-    commands, q = run(servo, q, lambda q: servo.twist_velocities(q, "sha_tool", (0, 0, 0.01), (0, 0, 0)), 400, twist=True)
+    commands, q = run(
+        servo,
+        q,
+        lambda q: servo.twist_velocities(q, "sha_tool", (0, 0, 0.01), (0, 0, 0)),
+        400,
+        twist=True,
+    )
     codes = [c.code for c in commands]
     assert ServoCode.DECELERATE_FOR_COLLISION in codes
     assert codes[-1] == ServoCode.HALT_FOR_COLLISION
@@ -55,17 +61,27 @@ def test_a_jog_up_into_a_tube_slows_then_halts_short_of_it(planner):
     speeds = np.array([c.velocities for c in commands])
     assert np.all(np.abs(speeds) <= np.array(planner.limits.velocity) + 1e-12)
     steps = np.abs(np.diff(speeds, axis=0)) / servo.settings.publish_period
-    decelerating = [i for i, c in enumerate(commands) if c.code == ServoCode.DECELERATE_FOR_COLLISION]
+    decelerating = [
+        i for i, c in enumerate(commands) if c.code == ServoCode.DECELERATE_FOR_COLLISION
+    ]
     free = [i for i in range(1, decelerating[0])]
     assert np.all(steps[[i - 1 for i in free]] <= np.array(planner.limits.acceleration) + 1e-9)
-    back, _ = run(servo, q, lambda q: servo.twist_velocities(q, "sha_tool", (0, 0, -0.01), (0, 0, 0)), 5, twist=True)
+    back, _ = run(
+        servo,
+        q,
+        lambda q: servo.twist_velocities(q, "sha_tool", (0, 0, -0.01), (0, 0, 0)),
+        5,
+        twist=True,
+    )
     assert back[-1].code == ServoCode.NO_WARNING and back[-1].velocities[0] < 0  # away: free
 
 
 def test_joint_jogs_keep_the_limits_and_stop_at_a_bound(planner):
     servo = servo_of(planner)
     stow = planner.semantic.state("stow")  # elbow 2.75 rad, the bound 2.9
-    commands, q = run(servo, tuple(stow), lambda q: servo.joint_velocities(["sha_elbow"], [1.0]), 200)
+    commands, q = run(
+        servo, tuple(stow), lambda q: servo.joint_velocities(["sha_elbow"], [1.0]), 200
+    )
     assert max(c.velocities[2] for c in commands) == pytest.approx(planner.limits.velocity[2])
     assert commands[-1].code == ServoCode.JOINT_BOUND
     assert 2.9 - 0.011 < q[2] <= 2.9 - 0.01 + 1e-9
@@ -79,7 +95,13 @@ def test_a_twist_moves_the_fork_straight_in_its_frame_and_a_halt_brakes(planner)
     servo = servo_of(planner, check_collisions=False)
     q0 = tuple(planner.semantic.state("above_station_cachecam"))
     start = servo.fork_position(q0)
-    commands, q = run(servo, q0, lambda q: servo.twist_velocities(q, "aca_frame", (0.01, 0, 0), (0, 0, 0)), 60, twist=True)
+    commands, q = run(
+        servo,
+        q0,
+        lambda q: servo.twist_velocities(q, "aca_frame", (0.01, 0, 0), (0, 0, 0)),
+        60,
+        twist=True,
+    )
     moved = servo.fork_position(q) - start
     assert moved[0] > 0.005 and abs(moved[1]) < 1e-4 and abs(moved[2]) < 1e-9
     speed = max(abs(v) for v in commands[-1].velocities)
@@ -88,6 +110,30 @@ def test_a_twist_moves_the_fork_straight_in_its_frame_and_a_halt_brakes(planner)
         halts.append(servo.halt(q))
         q = halts[-1].positions
     brake_s = len(halts) * servo.settings.publish_period
-    worst = max(abs(v) / a for v, a in zip(commands[-1].velocities, planner.limits.acceleration, strict=True))
+    worst = max(
+        abs(v) / a
+        for v, a in zip(commands[-1].velocities, planner.limits.acceleration, strict=True)
+    )
     assert brake_s == pytest.approx(worst, abs=servo.settings.publish_period) and speed > 0
     assert math.isclose(sum(abs(v) for v in halts[-1].velocities), 0.0, abs_tol=1e-12)
+
+
+def test_keys_make_jogs_and_a_held_key_one_jog():
+    from aca_sim.teleop.keyboard import FIRST_HOLD_S, REPEAT_HOLD_S, Keyboard, keys_of
+
+    assert keys_of(b"\x1b[A\x1b[Dq.\x1b[Z1") == ["up", "left", "q", ".", "1"]
+    keyboard = Keyboard()
+    keyboard.press("up", 0.0)
+    assert keyboard.current(FIRST_HOLD_S - 0.01).linear == (1.0, 0.0, 0.0)  # the repeat delay
+    keyboard.press("up", 0.5)  # the terminal repeats: now a short hold
+    assert keyboard.current(0.5 + REPEAT_HOLD_S - 0.01) is not None
+    assert keyboard.current(0.5 + REPEAT_HOLD_S + 0.01) is None  # let go
+    assert keyboard.press("e", 1.0) == "twist frame sha_tool"
+    keyboard.press(";", 1.0)
+    assert (keyboard.current(1.1).frame, keyboard.current(1.1).linear) == ("sha_tool", (0, 0, 1.0))
+    assert keyboard.press("j", 1.2) == "joint mode" and keyboard.current(1.2) is None
+    keyboard.press("r", 1.3)
+    keyboard.press("2", 1.3)
+    assert (keyboard.current(1.4).joint, keyboard.current(1.4).velocity) == ("sha_shoulder", -1.0)
+    assert keyboard.press(" ", 1.5) == "stop" and keyboard.current(1.5) is None
+    assert keyboard.press("q", 1.6) == "quit" and keyboard.quit

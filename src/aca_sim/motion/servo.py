@@ -99,7 +99,7 @@ class ServoCommand:
 
 MESSAGES = {
     ServoCode.NO_WARNING: "No warnings",
-    ServoCode.DECELERATE_FOR_APPROACHING_SINGULARITY: "Moving closer to a singularity, decelerating",
+    ServoCode.DECELERATE_FOR_APPROACHING_SINGULARITY: "Closer to a singularity, decelerating",
     ServoCode.HALT_FOR_SINGULARITY: "Very close to a singularity, halted",
     ServoCode.DECELERATE_FOR_COLLISION: "Close to a collision, decelerating",
     ServoCode.HALT_FOR_COLLISION: "Collision ahead, halted short of contact",
@@ -214,9 +214,7 @@ class Servo:
         return float(singular[0] / singular[1]) if singular[1] > 1e-12 else math.inf
 
     # ------------------------------------------------------------------ one period
-    def command(
-        self, q: Sequence[float], wanted: np.ndarray, twist: bool = False
-    ) -> ServoCommand:
+    def command(self, q: Sequence[float], wanted: np.ndarray, twist: bool = False) -> ServoCommand:
         """The next period's target from the joints now (q) and the wanted velocities:
         velocity limits, singularity (twist commands) and collision scale the wanted
         velocity, the acceleration limits then lead there from the last command (a step that

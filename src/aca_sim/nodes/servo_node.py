@@ -55,7 +55,9 @@ KINDS = {
     ServoCommandType.Request.TWIST: "TWIST",
     ServoCommandType.Request.POSE: "POSE",
 }
-TRACKING_SLACK = 2.0  # the last command is the start while the arm is this many periods' moves near
+TRACKING_SLACK = (
+    2.0  # the last command is the start while the arm is this many periods' moves near
+)
 
 
 class ServoNode(Node):
@@ -67,10 +69,15 @@ class ServoNode(Node):
             self, PREFIX + "publish_period", 0.034, "MoveIt Servo's publish_period, wall s"
         )
         scale = read_only_parameter(
-            self, "time_scale", 1.0, "sim s per wall s (the sim's real_time_factor in realtime mode)"
+            self,
+            "time_scale",
+            1.0,
+            "sim s per wall s (the sim's real_time_factor in realtime mode)",
         )
         if not (self.period_s > 0 and scale > 0):
-            raise ValueError(f"publish_period {self.period_s!r} and time_scale {scale!r} must be > 0")
+            raise ValueError(
+                f"publish_period {self.period_s!r} and time_scale {scale!r} must be > 0"
+            )
         self.settings = self._settings(self.period_s * scale)
         model = load_model_config(
             read_only_parameter(self, "model_config", "", "model YAML (the sim's); empty: default")

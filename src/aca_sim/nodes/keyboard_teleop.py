@@ -1,0 +1,144 @@
+"""`aca-sim teleop keyboard`: jog the SHA from a terminal through the servo node (MoveIt
+Servo's interfaces, so it drives a real MoveIt Servo the same way), while `aca-sim teleop`
+(or teleop.launch.xml) runs in another terminal. The keys: aca_sim.teleop.keyboard.
+
+It reads the terminal in raw mode, and every 20 ms publishes the held key's command on
+/servo_node/delta_twist_cmds or /servo_node/delta_joint_cmds (unitless), switching the
+servo's command type with ~/switch_command_type and pausing it with ~/pause_servo. Thread
+rules: the terminal loop on the main thread, the node spun by a background executor.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from typing import Any, TextIO
+
+import rclpy
+from control_msgs.msg import JointJog
+from geometry_msgs.msg import TwistStamped
+from moveit_msgs.srv import ServoCommandType
+from rclpy.node import Node
+from std_srvs.srv import SetBool
+
+from aca_sim.ros import blocking
+from aca_sim.ros.spinning import BackgroundSpinner
+from aca_sim.teleop.keyboard import HELP, Jog, Keyboard, keys_of
+
+LOOP_S = 0.02  # s between commands while a key is held
+WAIT_S = 10.0  # s to wait for the servo's services
+
+
+class ServoLink:
+    """The servo node's topics and services, on a node spun elsewhere."""
+
+    def __init__(self, node: Node, servo: str = "/servo_node") -> None:
+        self.node = node
+        self.twist = node.create_publisher(TwistStamped, f"{servo}/delta_twist_cmds", 10)
+        self.joint = node.create_publisher(JointJog, f"{servo}/delta_joint_cmds", 10)
+        self.switch = node.create_client(ServoCommandType, f"{servo}/switch_command_type")
+        self.pause = node.create_client(SetBool, f"{servo}/pause_servo")
+        self.servo = servo
+        self.paused = False
+
+    def wait(self, timeout_s: float = WAIT_S) -> bool:
+        """True once the servo's services answer."""
+        return self.switch.wait_for_service(timeout_sec=timeout_s) and (
+            self.pause.wait_for_service(timeout_sec=timeout_s)
+        )
+
+    def command_type(self, twist: bool) -> bool:
+        """Make the servo follow twists (True) or joint jogs; True when it agreed."""
+        kind = ServoCommandType.Request.TWIST if twist else ServoCommandType.Request.JOINT_JOG
+        future = self.switch.call_async(ServoCommandType.Request(command_type=kind))
+        return bool(blocking.wait_future(future, WAIT_S, "switch_command_type").success)
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume the servo; the new state (True: paused)."""
+        future = self.pause.call_async(SetBool.Request(data=not self.paused))
+        blocking.wait_future(future, WAIT_S, "pause_servo")
+        self.paused = not self.paused
+        return self.paused
+
+    def send(self, jog: Jog) -> None:
+        if jog.twist:
+            message = TwistStamped()
+            message.header.frame_id = jog.frame
+            message.header.stamp = self.node.get_clock().now().to_msg()
+            message.twist.linear.x, message.twist.linear.y, message.twist.linear.z = jog.linear
+            self.twist.publish(message)
+        else:
+            message = JointJog(joint_names=[jog.joint], velocities=[jog.velocity])
+            message.header.stamp = self.node.get_clock().now().to_msg()
+            self.joint.publish(message)
+
+
+def drive(link: ServoLink, fd: int, out: TextIO) -> int:
+    """The terminal loop on file descriptor fd (raw mode is the caller's); 0 on quit."""
+    keyboard = Keyboard()
+    link.command_type(twist=True)
+    out.write(HELP.replace("\n", "\r\n") + "\r\n")
+    out.flush()
+    while not keyboard.quit:
+        ready, _, _ = select.select([fd], [], [], LOOP_S)
+        now = time.monotonic()
+        if ready:
+            data = os.read(fd, 64)
+            if not data:  # the terminal closed
+                return 0
+            for key in keys_of(data):
+                was_twist = keyboard.twist_mode
+                said = keyboard.press(key, now)
+                if keyboard.twist_mode != was_twist or key in ("t", "j"):
+                    link.command_type(keyboard.twist_mode)
+                if keyboard.toggle_pause:
+                    keyboard.toggle_pause = False
+                    said = "paused" if link.toggle_pause() else "resumed"
+                if said:
+                    out.write(said + "\r\n")
+                    out.flush()
+        jog = keyboard.current(now)
+        if jog is not None:
+            link.send(jog)
+    return 0
+
+
+def main(argv: list[str] | None = None, stdin: Any = None, stdout: TextIO | None = None) -> int:
+    """Run the keyboard teleop on a terminal; the exit code (2: no terminal or no servo)."""
+    from aca_sim.ros_env import ensure_local_discovery
+
+    stdin = stdin or sys.stdin
+    out = stdout or sys.stdout
+    if not os.isatty(stdin.fileno()):
+        print("aca-sim teleop keyboard: stdin is not a terminal", file=sys.stderr)
+        return 2
+    ensure_local_discovery()
+    rclpy.init(args=argv)
+    node = rclpy.create_node("keyboard_teleop")
+    spinner = BackgroundSpinner([node]).start()
+    link = ServoLink(node)
+    try:
+        if not link.wait():
+            print(
+                f"aca-sim teleop keyboard: no servo at {link.servo} "
+                "(start `aca-sim teleop` in another terminal)",
+                file=sys.stderr,
+            )
+            return 2
+        fd = stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setraw(fd)
+            return drive(link, fd, out)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        spinner.stop()
+        node.destroy_node()
+        rclpy.try_shutdown()
