@@ -25,6 +25,7 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
 from aca_sim.model.urdf import aca_urdf_text
+from aca_sim.nodes.servo_node import ServoNode
 from aca_sim.nodes.sim_node import SimNode
 from aca_sim.nodes.state_publisher_node import StatePublisherNode
 from aca_sim.nodes.teleop_web_node import TeleopWebNode
@@ -74,18 +75,19 @@ def world():
             Parameter("token", value=TOKEN),
         ],
     )
+    servo = ServoNode(context=context)
     probe = Node("page_test_probe", context=context)
     joints = Joints(probe)
     spinners = [
         BackgroundSpinner([sim], context=context).start(),
-        BackgroundSpinner([publisher, page_node, probe], context=context).start(),
+        BackgroundSpinner([publisher, page_node, servo, probe], context=context).start(),
     ]
     try:
         yield sim, page_node, joints
     finally:
         for spinner in spinners:
             spinner.stop()
-        for node in (page_node, publisher, probe, sim):
+        for node in (page_node, publisher, servo, probe, sim):
             node.destroy_node()
         rclpy.try_shutdown(context=context)
 
@@ -136,15 +138,31 @@ def test_the_page_loads_without_errors_and_draws_the_assembly(page, artifacts):
     assert not errors, errors
 
 
-def test_a_jog_click_moves_the_sim_joint(page, world):
+def test_a_held_jog_button_moves_the_sim_joint_through_the_servo(page, world, artifacts):
+    """Held for a second, the button streams servo commands: the shoulder turns at the
+    servo's unitless speed (0.1 rad/s); let go, it stops within the servo's timeout and its
+    braking; the page shows the servo's status and ends where the arm stopped."""
     tab, _ = page
     _sim, _page_node, joints = world
     wait_until(lambda: "sha_shoulder" in joints.latest, what="joint states")
     before = joints.latest["sha_shoulder"]
-    tab.fill("#joint-step", "0.1")
-    tab.click("#jog-sha_shoulder-plus")
-    assert result_text(tab).startswith("move_arm: done")
-    wait_until(lambda: abs(joints.latest["sha_shoulder"] - (before + 0.1)) < 2e-3, what="jog")
+    tab.hover("#jog-sha_shoulder-plus")
+    tab.mouse.down()
+    time.sleep(1.0)
+    tab.mouse.up()
+    released = time.monotonic()
+    wait_until(lambda: joints.latest["sha_shoulder"] > before + 0.05, timeout_s=5, what="jog")
+    stopped = []
+
+    def still():
+        stopped.append(joints.latest["sha_shoulder"])
+        return len(stopped) > 6 and max(stopped[-6:]) - min(stopped[-6:]) < 1e-6
+
+    wait_until(still, timeout_s=5, what="the arm stopped")
+    assert time.monotonic() - released < 0.1 + 0.5 + 0.6  # timeout + braking + 6 samples
+    turned = stopped[-1] - before
+    assert 0.06 < turned < 0.16, turned  # ~1 s at 0.1 rad/s, plus the braking
+    assert tab.inner_text("#servo-status").startswith("servo: ")
     wait_until(  # the page ends where the arm stopped
         lambda: math.isclose(
             float(tab.inner_text("#joint-sha_shoulder .value").split()[0]),
@@ -154,6 +172,7 @@ def test_a_jog_click_moves_the_sim_joint(page, world):
         timeout_s=5,
         what="the page's joint value",
     )
+    tab.screenshot(path=str(artifacts / "teleop_page_after_jog.png"))
 
 
 def test_step_buttons_run_steps_and_capture_image_shows_a_new_image(page, artifacts):
@@ -193,6 +212,9 @@ def test_bad_commands_show_their_error_in_words_and_move_nothing(page, world):
     tab.click("#custom-send")
     text = result_text(tab, text)
     assert text.startswith("move_arm: OUT_OF_LIMITS: a joint goal is beyond its limits")
+    tab.evaluate("window.acaTeleop.command({op: 'servo', joint: 'sha_z', speed: 3})")
+    text = result_text(tab, text)
+    assert text.startswith("INVALID_GOAL") and "speed=3: a number in [-1, 1]" in text
     assert all(abs(joints.latest[j] - before[j]) < 1e-4 for j in before)
 
 

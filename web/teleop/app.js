@@ -12,7 +12,8 @@ const URDF_URI = 'package://aca_sim/urdf/aca.urdf';
 const COMMAND_TOPIC = '/aca/teleop/command';
 const COMMAND_CHANNEL = 1;
 const JSON_TOPICS = ['/joint_states', '/aca/tubes', '/aca/teleop/menus', '/aca/teleop/events',
-  '/aca/cachecam/png'];
+  '/aca/cachecam/png', '/aca/teleop/servo'];
+const SERVO_PERIOD_MS = 50;  // a held jog button streams a servo command this often
 const SHA_JOINTS = ['sha_z', 'sha_shoulder', 'sha_elbow'];
 const STEP_THINGS = ['fork_target', 'station_volume_probe', 'station_cachecam',
   'station_seal_dispenser', 'station_sealing', 'station_bst', 'station_bitcar_port',
@@ -214,19 +215,44 @@ function buildJointRows() {
       + `<td><button id="jog-${name}-plus">+</button></td>`;
     body.append(row);
     for (const [suffix, sign] of [['minus', -1], ['plus', 1]]) {
-      row.querySelector(`#jog-${name}-${suffix}`).onclick = () => {
-        const step = Number($('joint-step').value) * (name === 'sha_z' ? 0.1 : 1);
-        command({ op: 'jog_joint', joint: name, delta: sign * step });
-      };
+      holdToJog(row.querySelector(`#jog-${name}-${suffix}`),
+        () => ({ joint: name, speed: sign * Number($('joint-speed').value) }));
     }
   }
   for (const button of document.querySelectorAll('#fork-jog button')) {
-    button.onclick = () => {
-      const step = Number($('fork-step').value) * (button.dataset.axis === 'yaw' ? 10 : 1);
-      command({ op: 'jog_fork', axis: button.dataset.axis,
-        delta: Number(button.dataset.sign) * step });
-    };
+    holdToJog(button, () => ({ axis: button.dataset.axis, frame: $('fork-frame').value,
+      speed: Number(button.dataset.sign) * Number($('fork-speed').value) }));
   }
+}
+
+// While a jog button is held, stream servo commands (the servo halts the arm 0.1 s after
+// the last one, so a lost release still stops it); letting go sends a zero command.
+function holdToJog(button, fields) {
+  let timer = null;
+  const send = (speed) => client.publish({ id: 0, token, op: 'servo', ...fields(),
+    ...(speed === undefined ? {} : { speed }) });
+  const stop = () => {
+    if (timer === null) return;
+    clearInterval(timer);
+    timer = null;
+    send(0);
+  };
+  button.addEventListener('pointerdown', (event) => {
+    event.preventDefault();
+    button.setPointerCapture(event.pointerId);
+    send();
+    timer = setInterval(send, SERVO_PERIOD_MS);
+  });
+  for (const kind of ['pointerup', 'pointercancel', 'lostpointercapture']) {
+    button.addEventListener(kind, stop);
+  }
+  window.addEventListener('blur', stop);
+}
+
+function showServo(message) {
+  const pill = $('servo-status');
+  pill.textContent = `servo: ${message.message}`;
+  pill.className = `pill ${message.code === 0 ? 'ok' : 'bad'}`;
 }
 
 function entryButtons(entries, into, prefix) {
@@ -347,6 +373,7 @@ async function start() {
     '/aca/teleop/menus': showMenus,
     '/aca/teleop/events': onEvent,
     '/aca/cachecam/png': showImage,
+    '/aca/teleop/servo': showServo,
   };
   client = new FoxgloveClient(
     url,

@@ -19,13 +19,10 @@ import tty
 from typing import Any, TextIO
 
 import rclpy
-from control_msgs.msg import JointJog
-from geometry_msgs.msg import TwistStamped
-from moveit_msgs.srv import ServoCommandType
 from rclpy.node import Node
-from std_srvs.srv import SetBool
 
 from aca_sim.ros import blocking
+from aca_sim.ros.servo_link import ServoLink
 from aca_sim.ros.spinning import BackgroundSpinner
 from aca_sim.teleop.keyboard import HELP, Jog, Keyboard, keys_of
 
@@ -33,51 +30,37 @@ LOOP_S = 0.02  # s between commands while a key is held
 WAIT_S = 10.0  # s to wait for the servo's services
 
 
-class ServoLink:
-    """The servo node's topics and services, on a node spun elsewhere."""
+class KeyboardLink:
+    """The servo link as the terminal loop uses it: calls wait for their answers (the node is
+    spun by a background executor, not by this thread)."""
 
-    def __init__(self, node: Node, servo: str = "/servo_node") -> None:
-        self.node = node
-        self.twist = node.create_publisher(TwistStamped, f"{servo}/delta_twist_cmds", 10)
-        self.joint = node.create_publisher(JointJog, f"{servo}/delta_joint_cmds", 10)
-        self.switch = node.create_client(ServoCommandType, f"{servo}/switch_command_type")
-        self.pause = node.create_client(SetBool, f"{servo}/pause_servo")
-        self.servo = servo
+    def __init__(self, node: Node) -> None:
+        self.link = ServoLink(node)
+        self.servo = self.link.servo
         self.paused = False
 
     def wait(self, timeout_s: float = WAIT_S) -> bool:
-        """True once the servo's services answer."""
-        return self.switch.wait_for_service(timeout_sec=timeout_s) and (
-            self.pause.wait_for_service(timeout_sec=timeout_s)
-        )
+        return self.link.wait(timeout_s)
 
     def command_type(self, twist: bool) -> bool:
         """Make the servo follow twists (True) or joint jogs; True when it agreed."""
-        kind = ServoCommandType.Request.TWIST if twist else ServoCommandType.Request.JOINT_JOG
-        future = self.switch.call_async(ServoCommandType.Request(command_type=kind))
+        future = self.link.command_type_async(twist)
         return bool(blocking.wait_future(future, WAIT_S, "switch_command_type").success)
 
     def toggle_pause(self) -> bool:
         """Pause or resume the servo; the new state (True: paused)."""
-        future = self.pause.call_async(SetBool.Request(data=not self.paused))
-        blocking.wait_future(future, WAIT_S, "pause_servo")
+        blocking.wait_future(self.link.pause_async(not self.paused), WAIT_S, "pause_servo")
         self.paused = not self.paused
         return self.paused
 
     def send(self, jog: Jog) -> None:
         if jog.twist:
-            message = TwistStamped()
-            message.header.frame_id = jog.frame
-            message.header.stamp = self.node.get_clock().now().to_msg()
-            message.twist.linear.x, message.twist.linear.y, message.twist.linear.z = jog.linear
-            self.twist.publish(message)
+            self.link.send_twist(jog.frame, jog.linear)
         else:
-            message = JointJog(joint_names=[jog.joint], velocities=[jog.velocity])
-            message.header.stamp = self.node.get_clock().now().to_msg()
-            self.joint.publish(message)
+            self.link.send_joint(jog.joint, jog.velocity)
 
 
-def drive(link: ServoLink, fd: int, out: TextIO) -> int:
+def drive(link: KeyboardLink, fd: int, out: TextIO) -> int:
     """The terminal loop on file descriptor fd (raw mode is the caller's); 0 on quit."""
     keyboard = Keyboard()
     link.command_type(twist=True)
@@ -120,7 +103,7 @@ def main(argv: list[str] | None = None, stdin: Any = None, stdout: TextIO | None
     rclpy.init(args=argv)
     node = rclpy.create_node("keyboard_teleop")
     spinner = BackgroundSpinner([node]).start()
-    link = ServoLink(node)
+    link = KeyboardLink(node)
     try:
         if not link.wait():
             print(

@@ -4,9 +4,10 @@ Foxglove app) over a foxglove-sdk WebSocket, bridging both to ROS.
 To the page: joint positions (sampled 20 times per wall second), the tube table, the step menus
 with busy devices, the CacheCam image, and events about each command (accepted, feedback with
 phase/progress/force, result with the error code in words). To the Foxglove app also /tf and
-the URDF (as an asset). From the page: jogs of one SHA joint or of the fork in Cartesian
-steps (both sent as MoveArm goals: planned collision-free by the sim), any step or sequence
-goal by name, and cancel. Every command is checked (aca_sim.teleop.web_commands and
+the URDF (as an asset), and the servo's status. From the page: jogs while a button is held,
+of one SHA joint or of the fork (streamed to the servo node, /servo_node, as MoveIt Servo
+takes them: it slows and stops short of obstacles), jogs by a step (MoveArm goals, planned
+collision-free by the sim), any step or sequence goal by name, and cancel. Every command is checked (aca_sim.teleop.web_commands and
 build_goal) before anything is sent; a bad one gets an error event naming the bad value.
 
 Binding: 127.0.0.1 by default. Bound elsewhere, a token is required (a random one is made
@@ -27,6 +28,7 @@ import time
 from typing import Any
 
 import numpy as np
+from moveit_msgs.msg import ServoStatus
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile
 from sensor_msgs.msg import Image, JointState
@@ -46,6 +48,7 @@ from aca_sim.ros.conversions import seconds
 from aca_sim.ros.executor_bridge import ExecutorBridge
 from aca_sim.ros.parameters import read_only_parameter
 from aca_sim.ros.sampling import Samplers
+from aca_sim.ros.servo_link import SERVO, ServoLink
 from aca_sim.ros.spinning import run_node
 from aca_sim.ros.step_client import GoalError, StepClient
 from aca_sim.ros.world_watch import WorldWatch
@@ -115,6 +118,9 @@ class TeleopWebNode(Node):
                 Image, f"/aca/{topic}", lambda m, f=focus: self._on_image(m, f), 2
             )
         self.world = WorldWatch(self, self._on_world)
+        self.servo = ServoLink(self)
+        self.create_subscription(ServoStatus, f"{SERVO}/status", self._on_servo_status, 10)
+        self._servo_status: tuple[int, str] | None = None
         query = f"?token={self.token}" if self.token else ""
         self.url = f"http://{host}:{self.page.port}/{query}"
         self.get_logger().info(f"teleop page: {self.url} (WebSocket port {self.ws.port})")
@@ -256,6 +262,9 @@ class TeleopWebNode(Node):
             if isinstance(data, str):
                 raise CommandError(data)
             command = parse_command(data, self.token)
+            if command.op == "servo":
+                self._servo_command(command)
+                return
             if command.op == "cancel":
                 count = self.steps.cancel_all()
                 self._event(command.command_id, "accepted", action="cancel",
@@ -273,6 +282,27 @@ class TeleopWebNode(Node):
             self._event(command_id, "error", **self._words("INVALID_GOAL"), message=str(error))
             return
         self._event(command.command_id, "accepted", action=action, goal=goal)
+
+    def _servo_command(self, command: Command) -> None:
+        """Stream one jog to the servo (no event: the page sends 20 a second; the servo's
+        status comes on its channel), switching its command type when the kind changes."""
+        twist = bool(command.axis)
+        if self.servo.twist_mode != twist:
+            self.servo.command_type_async(twist)
+        if not twist:
+            self.servo.send_joint(command.joint, command.speed)
+        elif command.axis == "yaw":
+            self.servo.send_twist(command.frame, (0.0, 0.0, 0.0), (0.0, 0.0, command.speed))
+        else:
+            linear = [0.0, 0.0, 0.0]
+            linear["xyz".index(command.axis)] = command.speed
+            self.servo.send_twist(command.frame, linear)
+
+    def _on_servo_status(self, message: ServoStatus) -> None:
+        status = (int(message.code), str(message.message))
+        if status != self._servo_status:
+            self._servo_status = status
+            self.ws.publish("/aca/teleop/servo", {"code": status[0], "message": status[1]})
 
     def _goal_of(self, command: Command) -> tuple[str, dict[str, Any]]:
         """The action and goal fields a checked command sends."""

@@ -6,6 +6,10 @@ Commands (every one may carry "id", an integer the events about it echo, and "to
 the page must present when the server is bound beyond loopback):
 - {"op": "jog_joint", "joint": "sha_shoulder", "delta": 0.05}     rad (m for sha_z)
 - {"op": "jog_fork", "axis": "x" | "y" | "z" | "yaw", "delta": 0.01}  m in aca_frame, or rad
+- {"op": "servo", "joint": "sha_elbow", "speed": 0.5}             a jog through the servo:
+  {"op": "servo", "axis": "x", "speed": -1, "frame": "sha_tool"}  speed in [-1, 1] of the
+  servo's scale, frame aca_frame (default) or sha_tool; the page sends one every 50 ms
+  while a jog button is held (the servo halts 0.1 s after the last)
 - {"op": "step", "action": "sweep_bore", "goal": {"sweeps": 5}}    any aca action by name
 - {"op": "cancel"}                                                 cancel what the page sent
 No ROS here; the goal fields of a step are checked by aca_sim.ros.step_client.build_goal
@@ -20,12 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aca_sim.model.names import SHA_JOINTS
+from aca_sim.model.names import FORK_LINK, ROOT_FRAME, SHA_JOINTS
 
 FORK_AXES = ("x", "y", "z", "yaw")
 MAX_JOG = {"sha_z": 0.05, "sha_shoulder": 0.5, "sha_elbow": 0.5, "x": 0.05, "y": 0.05,
            "z": 0.05, "yaw": 0.5}  # fmt: skip  # m or rad: one jog never jumps further
-OPS = ("jog_joint", "jog_fork", "step", "cancel")
+OPS = ("jog_joint", "jog_fork", "servo", "step", "cancel")
+SERVO_FRAMES = (ROOT_FRAME, FORK_LINK)
 
 
 class CommandError(ValueError):
@@ -41,6 +46,8 @@ class Command:
     joint: str = ""  # jog_joint
     axis: str = ""  # jog_fork
     delta: float = 0.0  # jog_joint, jog_fork: m or rad
+    speed: float = 0.0  # servo: [-1, 1]
+    frame: str = ROOT_FRAME  # servo (a twist's frame)
     action: str = ""  # step
     goal: Mapping[str, Any] = field(default_factory=dict)  # step
 
@@ -68,6 +75,8 @@ def parse_command(data: Any, token: str = "") -> Command:
         if axis not in FORK_AXES:
             raise CommandError(f"axis={axis!r}: use one of {', '.join(FORK_AXES)}")
         return Command(op, command_id, axis=axis, delta=_delta(data, axis))
+    if op == "servo":
+        return _servo(data, command_id)
     if op == "step":
         action, goal = data.get("action"), data.get("goal", {})
         if not isinstance(action, str) or not action:
@@ -76,6 +85,25 @@ def parse_command(data: Any, token: str = "") -> Command:
             raise CommandError(f"goal={goal!r}: must be an object of goal fields")
         return Command(op, command_id, action=action, goal=dict(goal))
     return Command(op, command_id)
+
+
+def _servo(data: Mapping[str, Any], command_id: int) -> Command:
+    joint, axis = data.get("joint"), data.get("axis")
+    if (joint is None) == (axis is None):
+        raise CommandError("a servo command names a joint or an axis (exactly one)")
+    if joint is not None and joint not in SHA_JOINTS:
+        raise CommandError(f"joint={joint!r}: use one of {', '.join(SHA_JOINTS)}")
+    if axis is not None and axis not in FORK_AXES:
+        raise CommandError(f"axis={axis!r}: use one of {', '.join(FORK_AXES)}")
+    speed = data.get("speed")
+    if isinstance(speed, bool) or not isinstance(speed, int | float) or not -1 <= speed <= 1:
+        raise CommandError(f"speed={speed!r}: a number in [-1, 1]")
+    frame = data.get("frame", ROOT_FRAME)
+    if frame not in SERVO_FRAMES:
+        raise CommandError(f"frame={frame!r}: use one of {', '.join(SERVO_FRAMES)}")
+    return Command(
+        "servo", command_id, joint=joint or "", axis=axis or "", speed=float(speed), frame=frame
+    )
 
 
 def _delta(data: Mapping[str, Any], key: str) -> float:

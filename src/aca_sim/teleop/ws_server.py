@@ -51,6 +51,7 @@ JSON_TOPICS = {
     "/aca/teleop/menus": "the steps each thing offers now, and which devices are busy",
     "/aca/teleop/events": "what became of each command: accepted, feedback, result, error",
     "/aca/cachecam/png": "the latest CacheCam image, base64 PNG",
+    "/aca/teleop/servo": "the servo's status when it changes: code (ServoStatus) and message",
 }
 OnCommand = Callable[[Any, int], None]  # (decoded JSON or a str error, client id)
 Transform = tuple[str, str, tuple[float, float, float], tuple[float, float, float, float]]
