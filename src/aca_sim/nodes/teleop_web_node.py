@@ -7,8 +7,9 @@ phase/progress/force, result with the error code in words). To the Foxglove app 
 the URDF (as an asset), and the servo's status. From the page: jogs while a button is held,
 of one SHA joint or of the fork (streamed to the servo node, /servo_node, as MoveIt Servo
 takes them: it slows and stops short of obstacles), jogs by a step (MoveArm goals, planned
-collision-free by the sim), any step or sequence goal by name, and cancel. Every command is checked (aca_sim.teleop.web_commands and
-build_goal) before anything is sent; a bad one gets an error event naming the bad value.
+collision-free by the sim), any step or sequence goal by name, and cancel. Every command is
+checked (aca_sim.teleop.web_commands and build_goal) before anything is sent; a bad one gets
+an error event naming the bad value.
 
 Binding: 127.0.0.1 by default. Bound elsewhere, a token is required (a random one is made
 when none is given): the page URL carries it, every HTTP request and every command must
