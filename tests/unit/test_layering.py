@@ -76,6 +76,7 @@ ALLOWED = {
         "caching",
         "recording",
         "launching",
+        "nodes",
         "campaign",
         "montecarlo",
         "cli",

@@ -137,3 +137,36 @@ def test_keys_make_jogs_and_a_held_key_one_jog():
     assert (keyboard.current(1.4).joint, keyboard.current(1.4).velocity) == ("sha_shoulder", -1.0)
     assert keyboard.press(" ", 1.5) == "stop" and keyboard.current(1.5) is None
     assert keyboard.press("q", 1.6) == "quit" and keyboard.quit
+
+
+def test_a_twist_toward_the_stretched_arm_slows_and_halts_before_the_singularity(planner):
+    servo = servo_of(planner, check_collisions=False)
+    q = (0.02, 0.0, 0.35)  # the elbow bent 0.35 rad; +x in aca_frame straightens it
+    commands, q = run(
+        servo,
+        q,
+        lambda q: servo.twist_velocities(q, "aca_frame", (0.02, 0, 0), (0, 0, 0)),
+        300,
+        twist=True,
+    )
+    codes = [c.code for c in commands]
+    assert ServoCode.DECELERATE_FOR_APPROACHING_SINGULARITY in codes
+    assert codes[-1] == ServoCode.HALT_FOR_SINGULARITY
+    assert servo.condition(q) >= servo.settings.hard_stop_singularity_threshold * 0.95
+    assert q[2] > 0.01  # never straight
+    back, _ = run(
+        servo,
+        q,
+        lambda q: servo.twist_velocities(q, "aca_frame", (-0.02, 0, 0), (0, 0, 0)),
+        5,
+        twist=True,
+    )
+    assert back[-1].code == ServoCode.NO_WARNING  # leaving it is not slowed
+
+
+def test_pose_tracking_brings_the_fork_to_the_target(planner):
+    servo = servo_of(planner, check_collisions=False)
+    q0 = tuple(planner.semantic.state("above_station_cachecam"))
+    target = servo.fork_position(q0) + np.array([0.01, -0.008, 0.003])
+    _commands, q = run(servo, q0, lambda q: servo.pose_velocities(q, target), 400, twist=True)
+    assert np.linalg.norm(servo.fork_position(q) - target) < 2e-4

@@ -14,7 +14,8 @@ What differs from MoveIt Servo, on purpose, for this three-joint arm (z, shoulde
   down linearly (to min_collision_scale) inside the proximity threshold; motion that does not
   reduce the clearance is not slowed (Servo slows every motion);
 - singularity: the condition number of the fork's planar Jacobian (the elbow straight or
-  folded), scaled only while approaching it;
+  folded), scaled only while approaching it, halted at the hard threshold (or once the
+  slow-down is below HALT_SCALE of the command: a linear slow-down only creeps up to it);
 - a halt (timeout, pause) brakes every joint at its acceleration limit, so the arm stops
   within incoming_command_timeout + the braking time (v / a), not at once.
 No ROS here (aca_sim.nodes.servo_node). Frames: aca_frame, or the fork's (sha_tool: x along
@@ -33,6 +34,8 @@ import numpy as np
 from aca_sim.model.names import FORK_LINK, ROOT_FRAME, SHA_JOINTS
 from aca_sim.motion.kinematics import JointPositions, ScaraKinematics
 from aca_sim.motion.timing import Limits
+
+HALT_SCALE = 0.02  # a slow-down below this fraction of the command halts
 
 
 class ServoCode(IntEnum):
@@ -271,9 +274,9 @@ class Servo:
         ahead = self.condition(q + v * self.settings.publish_period)
         if ahead <= now or now < lower:
             return v, ServoCode.NO_WARNING
-        if now >= hard:
-            return np.zeros_like(v), ServoCode.HALT_FOR_SINGULARITY
         scale = (hard - now) / (hard - lower)
+        if scale < HALT_SCALE:  # the linear slow-down would creep up to it for ever
+            return np.zeros_like(v), ServoCode.HALT_FOR_SINGULARITY
         return v * scale, ServoCode.DECELERATE_FOR_APPROACHING_SINGULARITY
 
     def _collision(self, q: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ServoCode]:

@@ -2,7 +2,9 @@
 summary.md and the plots into run_dir, and exits (0 when every sample ended sealed).
 
 Parameters: campaign (default, short, or a YAML file), run_dir (where the sequencer keeps
-inventory.db), sample_timeout_s. The seal release limit of the plots and the summary is the
+inventory.db), sample_timeout_s, wait_for_recorder (true: start only once the launch's
+recorder, /aca/recorder, has subscribed to the CacheCam frames, so that the first sample's
+images are in the recording). The seal release limit of the plots and the summary is the
 running sim's (its dispensers, from /aca/sim/get_state: the model configuration it was started
 with), kept in run_dir/manifest.json for `aca-sim report RUN_DIR`, which extracts the CacheCam
 images from the recording once the recorder has finished it. Thread rule: the driver runs on
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         campaign = str(param("campaign", "default", "default, short, or a campaign YAML file"))
         run_dir = Path(str(param("run_dir", "aca_run", "the run folder (inventory.db is here)")))
         timeout_s = float(param("sample_timeout_s", 3600.0, "wall-time bound per goal, s"))
+        recorded = bool(param("wait_for_recorder", False, "start once the recorder records"))
         try:
             items = load_campaign(campaign)
         except ValueError as error:
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         with BackgroundSpinner([node]):
             link = SequencerLink(node, timeout_s)
             link.wait_ready()
+            if recorded:
+                _wait_recorder(node)
             outcomes = run_campaign_items(items, link, say)
             hardware = hardware_of(
                 call_idempotent(state, GetWorldState.Request(), 60.0, STATE_SERVICE)
@@ -82,6 +87,29 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+
+
+def _wait_recorder(node: Node, timeout_s: float = 60.0) -> None:
+    """Wait until /aca/recorder subscribes to every CacheCam frame topic (RuntimeError
+    naming the topics it lacks after timeout_s)."""
+    from aca_sim.ros.cachecam_topics import FOCUS_TOPICS
+
+    topics = [f"/aca/{topic}" for topic in FOCUS_TOPICS.values()]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        missing = [
+            topic
+            for topic in topics
+            if not any(
+                (info.node_name, info.node_namespace) == ("recorder", "/aca")
+                for info in node.get_subscriptions_info_by_topic(topic)
+            )
+        ]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the recorder did not subscribe to {missing} in {timeout_s:g} s")
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":
