@@ -88,6 +88,14 @@ def stream_until(publish, condition, timeout_s=30.0):
     return time.monotonic() - started
 
 
+def stream_for(publish, seconds):
+    """Publish a command every PERIOD_S for `seconds` of wall time."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        publish()
+        time.sleep(PERIOD_S)
+
+
 def test_a_twist_into_a_tube_slows_and_halts_short_of_it_with_the_status_code(servo):
     client, sim, _node = servo
     statuses: list[ServoStatus] = []
@@ -111,10 +119,7 @@ def test_a_twist_into_a_tube_slows_and_halts_short_of_it_with_the_status_code(se
     codes = [s.code for s in statuses]
     assert ServoStatus.DECELERATE_FOR_COLLISION in codes
     stopped = arm(client)
-    end = time.monotonic() + 0.5
-    while time.monotonic() < end:  # commands go on: the arm stays halted
-        twists.publish(up)
-        time.sleep(PERIOD_S)
+    stream_for(lambda: twists.publish(up), 0.5)  # commands go on: the arm stays halted
     held = arm(client)
     assert abs(held[0] - stopped[0]) < 2e-4, (stopped, held)
     planner = ArmPlanner.for_config(sim.model)
@@ -153,10 +158,7 @@ def test_a_joint_jog_halts_within_the_timeout_when_commands_stop_and_pause_holds
     assert halted_after < settings.incoming_command_timeout + brake + 0.15, halted_after
     assert previous - at_last < 0.1 * (settings.incoming_command_timeout + brake) + 0.01
     assert call(client, SetBool, "/servo_node/pause_servo", SetBool.Request(data=True)).success
-    end = time.monotonic() + 0.4
-    while time.monotonic() < end:
-        jogs.publish(jog)
-        time.sleep(PERIOD_S)
+    stream_for(lambda: jogs.publish(jog), 0.4)
     assert abs(arm(client)[1] - previous) < 1e-6  # paused: commands do nothing
 
 

@@ -28,6 +28,16 @@ def cored_snapshot():
     return description
 
 
+@pytest.fixture(scope="module")
+def planner():
+    """The planner of a fresh ACA (seed 0), its scene showing that ACA's hardware."""
+    aca = Aca.create(seed=0)
+    planner = aca.planner
+    planner.scene.update(aca.hardware_state())
+    yield planner
+    aca.close()
+
+
 @pytest.fixture
 def cored_aca(aca, cored_snapshot):
     aca.restore(cored_snapshot)

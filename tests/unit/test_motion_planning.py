@@ -45,15 +45,6 @@ def cluttered():
     aca.close()
 
 
-@pytest.fixture(scope="module")
-def planner():
-    aca = Aca.create(seed=0)
-    planner = aca.planner
-    planner.scene.update(aca.hardware_state())
-    yield planner
-    aca.close()
-
-
 # ---------------------------------------------------------------------- the SRDF
 def test_config_srdf_is_what_the_model_configuration_generates():
     assert srdf_file().read_text() == generate_srdf(load_model_config()), (

@@ -1,7 +1,8 @@
-"""The servo's law without ROS, on the planning scene of a fresh ACA, the arm moved to each
-target as commanded: joint and twist jogs within the velocity and acceleration limits, a jog
-toward a tube that slows and halts short of it with its code, a joint bound, and a halt that
-brakes at the acceleration limits."""
+"""The servo's law without ROS, on the planning scene of a fresh ACA (conftest's planner),
+the arm moved to each target as commanded: joint and twist jogs within the velocity and
+acceleration limits, a jog toward a tube that slows and halts short of it with its code, a
+joint bound, a halt that brakes at the acceleration limits, a singularity halt, pose
+tracking, and the keyboard's keys."""
 
 import math
 
@@ -9,16 +10,6 @@ import numpy as np
 import pytest
 
 from aca_sim.motion.servo import Servo, ServoCode, ServoInputError, ServoSettings
-from aca_sim.sim.aca import Aca
-
-
-@pytest.fixture(scope="module")
-def planner():
-    aca = Aca.create(seed=3)
-    planner = aca.planner
-    planner.scene.update(aca.hardware_state())
-    yield planner
-    aca.close()
 
 
 def servo_of(planner, **settings):
@@ -28,6 +19,13 @@ def servo_of(planner, **settings):
         planner.bounds,
         planner.scene.collision.clearance,
         ServoSettings(command_in_type="speed_units", **settings),
+    )
+
+
+def run_twist(servo, q, frame, linear, periods):
+    """run() with a constant twist (m/s) of the fork in frame."""
+    return run(
+        servo, q, lambda q: servo.twist_velocities(q, frame, linear, (0, 0, 0)), periods, True
     )
 
 
@@ -45,13 +43,7 @@ def test_a_jog_up_into_a_tube_slows_then_halts_short_of_it(planner):
     servo = servo_of(planner)
     slot = planner.semantic.state("above_storage_slot_05")
     q = (0.14, slot[1], slot[2])
-    commands, q = run(
-        servo,
-        q,
-        lambda q: servo.twist_velocities(q, "sha_tool", (0, 0, 0.01), (0, 0, 0)),
-        400,
-        twist=True,
-    )
+    commands, q = run_twist(servo, q, "sha_tool", (0, 0, 0.01), 400)
     codes = [c.code for c in commands]
     assert ServoCode.DECELERATE_FOR_COLLISION in codes
     assert codes[-1] == ServoCode.HALT_FOR_COLLISION
@@ -66,13 +58,7 @@ def test_a_jog_up_into_a_tube_slows_then_halts_short_of_it(planner):
     ]
     free = [i for i in range(1, decelerating[0])]
     assert np.all(steps[[i - 1 for i in free]] <= np.array(planner.limits.acceleration) + 1e-9)
-    back, _ = run(
-        servo,
-        q,
-        lambda q: servo.twist_velocities(q, "sha_tool", (0, 0, -0.01), (0, 0, 0)),
-        5,
-        twist=True,
-    )
+    back, _ = run_twist(servo, q, "sha_tool", (0, 0, -0.01), 5)
     assert back[-1].code == ServoCode.NO_WARNING and back[-1].velocities[0] < 0  # away: free
 
 
@@ -95,13 +81,7 @@ def test_a_twist_moves_the_fork_straight_in_its_frame_and_a_halt_brakes(planner)
     servo = servo_of(planner, check_collisions=False)
     q0 = tuple(planner.semantic.state("above_station_cachecam"))
     start = servo.fork_position(q0)
-    commands, q = run(
-        servo,
-        q0,
-        lambda q: servo.twist_velocities(q, "aca_frame", (0.01, 0, 0), (0, 0, 0)),
-        60,
-        twist=True,
-    )
+    commands, q = run_twist(servo, q0, "aca_frame", (0.01, 0, 0), 60)
     moved = servo.fork_position(q) - start
     assert moved[0] > 0.005 and abs(moved[1]) < 1e-4 and abs(moved[2]) < 1e-9
     speed = max(abs(v) for v in commands[-1].velocities)
@@ -142,25 +122,13 @@ def test_keys_make_jogs_and_a_held_key_one_jog():
 def test_a_twist_toward_the_stretched_arm_slows_and_halts_before_the_singularity(planner):
     servo = servo_of(planner, check_collisions=False)
     q = (0.02, 0.0, 0.35)  # the elbow bent 0.35 rad; +x in aca_frame straightens it
-    commands, q = run(
-        servo,
-        q,
-        lambda q: servo.twist_velocities(q, "aca_frame", (0.02, 0, 0), (0, 0, 0)),
-        300,
-        twist=True,
-    )
+    commands, q = run_twist(servo, q, "aca_frame", (0.02, 0, 0), 300)
     codes = [c.code for c in commands]
     assert ServoCode.DECELERATE_FOR_APPROACHING_SINGULARITY in codes
     assert codes[-1] == ServoCode.HALT_FOR_SINGULARITY
     assert servo.condition(q) >= servo.settings.hard_stop_singularity_threshold * 0.95
     assert q[2] > 0.01  # never straight
-    back, _ = run(
-        servo,
-        q,
-        lambda q: servo.twist_velocities(q, "aca_frame", (-0.02, 0, 0), (0, 0, 0)),
-        5,
-        twist=True,
-    )
+    back, _ = run_twist(servo, q, "aca_frame", (-0.02, 0, 0), 5)
     assert back[-1].code == ServoCode.NO_WARNING  # leaving it is not slowed
 
 

@@ -159,6 +159,21 @@ class Servo:
         if self.settings.command_in_type == "unitless":
             linear = [v * self.settings.scale_linear for v in linear]
             angular = [w * self.settings.scale_rotational for w in angular]
+        return self._rates(q, frame, linear, angular)
+
+    def pose_velocities(self, q: Sequence[float], target: Sequence[float]) -> np.ndarray:
+        """Joint velocities toward a target position of the fork (aca_frame, m): its error
+        times pose_gain, at most scale_linear m/s (the yaw follows the position)."""
+        error = np.array(target, dtype=float) - self.fork_position(q)
+        speed = float(np.linalg.norm(error)) * self.settings.pose_gain
+        top = self.settings.scale_linear
+        twist = error * self.settings.pose_gain * (min(1.0, top / speed) if speed > 0 else 0.0)
+        return self._rates(q, ROOT_FRAME, twist, (0.0, 0.0, 0.0))
+
+    def _rates(
+        self, q: Sequence[float], frame: str, linear: Sequence[float], angular: Sequence[float]
+    ) -> np.ndarray:
+        """Joint velocities for a twist in m/s and rad/s."""
         yaw = q[1] + q[2]
         v = np.array(linear, dtype=float)
         if frame == FORK_LINK:
@@ -178,19 +193,6 @@ class Servo:
         rows = np.vstack([jacobian, [0.0, 1.0, 1.0]])
         solution, *_ = np.linalg.lstsq(rows, np.append(v, angular[2]), rcond=None)
         return solution
-
-    def pose_velocities(self, q: Sequence[float], target: Sequence[float]) -> np.ndarray:
-        """Joint velocities toward a target position of the fork (aca_frame, m): its error
-        times pose_gain, at most scale_linear m/s (the yaw follows the position)."""
-        error = np.array(target, dtype=float) - self.fork_position(q)
-        speed = float(np.linalg.norm(error)) * self.settings.pose_gain
-        top = self.settings.scale_linear
-        twist = error * self.settings.pose_gain * (min(1.0, top / speed) if speed > 0 else 0.0)
-        return self.twist_velocities(q, ROOT_FRAME, twist / self._unit(), (0.0, 0.0, 0.0))
-
-    def _unit(self) -> float:
-        unitless = self.settings.command_in_type == "unitless"
-        return self.settings.scale_linear if unitless else 1.0
 
     # ------------------------------------------------------------------ kinematics
     def fork_position(self, q: Sequence[float]) -> np.ndarray:
@@ -230,11 +232,14 @@ class Servo:
         if twist:
             v, code = self._singularity(q, v)
         check = self.settings.check_collisions and code != ServoCode.HALT_FOR_SINGULARITY
+        clearance = self.clearance(q) if check else math.inf  # m, now
         if check:
-            v, collision_code = self._collision(q, v)
+            v, collision_code = self._collision(q, v, clearance)
             code = collision_code if collision_code != ServoCode.NO_WARNING else code
         v = self._accelerate(v)
-        if check and self._crosses_stop_distance(q, v):  # braking at the limits is too late
+        if check and self._crosses_stop_distance(
+            q, v, clearance
+        ):  # braking at the limits is too late
             v, code = np.zeros_like(v), ServoCode.HALT_FOR_COLLISION
         if self._leaves_bounds(q, v):
             v, code = np.zeros_like(v), ServoCode.JOINT_BOUND
@@ -279,13 +284,12 @@ class Servo:
             return np.zeros_like(v), ServoCode.HALT_FOR_SINGULARITY
         return v * scale, ServoCode.DECELERATE_FOR_APPROACHING_SINGULARITY
 
-    def _collision(self, q: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ServoCode]:
+    def _collision(self, q: np.ndarray, v: np.ndarray, now: float) -> tuple[np.ndarray, ServoCode]:
         """Slow or stop what closes in on an obstacle (see the module docstring)."""
         s = self.settings
         period = s.publish_period
         if not np.any(v):
             return v, ServoCode.NO_WARNING
-        now = self.clearance(q)
         closing = (now - self.clearance(q + v * period)) / period  # m/s toward the obstacle
         if closing <= 0.0:
             return v, ServoCode.NO_WARNING
@@ -304,11 +308,11 @@ class Servo:
             return np.zeros_like(v), ServoCode.HALT_FOR_COLLISION
         return v * (allowed / closing), ServoCode.DECELERATE_FOR_COLLISION
 
-    def _crosses_stop_distance(self, q: np.ndarray, v: np.ndarray) -> bool:
+    def _crosses_stop_distance(self, q: np.ndarray, v: np.ndarray, now: float) -> bool:
         if not np.any(v):
             return False
         ahead = self.clearance(q + v * self.settings.publish_period)
-        return ahead < self.settings.collision_stop_distance and ahead < self.clearance(q)
+        return ahead < self.settings.collision_stop_distance and ahead < now
 
     def _leaves_bounds(self, q: np.ndarray, v: np.ndarray) -> bool:
         """True when a joint would pass its bound (less the margin) moving outward."""

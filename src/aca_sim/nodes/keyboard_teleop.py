@@ -74,9 +74,8 @@ def drive(link: KeyboardLink, fd: int, out: TextIO) -> int:
             if not data:  # the terminal closed
                 return 0
             for key in keys_of(data):
-                was_twist = keyboard.twist_mode
                 said = keyboard.press(key, now)
-                if keyboard.twist_mode != was_twist or key in ("t", "j"):
+                if key in ("t", "j"):  # the mode keys
                     link.command_type(keyboard.twist_mode)
                 if keyboard.toggle_pause:
                     keyboard.toggle_pause = False

@@ -8,7 +8,8 @@ teleop drive the simulated arm the same way.
   type chosen with ~/switch_command_type (moveit_msgs/srv/ServoCommandType, JOINT_JOG at
   start) is followed, as in Servo;
 - ~/pause_servo (std_srvs/SetBool): true halts and ignores commands until false;
-- ~/status (moveit_msgs/ServoStatus) every period while the arm is commanded, and on change;
+- ~/status (moveit_msgs/ServoStatus) every period in which it sends a command, and for a
+  command it cannot follow (INVALID);
 - out: trajectory_msgs/JointTrajectory on moveit_servo.command_out_topic
   (/sha_controller/joint_trajectory), one point a publish_period ahead, stamp 0 ("now");
 - a command older than incoming_command_timeout (wall s) halts the arm (braking at the
@@ -103,15 +104,15 @@ class ServoNode(Node):
         self._latest: tuple[int, Any, float] | None = None  # (kind, message, wall s)
         self._q: tuple[float, ...] | None = None
         self._last: ServoCommand | None = None
-        self._status: tuple[int, str] | None = None
         self._scene_at = -np.inf
         self._scene_call: Any = None
         self._scene_read = False  # no motion before the first read of the world
         self.out = self.create_publisher(JointTrajectory, out, 10)
         self.status_pub = self.create_publisher(ServoStatus, "~/status", 10)
-        self.create_subscription(JointJog, "~/delta_joint_cmds", self._on(0), 10)
-        self.create_subscription(TwistStamped, "~/delta_twist_cmds", self._on(1), 10)
-        self.create_subscription(PoseStamped, "~/pose_target_cmds", self._on(2), 10)
+        kinds = ServoCommandType.Request
+        self.create_subscription(JointJog, "~/delta_joint_cmds", self._on(kinds.JOINT_JOG), 10)
+        self.create_subscription(TwistStamped, "~/delta_twist_cmds", self._on(kinds.TWIST), 10)
+        self.create_subscription(PoseStamped, "~/pose_target_cmds", self._on(kinds.POSE), 10)
         self.create_subscription(JointState, "/joint_states", self._on_joints, 10)
         self.create_service(ServoCommandType, "~/switch_command_type", self._on_switch)
         self.create_service(SetBool, "~/pause_servo", self._on_pause)
@@ -177,7 +178,8 @@ class ServoNode(Node):
         if self.paused or not fresh:
             if self.servo.moving:
                 self._send(self.servo.halt(start))
-            self._last = None if not self.servo.moving else self._last
+            if not self.servo.moving:
+                self._last = None  # at rest: the next command starts from the measured joints
             return
         self._refresh_scene()
         if not self._scene_read:
@@ -191,7 +193,9 @@ class ServoNode(Node):
             if self.servo.moving:
                 self._send(self.servo.halt(start))
             return
-        command = self.servo.command(start, wanted, twist=kind != 0)
+        command = self.servo.command(
+            start, wanted, twist=kind != ServoCommandType.Request.JOINT_JOG
+        )
         self._send(command)
 
     def _start(self) -> tuple[float, ...]:
@@ -236,7 +240,6 @@ class ServoNode(Node):
         self._publish_status(command.code, command.message)
 
     def _publish_status(self, code: int, message: str) -> None:
-        self._status = (int(code), message)
         self.status_pub.publish(ServoStatus(code=int(code), message=message))
 
     def _refresh_scene(self) -> None:

@@ -43,7 +43,6 @@ class TrajectoryTopic:
         self.node = server.node
         self.mailbox = TrajectoryMailbox()
         self._job: Any = None
-        self._warned_ns = 0
         server.stream = self
         qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self.subscription = self.node.create_subscription(
@@ -74,10 +73,10 @@ class TrajectoryTopic:
             self.mailbox.put(goal)
             return
         if self.server.held_by_others():
-            now_ns = self.node.get_clock().now().nanoseconds
-            if now_ns - self._warned_ns > 1_000_000_000:
-                self._warned_ns = now_ns
-                log.warning(f"{TOPIC}: trajectories dropped: a caching step holds the arm")
+            log.warning(
+                f"{TOPIC}: trajectories dropped: a caching step holds the arm",
+                throttle_duration_sec=1.0,
+            )
             return
         self.server.preempt_goals()
         self.mailbox.put(goal)
