@@ -81,8 +81,8 @@ class Launch:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait(10)
-        self._reader.join(10)
-        print(self.output)  # pytest shows it when the test fails
+            self._reader.join(10)
+            print(self.output)  # pytest shows it when the test fails, a timeout included
         return code
 
 

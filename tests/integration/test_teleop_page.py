@@ -139,7 +139,7 @@ def test_the_page_loads_without_errors_and_draws_the_assembly(page, artifacts):
 
 
 def test_a_held_jog_button_moves_the_sim_joint_through_the_servo(page, world, artifacts):
-    """Held for a second, the button streams servo commands: the shoulder turns at the
+    """Held for 1.5 s, the button streams servo commands: the shoulder turns at the
     servo's unitless speed (0.1 rad/s); let go, it stops within the servo's timeout and its
     braking; the page shows the servo's status and ends where the arm stopped."""
     tab, _ = page
@@ -148,7 +148,7 @@ def test_a_held_jog_button_moves_the_sim_joint_through_the_servo(page, world, ar
     before = joints.latest["sha_shoulder"]
     tab.hover("#jog-sha_shoulder-plus")
     tab.mouse.down()
-    time.sleep(1.0)
+    time.sleep(1.5)
     tab.mouse.up()
     released = time.monotonic()
     wait_until(lambda: joints.latest["sha_shoulder"] > before + 0.05, timeout_s=5, what="jog")
@@ -161,7 +161,10 @@ def test_a_held_jog_button_moves_the_sim_joint_through_the_servo(page, world, ar
     wait_until(still, timeout_s=5, what="the arm stopped")
     assert time.monotonic() - released < 0.1 + 0.5 + 0.6  # timeout + braking + 6 samples
     turned = stopped[-1] - before
-    assert 0.06 < turned < 0.16, turned  # ~1 s at 0.1 rad/s, plus the braking
+    # 0.15 rad: 0.5 s ramp to 0.1 rad/s, 1 s at it, 0.5 s braking; less when the machine
+    # is loaded (the page's commands come late), never a click's worth
+    print(f"held 1.5 s: the shoulder turned {turned:.3f} rad")
+    assert 0.06 < turned < 0.21, turned
     assert tab.inner_text("#servo-status").startswith("servo: ")
     wait_until(  # the page ends where the arm stopped
         lambda: math.isclose(
