@@ -147,6 +147,7 @@ class SealCarouselConfig:
     engage_z_m: float
     guard_dz_m: float
     release_limit_n: float
+    press_contact_n: float
     press_force_rate_npm: float
     press_overshoot_m: float
     velocity_radps: float

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from aca_sim.sim.world import World
 
 HORIZON_M = 0.03  # clearance asked for; a coast is granted at most (horizon - margin) of travel
-MARGIN_M = 0.001  # full physics within this distance of anything (3 steps at top speed)
+MARGIN_STEPS = 3  # full physics within this many steps' travel at the move's top speed ...
+MIN_MARGIN_M = 0.0001  # ... and never nearer than this to anything
 MIN_STEPS = 4  # a grant shorter than this is not worth a coast
 RETRY_STEPS = 12  # after a refusal, steps of full physics before asking again
 UNLIMITED_STEPS = 1 << 40  # a grant for the rest of a move
@@ -174,6 +175,13 @@ class Coaster:
         return grant(self.world, self.joints, carried, speed_limits)
 
 
+def margin_m(per_step_m: float) -> float:
+    """How near anything a coast ends (m) for a move whose fastest point goes per_step_m a
+    step: MARGIN_STEPS steps of its travel (the steps that find a contact on full physics),
+    at least MIN_MARGIN_M. A Z move at 5 mm/s gets 0.1 mm, a planar move at top speed 0.56 mm."""
+    return max(MIN_MARGIN_M, MARGIN_STEPS * per_step_m)
+
+
 def grant(
     world: World, joints: Sequence[str], carried: Sequence[int], speed_limits: list[float] | None
 ) -> int:
@@ -193,17 +201,20 @@ def grant(
         errors = [abs(c.target - q) for c, q in zip(commands, positions, strict=True)]
     lateral = clearance.point_bound(0.0, *errors[1:]) if errors else math.inf
     z_only = lateral <= Z_ONLY_M
-    gap = clearance.gap(HORIZON_M, z_only)
-    external = gap.external - MARGIN_M - (lateral if z_only else 0.0)
-    room = min(external, (gap.internal - MARGIN_M) / 2)
-    if room <= 0:
-        return 0
     if speed_limits is None:
-        if clearance.point_bound(*errors) < room:
-            return UNLIMITED_STEPS
-        speed_limits = [
+        speeds = [
             min(c.max_velocity, POSITION_GAIN * error / world.dt)
             for c, error in zip(commands, errors, strict=True)
         ]
-    per_step = clearance.point_bound(*speed_limits) * world.dt
+    else:
+        speeds = speed_limits
+    per_step = clearance.point_bound(*speeds) * world.dt
+    margin = margin_m(per_step)
+    gap = clearance.gap(HORIZON_M, z_only)
+    external = gap.external - margin - (lateral if z_only else 0.0)
+    room = min(external, (gap.internal - margin) / 2)
+    if room <= 0:
+        return 0
+    if speed_limits is None and clearance.point_bound(*errors) < room:
+        return UNLIMITED_STEPS
     return int(room / per_step) if per_step > 0 else UNLIMITED_STEPS

@@ -1,7 +1,8 @@
 """Holds: the loose bodies (tubes, cores, seals, pebbles) and what holds them.
 
 A tube latched in storage is static (its ball locks); a gripped tube is fixed to the fork by
-a constraint that keeps its yaw; a tube in a bit is fixed to the rotating carousel; a core or
+a constraint that keeps its yaw, and while it is gripped it and the fork share their mass
+equally in the solver (GRIP below); a tube in a bit is fixed to the rotating carousel; a core or
 seal is fixed on its tube's axis; seals waiting in a dispenser are static and moved with the
 carousel. No records here: the World decides what happens and keeps the books.
 
@@ -26,6 +27,18 @@ DUST_RGB = np.array([0.66, 0.40, 0.24])  # Martian dust
 CLEAN_RIM_RGB = np.array([0.72, 0.72, 0.75])  # titanium
 BodyLinks = list[tuple[int, int]]
 Orientation = list[float]
+
+# GRIP: a tube in the fork's grasp and the fork are one rigid unit, but Bullet solves the grasp
+# as a constraint between the fork (a link of the ACA's multibody, link_mass_kg) and a body
+# eleven times lighter; pressed between the fork and a station (a seal press, the ram), its
+# iterative solver then leaves the grasp a 27 N/mm spring, so a press stretched it by
+# millimetres and the unload had to give them back. Splitting the unit's mass equally between
+# the two while the tube is held (a mass ratio of 1, which the iterative solve converges on
+# best) makes the same grasp about 140 N/mm. The unit's mass, its weight on the Z motor and
+# (the SHA's joint axes being vertical) every gravity load are unchanged; the forearm's inertia
+# about the elbow grows by what moving 0.27 kg 0.1 m outward gives (a coasting arm still stops
+# at an obstacle where full physics stops it: tests/unit/test_coasting.py). A larger share
+# for the tube stiffens the grasp further but moves the forearm's dynamics more.
 
 
 class Holds:
@@ -156,17 +169,20 @@ class Holds:
         self._grip = self._fix_to_link(
             tube_id, "sha_fore", [sha.link2_m, 0, bottom_above_tool], orientation
         )
-        self._p.setCollisionFilterPair(
-            self._tubes[tube_id], self.mech.body, -1, self.mech.link_index["sha_fore"], 0
-        )
+        fore = self.mech.link_index["sha_fore"]
+        self._p.setCollisionFilterPair(self._tubes[tube_id], self.mech.body, -1, fore, 0)
+        share = (sha.link_mass_kg + self.config.tube.mass_kg) / 2  # GRIP
+        self._p.changeDynamics(self._tubes[tube_id], -1, mass=share)
+        self._p.changeDynamics(self.mech.body, fore, mass=share)
 
     def ungrip(self, tube_id: int) -> None:
         """Remove the grasp of a gripped tube."""
         if self._grip is not None:
+            fore = self.mech.link_index["sha_fore"]
             self._p.removeConstraint(self._grip)
-            self._p.setCollisionFilterPair(
-                self._tubes[tube_id], self.mech.body, -1, self.mech.link_index["sha_fore"], 1
-            )
+            self._p.setCollisionFilterPair(self._tubes[tube_id], self.mech.body, -1, fore, 1)
+            self._p.changeDynamics(self.mech.body, fore, mass=self.config.sha.link_mass_kg)
+            self._p.changeDynamics(self._tubes[tube_id], -1, mass=self.config.tube.mass_kg)
         self._grip = None
 
     def latch_bit(

@@ -25,7 +25,8 @@ class Feedback:
     value: float = 0.0
 
 
-LEAP_STEPS = 60  # at most this many steps a Leap covers (0.25 s: feedback, cancel latency)
+LEAP_STEPS = 240  # at most this many steps a Leap covers (1 s of sim time: a look, feedback and
+# a cancel at least once a second of it; the realtime runner cuts a Leap at each tick anyway)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from aca_sim.sim.operation import Operation
 from aca_sim.sim.turning import turn_and_hold
 from aca_sim.sim.world import World
 
+SEAL_SYNC_RAD = 1e-5  # the seals follow turns larger than this (0.5 um at the dispensers)
+
 
 @dataclass(frozen=True)
 class DispenseResult:
@@ -83,9 +85,11 @@ class SealCarousel(Device):
                 self.world.new_seal(self.seal_id(k), self.seal_pose(k))
 
     def pre_step(self) -> None:
-        """Carry the dispensers' seals with the carousel when it turns."""
+        """Carry the dispensers' seals with the carousel when it turns (by more than
+        SEAL_SYNC_RAD since they were placed: a press on a dispenser rocks the held carousel
+        by microradians at every step, which is not a turn)."""
         q = self.mech.joint_position("seal_carousel_rot")
-        if self._synced_angle is not None and abs(q - self._synced_angle) < 1e-9:
+        if self._synced_angle is not None and abs(q - self._synced_angle) < SEAL_SYNC_RAD:
             return
         holds = self.world.holds
         for k, state in self.world.dispensers.items():

@@ -19,13 +19,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aca_sim.sim.coasting import HORIZON_M, MARGIN_M, UNLIMITED_STEPS, Coaster
+from aca_sim.sim.coasting import HORIZON_M, UNLIMITED_STEPS, Coaster
 from aca_sim.sim.operation import Leap, Operation, step_budget
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
 
 HOME_M = 1e-4  # a tool joint this close to 0 is home
+# Full physics within this distance of anything. Wider than the SHA's margin
+# (coasting.margin_m): full physics drives a tool a little off the motor law, a lag that takes
+# a millimetre of steps to build up, and a tool's reading (the probe's travel at contact) is
+# only as close to full physics as that lag (0.2 um with 1 mm; 2.7 um with 3 steps' travel).
+MARGIN_M = 0.001
 
 
 def joint_grant(world: World, joint: str, carried: Sequence[int], reach: float) -> int:

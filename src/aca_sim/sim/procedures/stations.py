@@ -97,43 +97,51 @@ def dispense_seal(aca: Aca, tube_id: int = 0, dispenser: int = 0) -> Operation[D
 
 
 def _press_seal(aca: Aca, tube_id: int, dispenser: int) -> Operation[DispenseResult]:
-    """With the tube under the port, the arm presses up with a force that ramps at the
-    carousel's press rate until the seal goes in (the rim force reaches the insertion force)
-    or the rim force reaches the release limit; then it unloads and retracts."""
+    """With the tube under the port, the arm rises until the rim meets the dispenser face (a
+    guarded move that stops at the model's seal_carousel.press_contact_n; free space coasts),
+    then presses with a motor force that ramps from there at the carousel's press rate until
+    the rim force reaches the insertion force (the seal goes in) or the release limit (it
+    stays), whichever is the lower; then it unloads and retracts. A load-cell step may pass
+    both thresholds (the ramp gains about 3 N a step): the lower one is met first, and a seal
+    that goes in does so at its insertion force, which is then the peak."""
     world, sha, carousel = aca.world, aca.devices.sha, aca.devices.seal_carousel
     limit_n = world.dispensers[dispenser].release_limit_n
     needed = carousel.insertion_force_n(tube_id)
-    rate = carousel.cfg.press_force_rate_npm
-    weight = sha.moving_weight_n()
-    engaged_z = sha.station_joints(aca.stations["station_seal_dispenser"]).z
-    peak, inserted, steps = 0.0, False, 0
-    limit_steps = step_budget(world.dt, limit_n / rate, slack_s=5.0)
-    with carousel.operating():
-        try:
-            while steps < limit_steps:
-                steps += 1
-                sha.push_up(
-                    engaged_z + carousel.cfg.press_overshoot_m,
-                    min(sha.cfg.z.effort, weight + rate * steps * world.dt),
-                )
-                force = carousel.rim_force(tube_id)
-                peak = max(peak, force)
-                if needed <= force < limit_n:
-                    carousel.release_into(dispenser, tube_id)
-                    inserted = True
-                    break
-                if force >= limit_n:
-                    break
-                yield Feedback("press", min(1.0, force / limit_n), force)
-        finally:
-            sha.hold()
-        if inserted:
-            carousel.count_released(dispenser)
-        yield from sha.unload()
-        yield from sha.retract()
-        present = carousel.seal_sensor(tube_id)
-        if inserted:
-            carousel.refill(dispenser)
+    cfg = carousel.cfg
+    press_z = sha.station_joints(aca.stations["station_seal_dispenser"]).z + cfg.press_overshoot_m
+    seated = yield from sha.guarded_z(press_z, cfg.press_contact_n, "seat")
+    peak, inserted = carousel.rim_force(tube_id), False
+    if seated.stopped_on_force:
+        threshold = min(needed, limit_n)
+        start_n = sha.moving_weight_n() + seated.force_n
+        limit_steps = step_budget(world.dt, limit_n / cfg.press_force_rate_npm, slack_s=5.0)
+        with carousel.operating():
+            try:
+                for steps in range(1, limit_steps + 1):
+                    ramp = start_n + cfg.press_force_rate_npm * steps * world.dt
+                    sha.push_up(press_z, min(sha.cfg.z.effort, ramp))
+                    force = carousel.rim_force(tube_id)
+                    if force >= threshold:
+                        inserted = needed < limit_n
+                        if inserted:
+                            # the seal gave way at `needed` within this step: the rim
+                            # force peaked there (the reading is one step late)
+                            peak = max(peak, needed)
+                            carousel.release_into(dispenser, tube_id)
+                        else:
+                            peak = max(peak, force)
+                        break
+                    peak = max(peak, force)
+                    yield Feedback("press", min(1.0, force / limit_n), force)
+            finally:
+                sha.hold()
+    if inserted:
+        carousel.count_released(dispenser)
+    yield from sha.unload()
+    yield from sha.retract()
+    present = carousel.seal_sensor(tube_id)
+    if inserted:
+        carousel.refill(dispenser)
     return DispenseResult(dispenser, present, peak, needed, limit_n)
 
 
