@@ -1,5 +1,7 @@
 """Documented faults reproduced by the physics: Mageik dust, Roubion empty tube, Issole pebbles."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -130,3 +132,62 @@ def test_unknown_fault_is_refused_with_its_name():
         assert aca.faults.pending == {}
     finally:
         aca.close()
+
+
+def test_a_press_meets_the_rim_then_ramps_its_force_on_a_stiff_grasp(cored_aca):
+    """The dispense press: a guarded rise that stops at press_contact_n, then a force that
+    ramps from contact no faster than the press rate, the fork barely moving over the tube
+    (the grasp is ~140 N/mm, not the 27 N/mm of a light tube on the fork), and an unload
+    that gives the press back in a fraction of a second."""
+    aca, world = cored_aca, cored_aca.world
+    sha, cfg = aca.devices.sha, aca.config.seal_carousel
+    tube_id = world.held_tube
+    seen: dict[str, list[tuple[float, float]]] = {"seat": [], "press": [], "unload": []}
+
+    def record(feedback) -> None:
+        if feedback.phase in seen:
+            seen[feedback.phase].append((feedback.force_n, world.mech.joint_position("sha_z")))
+
+    result = aca.run(steps.dispense_seal(aca, dispenser=3), record)
+    assert result.seal_present
+    assert result.peak_force_n == result.insertion_force_needed_n  # it gave way there
+    press = seen["press"]
+    forces = [force for force, _ in press]
+    assert cfg.press_contact_n <= forces[0] < 20.0  # the ramp starts at contact
+    assert all(b > a for a, b in itertools.pairwise(forces))
+    rate = (forces[-1] - forces[0]) / ((len(forces) - 1) * world.dt)
+    stretch = press[-1][1] - press[0][1]  # the fork's rise while the rim stands on the face
+    print(
+        f"press: {len(forces)} steps, {forces[0]:.1f} -> {forces[-1]:.1f} N at {rate:.0f} N/s,"
+        f" fork {1e3 * stretch:.3f} mm, unload {len(seen['unload'])} steps"
+    )
+    assert 300.0 < rate <= cfg.press_force_rate_npm
+    assert stretch < forces[-1] / 100.0 * 1e-3  # stiffer than 100 N/mm
+    assert 0 < len(seen["unload"]) < 0.5 / world.dt
+    assert world.tubes[tube_id].seal_state == SealState.INSERTED
+    assert sha.joint_positions().z == pytest.approx(aca.config.sha.transit_z_m, abs=1e-3)
+
+
+def test_the_brush_turns_in_the_bore_without_pushing_the_tube_off_its_axis(cored_aca):
+    """The brush's core clears the bore (its bristles reach the wall): a sweep leaves the
+    held tube on the brush's axis and touches it nowhere."""
+    aca, world = cored_aca, cored_aca.world
+    tube_id = world.held_tube
+    axis = np.array(aca.config.bore_sweep_tool.xy_m)
+    brush = world.mech.link_pair("bst_brush")
+    offsets, touches = [], 0
+
+    def record(feedback) -> None:
+        nonlocal touches
+        if feedback.phase == "sweep":
+            offsets.append(np.hypot(*(world.holds.tube_rim_position(tube_id)[:2] - axis)))
+            touches += len(
+                world.p.getContactPoints(
+                    bodyA=world.holds.tube_body(tube_id), bodyB=brush[0], linkIndexB=brush[1]
+                )
+            )
+
+    result = aca.run(steps.sweep_bore(aca, 2), record)
+    assert result.sweeps_done == 2
+    assert offsets and max(offsets) < 5e-5
+    assert touches == 0

@@ -321,7 +321,7 @@ def load_model_config(
     path = Path(path) if path else default_model_path()
     source = path.read_text()
     text = _with_overrides(source, overrides, path)
-    data = yaml.safe_load(text)
+    data = _parsed(text)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     config = _build(ModelConfig, data, str(path), skip={"source_path", "sha256", "source_sha256"})
@@ -344,11 +344,21 @@ def model_text(
     return _with_overrides(path.read_text(), overrides, path)
 
 
+# libyaml's parser where PyYAML has it: the same safe constructor, so the same values (a
+# trial parses its model twice: the file, then the text with its drawn parameters)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parsed(text: str) -> Any:
+    """The data of a YAML text (safe: plain types only)."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
+
 def _with_overrides(text: str, overrides: Mapping[str, float] | None, path: Path) -> str:
     """model_text of a file's text (read from path)."""
     if not overrides:
         return text
-    data = yaml.safe_load(text)
+    data = _parsed(text)
     for key, value in overrides.items():
         parent, leaf = _number_field(data, key, str(path))
         if (
