@@ -178,7 +178,8 @@ class Coaster:
 def margin_m(per_step_m: float) -> float:
     """How near anything a coast ends (m) for a move whose fastest point goes per_step_m a
     step: MARGIN_STEPS steps of its travel (the steps that find a contact on full physics),
-    at least MIN_MARGIN_M. A Z move at 5 mm/s gets 0.1 mm, a planar move at top speed 0.56 mm."""
+    at least MIN_MARGIN_M. A Z move at 5 mm/s gets 0.1 mm, a planar move at top speed with
+    a tube 0.93 mm."""
     return max(MIN_MARGIN_M, MARGIN_STEPS * per_step_m)
 
 

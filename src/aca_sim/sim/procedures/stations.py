@@ -123,13 +123,11 @@ def _press_seal(aca: Aca, tube_id: int, dispenser: int) -> Operation[DispenseRes
                     force = carousel.rim_force(tube_id)
                     if force >= threshold:
                         inserted = needed < limit_n
+                        # a seal gave way at `needed` within this step (the reading is one
+                        # step late): the rim force peaked there
+                        peak = max(peak, needed if inserted else force)
                         if inserted:
-                            # the seal gave way at `needed` within this step: the rim
-                            # force peaked there (the reading is one step late)
-                            peak = max(peak, needed)
                             carousel.release_into(dispenser, tube_id)
-                        else:
-                            peak = max(peak, force)
                         break
                     peak = max(peak, force)
                     yield Feedback("press", min(1.0, force / limit_n), force)
