@@ -159,3 +159,24 @@ def test_a_reading_only_capture_reads_the_same_from_the_rim_frame_alone(engaged)
         camera.reading_only = False
     assert [f.focus for f in alone.frames] == ["rim"]
     assert abs(alone.rim_dust_estimate - full.rim_dust_estimate) < 0.01
+
+
+def test_a_reading_only_frame_is_the_whole_frame_where_the_reading_looks(engaged):
+    aca, tube_id = engaged
+    camera = aca.devices.cachecam
+    aca.world.update_tube(tube_id, rim_dust=0.3, bore_dust=0.05)
+    whole = camera.render(tube_id, ("rim",), scene=False)
+    window = camera.reading_window()
+    developed = camera.render(tube_id, ("rim",), scene=False, region=window)
+    ring, _sector = camera._reading_ring(*whole.rgb.shape[:2])
+    inside = np.zeros_like(ring)
+    inside[window] = True
+    assert ring.any() and not (ring & ~inside).any()  # the ring lies in the window
+    assert inside.mean() < 0.4  # which is well under half the frame
+    assert developed.rim_dust_estimate == whole.rim_dust_estimate  # bit for bit
+    rows, cols = window
+    core = (slice(rows.start + 16, rows.stop - 16), slice(cols.start + 16, cols.stop - 16))
+    assert ring[core].sum() == ring.sum()
+    # the same pixels but within the widest blur's reach of the window's edge
+    assert np.array_equal(developed.rgb[core], whole.rgb[core])
+    assert not developed.rgb[~inside].any()  # black outside it

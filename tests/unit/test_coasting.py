@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pytest
 
+from aca_sim.campaign.headless import HEADLESS_LEAP_STEPS
 from aca_sim.model.codes import Code
 from aca_sim.model.config import ConfigError, load_model_config, with_fidelity
 from aca_sim.model.names import SHA_LINKS
@@ -255,8 +256,10 @@ def test_the_fidelity_is_checked_by_name():
     assert load_model_config().physics.fidelity == "fast"
 
 
-def _station_visit(description: dict) -> tuple:
+def _station_visit(description: dict, leap_steps: int | None = None) -> tuple:
     aca = _aca("fast", description)
+    if leap_steps is not None:
+        aca.world.leap_steps = leap_steps
     resumed = []
     try:
         sha = aca.devices.sha
@@ -268,12 +271,14 @@ def _station_visit(description: dict) -> tuple:
         aca.close()
 
 
-def test_leaps_end_a_move_at_the_step_looking_at_every_step_ends_it(tube_in_gripper, monkeypatch):
-    leaping = _station_visit(tube_in_gripper)
-    monkeypatch.setattr("aca_sim.sim.coasting.LEAP_STEPS", 1)
-    looking = _station_visit(tube_in_gripper)
+def test_leaps_end_a_move_at_the_step_looking_at_every_step_ends_it(tube_in_gripper):
+    leaping = _station_visit(tube_in_gripper)  # Leaps of up to a second (LEAP_STEPS)
+    headless = _station_visit(tube_in_gripper, HEADLESS_LEAP_STEPS)
+    looking = _station_visit(tube_in_gripper, 1)
     assert leaping[:3] == looking[:3]  # the same step, joints and guard result, exactly
+    assert headless[:3] == looking[:3]
     assert leaping[3] < looking[3] / 20  # resumed at least 20 times less often
+    assert headless[3] < leaping[3]  # and longer Leaps fewer times still
 
 
 def test_a_leap_takes_its_steps_without_resuming_the_operation(aca):
@@ -304,8 +309,10 @@ class _EndingCoast:
     """A stand-in coast that takes `steps` steps and ends at the next (as when the world
     changes under it)."""
 
+    joints = ()
+
     def __init__(self, world, steps: int) -> None:
-        self.world, self.left = world, steps
+        self.world, self.left, self.marked = world, steps, []
 
     def advance(self) -> bool:
         if self.left:
@@ -314,7 +321,7 @@ class _EndingCoast:
         self.finish()
         return False
 
-    def advance_many(self, limit: int) -> int:
+    def advance_many(self, limit: int, marks=()) -> int:
         taken = min(limit, self.left)
         self.left -= taken
         return taken

@@ -177,34 +177,44 @@ def test_ticks_come_at_the_asked_rate_of_sim_time_whatever_the_step(aca):
 
 
 def test_leaps_between_ticks_show_each_tick_the_world_single_steps_would(aca, monkeypatch):
-    """The thread takes a coasted Leap's steps at once, stopping at each tick: every tick
-    shows the step and joint states it shows when every step is a tick (so no step can be
-    leapt), and the same world is left at the end."""
+    """Fast mode takes a coasted Leap's steps at once and reads its ticks from the coast:
+    every tick shows the step and joint states (efforts too) that PyBullet shows when every
+    step is a tick and is read from the world (realtime mode, unpaced: nothing can be leapt),
+    and the same world is left at the end."""
     start = aca.describe()
     leaps = []
     leap = aca.leap
-    monkeypatch.setattr(aca, "leap", lambda n: leaps.append(n) or leap(n))
+    monkeypatch.setattr(aca, "leap", lambda n, *marks: leaps.append(n) or leap(n, *marks))
 
-    def ticks_of(period_s):
+    def ticks_of(mode, period_s):
         aca.restore(start)
         seen = []
 
         def on_ticks(a, batch):
             seen.extend((round(t.time_s / a.dt), tuple(t.joint_states)) for t in batch)
 
-        runner = PhysicsRunner(aca, mode="fast", tick_period_s=period_s, on_ticks=on_ticks)
+        runner = PhysicsRunner(
+            aca, mode=mode, real_time_factor=1e9, tick_period_s=period_s, on_ticks=on_ticks
+        )
+        job = submit(runner, steps.retrieve_tube(aca, 4))  # it starts at the first step
         runner.start()
         try:
-            assert submit(runner, steps.retrieve_tube(aca, 4)).wait().status == "succeeded"
+            assert job.wait().status == "succeeded"
             final = runner.call(lambda a: a.state_hash()).result(WAIT_S)
         finally:
             runner.stop()
         return dict(seen), final
 
-    every_step, every_final = ticks_of(aca.dt / 2)
+    # the reference: realtime mode reads each tick from PyBullet, and unpaced, with a tick
+    # at every step, it steps one step at a time (it also steps on after the job: the steps
+    # compared are the job's)
+    every_step, _ = ticks_of("realtime", aca.dt / 2)
     assert max(leaps) == 1  # a tick at every step leaves nothing to leap
     leaps.clear()
-    at_100_hz, final = ticks_of(0.01)
-    assert max(leaps) > 1 and aca.world.coasted_steps > 0
+    at_100_hz, final = ticks_of("fast", 0.01)
+    assert max(leaps) > 100 and aca.world.coasted_steps > 0
+    assert len(at_100_hz) > 500
     assert at_100_hz == {step: every_step[step] for step in at_100_hz}
-    assert final == every_final
+    fast_every_step, fast_final = ticks_of("fast", aca.dt / 2)
+    assert fast_every_step == {step: every_step[step] for step in fast_every_step}
+    assert fast_final == final and len(fast_every_step) > 2 * len(at_100_hz)

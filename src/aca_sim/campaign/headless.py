@@ -34,6 +34,8 @@ from aca_sim.sim.errors import StepError
 from aca_sim.sim.runner import run_to_end
 
 T = TypeVar("T")
+HEADLESS_LEAP_STEPS = 14_400  # a Leap covers up to a minute here (a second over ROS): the
+# same states (sim.coasting), a look and feedback less often; nothing here cancels mid-step
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -81,6 +83,7 @@ class HeadlessSequences:
     def __init__(self, aca: Aca, inventory: Inventory, log: Callable[[str], None] = print):
         self.aca = aca
         aca.devices.cachecam.reading_only = True  # no one sees a headless run's frames
+        aca.world.leap_steps = HEADLESS_LEAP_STEPS
         self.port = InProcessPort(aca)
         self.sequencer = Sequencer(inventory, self.port, log)
 

@@ -38,7 +38,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mcap.writer import CompressionType, Writer
+import foxglove
+from foxglove.mcap import MCAPCompression, MCAPWriteOptions
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -111,10 +112,17 @@ class RecorderNode(Node):
             raise ValueError(f"discovery_period_s must be > 0, got {period}")
         output.parent.mkdir(parents=True, exist_ok=True)
         self.output = output
-        self._file = output.open("wb")
-        self._writer = Writer(self._file, chunk_size=4 << 20, compression=CompressionType.ZSTD)
-        self._writer.start(profile="ros2", library="aca_sim recorder")
-        self._schemas: dict[str, int] = {}
+        # foxglove-sdk's MCAP writer (Rust): 1.9 us a message against mcap's Python writer's
+        # 7.1 (bench: the campaign hands it 775,000 ticks); its own context, so that only
+        # this recorder's channels go into the file
+        self._mcap_context = foxglove.Context()
+        options = MCAPWriteOptions(
+            profile="ros2", chunk_size=4 << 20, compression=MCAPCompression.Zstd
+        )
+        self._writer = foxglove.open_mcap(
+            output, allow_overwrite=True, context=self._mcap_context, writer_options=options
+        )
+        self._schemas: dict[str, foxglove.Schema] = {}
         self._recorded: dict[str, Any] = {}
         self._skipped: set[str] = set()
         self.counts: Counter[str] = Counter()
@@ -152,28 +160,32 @@ class RecorderNode(Node):
             durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE,
         )
 
-    def _channel(self, topic: str, type_name: str) -> tuple[int, list[QoSProfile]]:
-        """Register a topic's channel (and its type's schema); its id and the offers."""
+    def _channel(self, topic: str, type_name: str) -> tuple[foxglove.Channel, list[QoSProfile]]:
+        """Register a topic's channel (and its type's schema); the channel and the offers."""
         with self._lock:
             if type_name not in self._schemas:
                 definition = full_definition(type_name).encode()
-                self._schemas[type_name] = self._writer.register_schema(
-                    type_name, "ros2msg", definition
+                self._schemas[type_name] = foxglove.Schema(
+                    name=type_name, encoding="ros2msg", data=definition
                 )
             offered = [p.qos_profile for p in self.get_publishers_info_by_topic(topic)]
             metadata = {"offered_qos_profiles": offered_qos_profiles([_offer(q) for q in offered])}
-            channel = self._writer.register_channel(
-                topic, "cdr", self._schemas[type_name], metadata=metadata
+            channel = foxglove.Channel(
+                topic,
+                schema=self._schemas[type_name],
+                message_encoding="cdr",
+                context=self._mcap_context,
+                metadata=metadata,
             )
         return channel, offered
 
-    def _write(self, topic: str, channel: int, data: bytes, now: int) -> None:
+    def _write(self, topic: str, channel: foxglove.Channel, data: bytes, now: int) -> None:
+        """Write one message stamped `now` (ns; log and publish time; the writer numbers
+        each channel's messages from 1)."""
         with self._lock:
             if self._finished:
                 return
-            self._writer.add_message(
-                channel, log_time=now, data=data, publish_time=now, sequence=self.counts[topic]
-            )
+            channel.log(data, log_time=now)
             self.counts[topic] += 1
 
     def _now_ns(self) -> int:
@@ -190,8 +202,8 @@ class RecorderNode(Node):
         unknown = sorted(set(types) - self._tap_topics)
         if unknown:
             raise ValueError(f"{unknown} are not tap topics {sorted(self._tap_topics)}")
-        channels = {topic: self._channel(topic, kind)[0] for topic, kind in types.items()}
-        add, counts = self._writer.add_message, self.counts
+        logs = {topic: self._channel(topic, kind)[0].log for topic, kind in types.items()}
+        counts = self.counts
 
         def record(batch: Sequence[tuple[str, bytes, int]]) -> None:
             if not batch:
@@ -200,9 +212,8 @@ class RecorderNode(Node):
                 if self._finished:
                     return
                 for topic, data, time_ns in batch:
-                    sequence = counts[topic]
-                    add(channels[topic], time_ns, data, time_ns, sequence)
-                    counts[topic] = sequence + 1
+                    logs[topic](data, log_time=time_ns)
+                    counts[topic] += 1
                 self._tapped_ns = batch[-1][2]
 
         return record
@@ -244,8 +255,7 @@ class RecorderNode(Node):
             if self._finished:
                 return
             self._finished = True
-            self._writer.finish()
-            self._file.close()
+            self._writer.close()
         total = sum(self.counts.values())
         text = f"wrote {total} messages on {len(self.counts)} topics to {self.output}"
         if self.context.ok():

@@ -10,7 +10,7 @@ Time: sim time, advanced only by step().
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
@@ -166,14 +166,14 @@ class Aca:
             self.step()
             drive.stepped()
 
-    def leap(self, steps: int) -> int:
+    def leap(self, steps: int, marks: Sequence[int] = ()) -> int:
         """Up to `steps` coasted steps at once (World.leap), the devices' pre_step run once
         before them as step() would: during a coast nothing but the coasting joints moves,
         and pre_step does nothing while the joints it follows stand still. Returns the steps
-        taken (0: none; step singly)."""
+        taken (0: none; step singly). marks: World.leap's."""
         for device in self._pre_steppers:
             device.pre_step()
-        return self.world.leap(steps)
+        return self.world.leap(steps, marks)
 
     # ------------------------------------------------------------------ whole state
     def hardware_state(self, with_hash: bool = False) -> HardwareState:

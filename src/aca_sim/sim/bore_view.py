@@ -87,8 +87,9 @@ class BoreView:
         self.rays = rays.reshape(-1, 3)  # forward component 1: t is the camera-axis distance
         self.background_mottle = mottle(self.size, (8, 32), (7, 1)).reshape(-1)
 
-    def shade(self, scene: BoreScene, background: np.ndarray) -> Shaded:
-        """Ray-cast and light the view; background is the scene render (H x W x 3 uint8)."""
+    def shade(self, scene: BoreScene, background: np.ndarray | None) -> Shaded:
+        """Ray-cast and light the view; background is the scene render (H x W x 3 uint8), or
+        None for black behind the tube."""
         tube = self.config.tube
         d = self.rays @ scene.world_to_rim.T.astype(np.float32)
         o = scene.lens.astype(np.float32)
@@ -241,13 +242,16 @@ class BoreView:
         return np.broadcast_to(TIN_WALL, (len(point), 3))
 
     def _light(self, scene: BoreScene, o: np.ndarray, surface: np.ndarray, point: np.ndarray,
-               normal: np.ndarray, background: np.ndarray) -> np.ndarray:  # fmt: skip
+               normal: np.ndarray, background: np.ndarray | None) -> np.ndarray:  # fmt: skip
         """Radiance: albedo x (lamp + ambient) + the metals' highlight on the tube's pixels;
-        the scene behind as rendered, dimmed and mottled, on the others."""
-        radiance = np.empty((surface.size, 3), np.float32)
-        back = np.nonzero(surface == BACKGROUND)[0]
-        linear = _SRGB_TO_LINEAR[background.reshape(-1, 3)[back]]
-        radiance[back] = linear * (BACKGROUND_GAIN * self.background_mottle[back])[:, None]
+        the scene behind as rendered, dimmed and mottled, on the others (0 without one)."""
+        if background is None:
+            radiance = np.zeros((surface.size, 3), np.float32)
+        else:
+            radiance = np.empty((surface.size, 3), np.float32)
+            back = np.nonzero(surface == BACKGROUND)[0]
+            linear = _SRGB_TO_LINEAR[background.reshape(-1, 3)[back]]
+            radiance[back] = linear * (BACKGROUND_GAIN * self.background_mottle[back])[:, None]
         tube_px = np.nonzero(surface != BACKGROUND)[0]
         radiance[tube_px] = self._lit(scene, o, surface[tube_px], point[tube_px], normal[tube_px])
         return radiance

@@ -25,6 +25,10 @@ SAMPLE_GAIN_LIMIT = 3.0  # the sample frame's gain is at most this times the rim
 READING_MARGIN_M = 0.0015  # the reading skips this much of the coupling band at each end
 MIN_SHADE = 0.01  # pixels darker than this (linear, dust-free) are too noisy to read
 READING_SECTORS = 36  # the ring is read sector by sector (shade-weighted within one)
+WINDOW_MARGIN_PX = 32  # a reading-only frame is developed this far around the ring (the
+# widest blur, 12 px, reaches 12 px; 4 px blocks: sim.optics.blurred)
+Region = tuple[slice, slice]  # rows, columns of a frame
+WHOLE: Region = (slice(None), slice(None))
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,10 @@ class CacheCam(Device):
 
     name = "cachecam"
     # True where nobody looks at the frames (headless campaigns and studies): a capture then
-    # renders only what the reading needs, the rim frame without the scene behind the tube.
-    # The reading is the same (its pixels see only the tube); the sample frame is left out.
+    # renders only what the reading needs: the rim frame, without the scene behind the tube,
+    # developed (focused, exposed) only around the reading's ring (reading_window), black
+    # elsewhere. The reading is the same, bit for bit (its pixels see only the tube, and the
+    # exposure is metered on the whole frame's lip and race); the sample frame is left out.
     reading_only = False
 
     def capture(self) -> Operation[Capture]:
@@ -70,7 +76,8 @@ class CacheCam(Device):
         with self.operating():
             yield from rest_coast.wait(self.world, 0.1, "expose")
             if self.reading_only:
-                capture = Capture(self.render(self.world.held_tube, ("rim",), scene=False), None)
+                rim = self.render(self.world.held_tube, ("rim",), False, self.reading_window())
+                capture = Capture(rim, None)
             else:
                 capture = self.render(self.world.held_tube)
         return capture
@@ -91,24 +98,30 @@ class CacheCam(Device):
         )
 
     def render(
-        self, tube_id: int, modes: tuple[str, ...] = FOCUS_MODES, scene: bool = True
+        self,
+        tube_id: int,
+        modes: tuple[str, ...] = FOCUS_MODES,
+        scene: bool = True,
+        region: Region = WHOLE,
     ) -> Capture | Image:
         """The frames of tube_id as it is now (a Capture of both modes, or the one Image
         when one mode is asked for). TinyRenderer (or EGL) draws the scene behind the tube,
-        unless scene is False (black behind it)."""
+        unless scene is False (black behind it). region: where the frames are developed
+        (focused and exposed; black elsewhere), the whole frame by default; every pixel is
+        shaded (the exposure meters the whole frame) and gets the noise it gets in a whole
+        frame."""
         world, cfg = self.world, self.world.config.cachecam
         x, y = cfg.xy_m
         lens = [x, y, cfg.engage_z_m + cfg.standoff_m]
         size = (cfg.width_px, cfg.height_px)
+        background = None
         if scene:
             background = world.render(lens, [x, y, cfg.engage_z_m], cfg.field_of_view_deg, size)
-        else:
-            background = np.zeros((cfg.height_px, cfg.width_px, 3), np.uint8)
         view = self.scene(tube_id, np.array(lens))
         shaded = self.view.shade(view, background)
-        levels = optics.blur_stack(shaded.radiance)
+        levels = optics.blur_stack(shaded.radiance[region])
         rng = np.random.default_rng([world.seed, tube_id, world.step_count])
-        frames = {mode: self._frame(shaded, view, mode, levels, rng) for mode in modes}
+        frames = {mode: self._frame(shaded, view, mode, levels, rng, region) for mode in modes}
         reading = self.estimate_rim_dust(frames["rim"][0]) if "rim" in frames else float("nan")
         images = {
             mode: Image(rgb, mode, distance, reading, self.metres_per_pixel)
@@ -149,11 +162,28 @@ class CacheCam(Device):
         return BoreScene(to_rim @ (lens_world - rim), to_rim @ (lamp - rim), to_rim, field,
                          tube.contents, floor, cap, (world.seed, tube_id))  # fmt: skip
 
+    def reading_window(self) -> Region:
+        """The frame's region a reading-only capture develops: the reading's ring and
+        WINDOW_MARGIN_PX around it, on 4-pixel block boundaries (so that every blur level
+        is the whole frame's there)."""
+        cfg = self.world.config.cachecam
+        height, width = cfg.height_px, cfg.width_px
+        focal_px = (height / 2) / math.tan(math.radians(cfg.field_of_view_deg) / 2)
+        outer = self.world.config.tube.bore_radius_m / cfg.standoff_m * focal_px
+        reach = outer + WINDOW_MARGIN_PX
+
+        def span(size: int) -> slice:
+            low = max(0, math.floor(((size - 1) / 2 - reach) / 4) * 4)
+            return slice(low, min(size, math.ceil(((size - 1) / 2 + reach) / 4) * 4))
+
+        return span(height), span(width)
+
     def _frame(self, shaded: Shaded, scene: BoreScene, mode: str, levels: list[np.ndarray],
-               rng: np.random.Generator) -> tuple[np.ndarray, float]:  # fmt: skip
-        """(uint8 frame, focus distance m) for one focus mode. The rim frame is metered on
-        the lip and race; the sample frame on the sample (the cap when sealed), its gain at
-        most SAMPLE_GAIN_LIMIT times the rim frame's."""
+               rng: np.random.Generator, region: Region) -> tuple[np.ndarray, float]:  # fmt: skip
+        """(uint8 frame, focus distance m) for one focus mode, developed within region
+        (levels: the radiance's blur stack there). The rim frame is metered on the lip and
+        race; the sample frame on the sample (the cap when sealed), its gain at most
+        SAMPLE_GAIN_LIMIT times the rim frame's."""
         cfg = self.world.config.cachecam
         standoff = float(scene.lens[2])
         rim_gain = optics.metered_gain(
@@ -170,8 +200,16 @@ class CacheCam(Device):
         else:
             raise ValueError(f"focus mode must be one of {FOCUS_MODES}, got {mode!r}")
         scale = optics.blur_scale_px_m(cfg.standoff_m, cfg.depth_of_field_m)
-        radiance = optics.focus(shaded.radiance, shaded.depth, distance, scale, levels)
-        return optics.expose(radiance, gain, cfg.read_noise, rng), distance
+        noise = rng.standard_normal(shaded.radiance.shape, dtype=np.float32)
+        radiance = optics.focus(
+            shaded.radiance[region], shaded.depth[region], distance, scale, levels
+        )
+        developed = optics.expose(radiance, gain, cfg.read_noise, noise[region])
+        if region == WHOLE:
+            return developed, distance
+        frame = np.zeros(shaded.radiance.shape, np.uint8)
+        frame[region] = developed
+        return frame, distance
 
     # ------------------------------------------------------------------ the reading
     def _reading_ring(self, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:

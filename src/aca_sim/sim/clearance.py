@@ -59,6 +59,7 @@ class ArmClearance:
         self._relative = [((mech.body, column), (mech.body, fore))] + [
             ((mech.body, link), (body, -1)) for body in self._carried for link in (column, upper)
         ]
+        self._reaches: tuple[float, float] | None = None
 
     def _distance(
         self, a: tuple[int, int], b: tuple[int, int], horizon_m: float, z_only: bool = False
@@ -72,11 +73,15 @@ class ArmClearance:
     def gap(self, horizon_m: float, z_only: bool = False) -> Gap:
         """The closest distances, each capped at horizon_m (m). z_only: the move translates
         along z only, and points it slides along count by the travel they allow (module
-        docstring)."""
+        docstring). Pairs are asked nearest bounding boxes first, each within the closest
+        distance found so far, and none once the boxes are farther apart than that (a box
+        distance never exceeds the shapes' distance, nor a point's room its distance): the
+        minimum over every pair, at a fraction of the queries."""
         p, aca = self._p, self._mech.body
-        external = horizon_m
+        boxes = {part: p.getAABB(*part) for part in self._moving}
+        candidates: list[tuple[float, tuple[int, int], tuple[int, int]]] = []
         for part in sorted(self._moving):
-            low, high = p.getAABB(*part)
+            low, high = boxes[part]
             nearby = p.getOverlappingObjects(
                 [v - horizon_m for v in low], [v + horizon_m for v in high]
             )
@@ -87,17 +92,41 @@ class ArmClearance:
                     and (part[1], other[1]) in self._parent_pairs
                 ):
                     continue
-                external = min(external, self._distance(part, other, horizon_m, z_only))
-        internal = min(
-            (self._distance(a, b, horizon_m) for a, b in self._relative), default=horizon_m
-        )
+                bound = _box_distance(boxes[part], p.getAABB(*other))
+                if bound < horizon_m:
+                    candidates.append((bound, part, other))
+        external = self._nearest(candidates, horizon_m, z_only)
+        relative = [(_box_distance(boxes[a], boxes[b]), a, b) for a, b in self._relative]
+        internal = self._nearest(relative, horizon_m, False)
         return Gap(min(external, horizon_m), min(internal, horizon_m))
+
+    def _nearest(
+        self,
+        pairs: list[tuple[float, tuple[int, int], tuple[int, int]]],
+        horizon_m: float,
+        z_only: bool,
+    ) -> float:
+        """The least room over (box distance, part, other) pairs, at most horizon_m (m)."""
+        best = horizon_m
+        for bound, a, b in sorted(pairs):
+            if bound >= best:
+                break
+            best = min(best, self._distance(a, b, best, z_only))
+        return best
 
     def point_bound(self, z: float, shoulder: float, elbow: float) -> float:
         """Upper bound of how far (or how fast) any point of the moving set goes when the
         joints go (or move at) up to the given amounts (m or m/s; rad or rad/s): Z plus each
         rotation times the largest horizontal distance of a part's bounding box from its
-        axis."""
+        axis (the arm's pose when first asked: one ArmClearance serves one pose)."""
+        if self._reaches is None:
+            self._reaches = self._reach_of_pose()
+        shoulder_reach, elbow_reach = self._reaches
+        return z + shoulder * shoulder_reach + elbow * elbow_reach
+
+    def _reach_of_pose(self) -> tuple[float, float]:
+        """(shoulder reach, elbow reach), m: the farthest bounding-box corner of what each
+        rotation moves from its axis."""
         p, mech = self._p, self._mech
         shoulder_xy = p.getLinkState(mech.body, self._links[1])[4][:2]
         elbow_xy = p.getLinkState(mech.body, self._links[2])[4][:2]
@@ -115,8 +144,15 @@ class ArmClearance:
         elbow_reach = reach(forearm, elbow_xy)
         arm_length = math.hypot(elbow_xy[0] - shoulder_xy[0], elbow_xy[1] - shoulder_xy[1])
         upper_reach = reach([(mech.body, self._links[1])], shoulder_xy)
-        shoulder_reach = max(upper_reach, arm_length + elbow_reach)
-        return z + shoulder * shoulder_reach + elbow * elbow_reach
+        return max(upper_reach, arm_length + elbow_reach), elbow_reach
+
+
+def _box_distance(a: tuple[Sequence[float], Sequence[float]],
+                  b: tuple[Sequence[float], Sequence[float]]) -> float:  # fmt: skip
+    """Distance between two axis-aligned boxes ((low, high) corners, m); 0 when they meet."""
+    (a_low, a_high), (b_low, b_high) = a, b
+    gaps = [max(0.0, b_low[k] - a_high[k], a_low[k] - b_high[k]) for k in range(3)]
+    return math.sqrt(gaps[0] ** 2 + gaps[1] ** 2 + gaps[2] ** 2)
 
 
 def _room(distance_m: float, normal_z: float, z_only: bool) -> float:

@@ -88,6 +88,9 @@ class Coast:
         self._carry_due = False
         self.steps_left = 0
         self.steps_done = 0
+        # the coasted joints' (positions, velocities) after each step advance_many was asked
+        # to mark, in order (its last call's)
+        self.marked: list[tuple[list[float], list[float]]] = []
 
     def advance(self) -> bool:
         """One step of the coast, or (its steps spent, or the world changed) its end: False,
@@ -97,18 +100,31 @@ class Coast:
         self.finish(world_changed=self.world.signature() != self._signature)
         return False
 
-    def advance_many(self, limit: int) -> int:
+    def advance_many(self, limit: int, marks: Sequence[int] = ()) -> int:
         """Up to `limit` steps of the coast at once, for a driver whose operation does not look
         at the world in between (a Leap): the same states advance() gives step by step,
         without its per-step checks (nothing but this loop runs in between, so the world
         cannot change), the joints written once, at the last state (PyBullet keeps only the
         last reset: trials 0-5 of mageik_dust give the same rows as writing every step).
-        Returns the steps taken; 0 when the world changed or the coast has no steps left
-        (the caller then steps singly, and advance() ends it)."""
+        marks: step counts (increasing, from 1) after which the coasted joints' state is
+        kept in self.marked (a fast runner's ticks, read without PyBullet). Returns the
+        steps taken; 0 when the world changed or the coast has no steps left (the caller
+        then steps singly, and advance() ends it)."""
+        self.marked = []
         if self.world.signature() != self._signature:
             return 0
         limit = min(limit, self.steps_left)
-        taken = self._take_states(limit) if limit > 0 else 0
+        taken = 0
+        for mark in marks:
+            if mark > limit:
+                break
+            taken += self._take_states(mark - taken)
+            if taken < mark:
+                break  # the law has no further state
+            self.marked.append((list(self._q), list(self._v)))
+        else:
+            if limit > taken:
+                taken += self._take_states(limit - taken)
         if taken:
             if self._indices:  # a rest coast has none
                 self.world.p.resetJointStatesMultiDof(

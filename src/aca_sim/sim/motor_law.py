@@ -46,8 +46,6 @@ class JointTrack:
         self._q = float(q)  # the state the buffer continues from
         self._fixed_v: float | None = None  # set once q + v dt rounds to q
         self._positions = self._velocities = np.empty(0)  # the states computed ahead
-        self._position_list: list[float] = []  # the same, as floats (take() reads these)
-        self._velocity_list: list[float] = []
         self._next = 0  # index of the next state to hand out
 
     @classmethod
@@ -64,18 +62,18 @@ class JointTrack:
     def take(self, n: int) -> tuple[float, float]:
         """Take the next n >= 1 states; the last one (position, velocity)."""
         self._next = end = self._computed(n)
-        return self._position_list[end - 1], self._velocity_list[end - 1]
+        return float(self._positions[end - 1]), float(self._velocities[end - 1])
 
     def _computed(self, n: int) -> int:
         """The buffer index just past the next n states, computing them if need be."""
-        if self._next + n > len(self._position_list):
+        if self._next + n > len(self._positions):
             self._extend(n)
         return self._next + n
 
     def _extend(self, wanted: int) -> None:
         """Compute states until `wanted` are ahead of the next one (in blocks of at least
         BLOCK), dropping those already handed out."""
-        ahead = len(self._position_list) - self._next
+        ahead = len(self._positions) - self._next
         n = max(wanted - ahead, BLOCK)
         positions, velocities = np.empty(n), np.empty(n)
         q, i = self._q, 0
@@ -103,8 +101,6 @@ class JointTrack:
         kept = slice(self._next, None)
         self._positions = np.concatenate((self._positions[kept], positions))
         self._velocities = np.concatenate((self._velocities[kept], velocities))
-        self._position_list = self._position_list[kept] + positions.tolist()
-        self._velocity_list = self._velocity_list[kept] + velocities.tolist()
         self._next = 0
 
 

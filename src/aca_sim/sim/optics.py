@@ -99,12 +99,12 @@ def metered_gain(radiance: np.ndarray, metered: np.ndarray, target: float) -> fl
 
 
 def expose(radiance: np.ndarray, gain: float, read_noise: float,
-           rng: np.random.Generator) -> np.ndarray:  # fmt: skip
-    """sRGB uint8 frame of radiance x gain, with shot and read noise, the pedestal and the
-    highlight shoulder."""
+           noise: np.ndarray) -> np.ndarray:  # fmt: skip
+    """sRGB uint8 frame of radiance x gain, with shot and read noise (noise: standard
+    normal float32 draws, radiance's shape), the pedestal and the highlight shoulder."""
     linear = radiance * gain
     sigma = read_noise + 0.01 * np.sqrt(np.clip(linear, 0, None))
-    linear = linear + sigma * rng.standard_normal(linear.shape, dtype=np.float32)
+    linear = linear + sigma * noise
     return to_srgb8(BLACK_LEVEL + (1 - BLACK_LEVEL) * _roll_off(linear))
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from aca_sim.sim.coast import Coast
-from aca_sim.sim.operation import LEAP_STEPS, Feedback, Leap, Operation
+from aca_sim.sim.operation import Feedback, Leap, Operation
 
 if TYPE_CHECKING:
     from aca_sim.sim.world import World
@@ -111,7 +111,7 @@ def wait(world: World, duration_s: float, phase: str = "wait") -> Operation[None
     watch, done = RestWatch(world), 0
     try:
         while done < steps:
-            leap = watch.steps(steps - done, LEAP_STEPS)
+            leap = watch.steps(steps - done, world.leap_steps)
             done += leap
             progress = done / steps
             yield Leap(phase, progress, steps=leap) if leap > 1 else Feedback(phase, progress)

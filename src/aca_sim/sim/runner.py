@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from aca_sim.model.names import ACA_JOINTS
 from aca_sim.model.status import StepStatus
 from aca_sim.sim.aca import Aca
 from aca_sim.sim.drive import Drive, Outcome, ending
@@ -198,17 +199,20 @@ class PhysicsRunner:
     def _take_steps(self) -> None:
         """This pass's step and its tick. When every job is inside a Leap on the running coast
         and nothing waits in the inbox, the Leap's next steps too, at once (Aca.leap: the
-        same states as stepping singly), stopping at each step that starts a tick period to
-        read that tick's world: up to the Leap's end in fast mode (its ticks handed over
-        together), up to the next tick in realtime mode (ticks paced one by one)."""
+        same states as stepping singly): in fast mode up to the Leap's end, its ticks read
+        from the coast's states and handed over together (_leap_with_ticks); in realtime
+        mode up to the next tick, read from the world (ticks paced one by one)."""
         aca = self.aca
         coast = aca.world.coast
         extra = 0
         if coast is not None and self._inbox.empty():
             extra = min((_leap_left(job, coast) for job in self._jobs), default=0)
         ticks: list[Tick] = []
-        budget, taken = extra + 1, 0
-        while extra and budget:
+        taken = 0
+        if extra and self.mode == "fast":
+            taken = self._leap_with_ticks(coast, extra + 1, ticks)
+        budget = extra + 1
+        while extra and budget and self.mode == "realtime":
             steps, step_count = 1, aca.world.step_count
             while steps < budget and self._tick_index((step_count + steps) * aca.dt) == (
                 self._last_tick
@@ -218,7 +222,7 @@ class PhysicsRunner:
             taken += leapt
             budget -= leapt
             self._tick(ticks)
-            if leapt < steps or (ticks and self.mode == "realtime"):
+            if leapt < steps or ticks:
                 break  # the coast ended (the world changed), or a tick to pace
         if not taken:
             aca.step()
@@ -227,6 +231,38 @@ class PhysicsRunner:
             job.drive.stepped(max(taken, 1))
         if ticks and self.on_ticks is not None:
             self.on_ticks(aca, ticks)
+
+    def _leap_with_ticks(self, coast: Any, budget: int, ticks: list[Tick]) -> int:
+        """Up to `budget` steps of `coast` at once; the ticks they start added to `ticks`,
+        each read from the coast's state at its step (Coast.advance_many's marks) for the
+        coasted joints and as the world stood before the leap for the others and for every
+        effort (nothing else moves during a coast, and no physics step changes an effort):
+        the ticks stepping singly reads from PyBullet, without a leap and a read per tick.
+        Returns the steps taken."""
+        aca = self.aca
+        start, dt = aca.world.step_count, aca.dt
+        marks: list[int] = []
+        periods: list[int] = []
+        last = self._last_tick
+        for k in range(1, budget + 1):
+            period = self._tick_index((start + k) * dt)
+            if period != last:
+                marks.append(k)
+                periods.append(period)
+                last = period
+        standing = aca.world.mech.joint_states() if marks else []
+        taken = aca.leap(budget, marks)
+        columns = [ACA_JOINTS.index(name) for name in coast.joints]
+        reached = len(coast.marked)  # fewer than marked when the coast ended early
+        for k, period, (positions, velocities) in zip(
+            marks[:reached], periods[:reached], coast.marked, strict=True
+        ):
+            states = list(standing)
+            for column, position, velocity in zip(columns, positions, velocities, strict=True):
+                states[column] = (position, velocity, standing[column][2])
+            ticks.append(Tick((start + k) * dt, states))
+            self._last_tick = period
+        return taken
 
     def _tick(self, ticks: list[Tick]) -> None:
         """Add the world's tick to `ticks` when its step started a new tick period."""

@@ -15,7 +15,7 @@ from aca_sim.model.locations import GROUND
 from aca_sim.sim import rest_coast
 from aca_sim.sim.device import Device
 from aca_sim.sim.errors import StepError
-from aca_sim.sim.operation import LEAP_STEPS, Feedback, Leap, Operation, step_budget
+from aca_sim.sim.operation import Feedback, Leap, Operation, step_budget
 from aca_sim.sim.spin_coast import SpinCoast
 from aca_sim.sim.tool_coast import ToolCoaster, go_home
 
@@ -143,9 +143,9 @@ class BoreSweepTool(Device):
                     return
                 steps = 1
                 if spin is not None and spin.running():
-                    # the steps until the turn is complete: a look after each LEAP_STEPS
+                    # the steps until the turn is complete: a look after each Leap
                     left = math.ceil((cfg.rotation_per_sweep_rad - turned) / per_step - 1e-9)
-                    steps = max(1, min(left, LEAP_STEPS, limit - taken))
+                    steps = max(1, min(left, world.leap_steps, limit - taken))
                 yield Leap(
                     "sweep",
                     (sweep + turned / cfg.rotation_per_sweep_rad) / count,

@@ -32,6 +32,7 @@ from aca_sim.sim import bodies
 from aca_sim.sim.holds import BodyLinks, Holds
 from aca_sim.sim.mechanism import ANY_LINK, Mechanism
 from aca_sim.sim.obstacles import Obstacles
+from aca_sim.sim.operation import LEAP_STEPS
 from aca_sim.sim.quiet import BulletClient, c_stdout_silenced
 from aca_sim.sim.renderers import renderer_of
 from aca_sim.sim.tube_codec import tube_from_dict, tube_to_dict
@@ -44,8 +45,12 @@ class KinematicStep(Protocol):
         """Take one step; False (having ended itself) when PyBullet must step instead."""
         ...
 
-    def advance_many(self, limit: int) -> int:
-        """Take up to `limit` steps at once (nothing looks in between); how many were taken."""
+    joints: tuple[str, ...]  # the joints it moves
+    marked: list[tuple[list[float], list[float]]]  # their states at advance_many's marks
+
+    def advance_many(self, limit: int, marks: Sequence[int] = ()) -> int:
+        """Take up to `limit` steps at once (nothing looks in between); how many were taken.
+        The joints' (positions, velocities) after each step counted in marks go to marked."""
         ...
 
     def finish(self) -> None:
@@ -64,6 +69,10 @@ class World:
         self.p = client
         self.config = config
         self.dt = config.physics.time_step_s
+        # at most this many steps a Leap covers (sim.operation.LEAP_STEPS: a look, feedback
+        # and a cancel at least once a second); a headless run, which nobody watches or
+        # cancels, raises it (campaign.headless). The states are the same either way.
+        self.leap_steps = LEAP_STEPS
         self._aca_urdf = str(urdf_file("aca.urdf.xacro", config.source_path, config.source_sha256))
         self._tube_urdf = {
             kind: str(
@@ -171,11 +180,12 @@ class World:
         self.step_count += 1
         self.time_s = self.step_count * self.dt
 
-    def leap(self, steps: int) -> int:
+    def leap(self, steps: int, marks: Sequence[int] = ()) -> int:
         """Take up to `steps` steps of the running coast at once (Coast.advance_many: the
-        same states as that many step() calls, nothing looking in between); return how many
-        were taken (0 without a coast: the caller steps singly)."""
-        taken = self.coast.advance_many(steps) if self.coast is not None else 0
+        same states as that many step() calls, nothing looking in between; the coasted
+        joints' states after the steps counted in `marks` kept in the coast's `marked`);
+        return how many were taken (0 without a coast: the caller steps singly)."""
+        taken = self.coast.advance_many(steps, marks) if self.coast is not None else 0
         if taken:
             self.coasted_steps += taken
             self.step_count += taken
