@@ -116,9 +116,12 @@ class Aca:
             client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
             if egl:
                 load_egl(client)  # before any body: the plugin only draws bodies made after it
+        if gui:  # the window draws nothing while the world is built (20 s -> 1 s on Mesa)
+            client.configureDebugVisualizer(client.COV_ENABLE_RENDERING, 0)
         aca = cls(client, config, seed)
         if gui:
             frame_assembly(client, aca.world.mech.body)
+            client.configureDebugVisualizer(client.COV_ENABLE_RENDERING, 1)
         return aca
 
     def close(self) -> None:
