@@ -116,7 +116,7 @@ class Aca:
             client = BulletClient(connection_mode=pybullet.GUI if gui else pybullet.DIRECT)
             if egl:
                 load_egl(client)  # before any body: the plugin only draws bodies made after it
-        if gui:  # the window draws nothing while the world is built (20 s -> 1 s on Mesa)
+        if gui:  # the window draws nothing while the world is built (19.8 s -> 2.3 s on Mesa)
             client.configureDebugVisualizer(client.COV_ENABLE_RENDERING, 0)
         aca = cls(client, config, seed)
         if gui:

@@ -98,7 +98,7 @@ class ArmClearance:
         external = self._nearest(candidates, horizon_m, z_only)
         relative = [(_box_distance(boxes[a], boxes[b]), a, b) for a, b in self._relative]
         internal = self._nearest(relative, horizon_m, False)
-        return Gap(min(external, horizon_m), min(internal, horizon_m))
+        return Gap(external, internal)  # each at most horizon_m (_nearest)
 
     def _nearest(
         self,

@@ -115,9 +115,7 @@ class Coast:
             return 0
         limit = min(limit, self.steps_left)
         taken = 0
-        for mark in marks:
-            if mark > limit:
-                break
+        for mark in (m for m in marks if m <= limit):
             taken += self._take_states(mark - taken)
             if taken < mark:
                 break  # the law has no further state

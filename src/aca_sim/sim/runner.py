@@ -211,19 +211,14 @@ class PhysicsRunner:
         taken = 0
         if extra and self.mode == "fast":
             taken = self._leap_with_ticks(coast, extra + 1, ticks)
-        budget = extra + 1
-        while extra and budget and self.mode == "realtime":
+        elif extra:  # realtime: up to the step that starts the next tick period
             steps, step_count = 1, aca.world.step_count
-            while steps < budget and self._tick_index((step_count + steps) * aca.dt) == (
+            while steps < extra + 1 and self._tick_index((step_count + steps) * aca.dt) == (
                 self._last_tick
             ):
-                steps += 1  # a step that starts a tick period ends this leap
-            leapt = aca.leap(steps)
-            taken += leapt
-            budget -= leapt
+                steps += 1
+            taken = aca.leap(steps)
             self._tick(ticks)
-            if leapt < steps or ticks:
-                break  # the coast ended (the world changed), or a tick to pace
         if not taken:
             aca.step()
             self._tick(ticks)
@@ -242,26 +237,22 @@ class PhysicsRunner:
         aca = self.aca
         start, dt = aca.world.step_count, aca.dt
         marks: list[int] = []
-        periods: list[int] = []
         last = self._last_tick
         for k in range(1, budget + 1):
             period = self._tick_index((start + k) * dt)
             if period != last:
                 marks.append(k)
-                periods.append(period)
                 last = period
         standing = aca.world.mech.joint_states() if marks else []
         taken = aca.leap(budget, marks)
         columns = [ACA_JOINTS.index(name) for name in coast.joints]
         reached = len(coast.marked)  # fewer than marked when the coast ended early
-        for k, period, (positions, velocities) in zip(
-            marks[:reached], periods[:reached], coast.marked, strict=True
-        ):
+        for k, (positions, velocities) in zip(marks[:reached], coast.marked, strict=True):
             states = list(standing)
             for column, position, velocity in zip(columns, positions, velocities, strict=True):
                 states[column] = (position, velocity, standing[column][2])
             ticks.append(Tick((start + k) * dt, states))
-            self._last_tick = period
+            self._last_tick = self._tick_index((start + k) * dt)
         return taken
 
     def _tick(self, ticks: list[Tick]) -> None:
