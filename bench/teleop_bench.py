@@ -6,10 +6,10 @@
 - fast-mode real-time factor of a retrieve + store over ROS while the teleop processes run
   (state publisher, interactive markers, page node: separate processes, as teleop.launch.xml
   starts them) against the same work with the sim alone;
-- the page's round trip from a jog click (in chromium-headless-shell; the click is made by
-  the page's script, so Playwright's own checks before a click are not counted) to the first
-  joint motion seen on /joint_states, against a MoveArm goal sent by plain rclpy for the
-  same jog.
+- the page's round trip from a jog button's press (in chromium-headless-shell, Playwright's
+  mouse: the page streams servo commands while a button is held) to the first joint motion
+  seen on /joint_states, against a JointJog sent to the servo by plain rclpy for the same
+  jog (the sim in realtime mode with the servo, as teleop.launch.xml runs them).
 
 Call ros_bench.prepare() before importing rclpy.
 """
@@ -155,26 +155,29 @@ def teleop_rtf(context) -> list[Row]:
 
 
 def page_round_trip(context, jogs: int = 8) -> list[Row]:
-    """Click -> first joint motion, against a plain rclpy MoveArm goal for the same jog."""
+    """Press of a jog button -> first joint motion, against a plain rclpy JointJog sent to
+    the servo for the same jog. The world is teleop.launch.xml's: the sim in realtime mode,
+    the servo, the page node. Each path is warmed up once (the servo's first planning-scene
+    read, the page's first drawn motion), then `jogs` presses alternate direction."""
     if not BROWSER.exists() or shutil.which("npm") is None:
-        return [("page click -> joint motion: no chromium-headless-shell", 0.0, "", None)]
-    from aca_interfaces.action import MoveArm
+        return [("page press -> joint motion: no chromium-headless-shell", 0.0, "", None)]
+    from control_msgs.msg import JointJog
     from playwright.sync_api import sync_playwright
-    from rclpy.action import ActionClient
     from rclpy.node import Node
     from rclpy.parameter import Parameter
     from sensor_msgs.msg import JointState
 
+    from aca_sim.nodes.servo_node import ServoNode
     from aca_sim.nodes.sim_node import SimNode
     from aca_sim.nodes.teleop_web_node import TeleopWebNode
-    from aca_sim.ros.blocking import get_result, send_goal
     from aca_sim.ros.spinning import BackgroundSpinner
 
-    sim = SimNode(context=context)
+    sim = SimNode(context=context, parameter_overrides=[Parameter("mode", value="realtime")])
     web = TeleopWebNode(
         context=context,
         parameter_overrides=[Parameter("port", value=0), Parameter("ws_port", value=0)],
     )
+    servo = ServoNode(context=context)
     node = Node("bench_page_probe", context=context)
     latest: dict[str, float] = {}
     node.create_subscription(
@@ -183,7 +186,7 @@ def page_round_trip(context, jogs: int = 8) -> list[Row]:
         lambda m: latest.update(zip(m.name, m.position, strict=False)),
         10,
     )
-    client = ActionClient(node, MoveArm, "/aca/move_arm")
+    jog_pub = node.create_publisher(JointJog, "/servo_node/delta_joint_cmds", 10)
 
     def first_motion(start_value: float, started: float) -> float:
         while abs(latest["sha_shoulder"] - start_value) < 1e-4:
@@ -198,48 +201,54 @@ def page_round_trip(context, jogs: int = 8) -> list[Row]:
             before = latest.get("sha_shoulder")
             time.sleep(0.3)
 
+    def press(tab, sign: str) -> float:
+        tab.hover(f"#jog-sha_shoulder-{sign}")
+        value, started = latest["sha_shoulder"], time.perf_counter()
+        tab.mouse.down()
+        elapsed = first_motion(value, started)
+        tab.mouse.up()
+        return elapsed
+
+    def plain(sign: str) -> float:
+        velocity = 1.0 if sign == "plus" else -1.0  # the page's joint-speed slider starts at 1
+        value, started = latest["sha_shoulder"], time.perf_counter()
+        jog_pub.publish(JointJog(joint_names=["sha_shoulder"], velocities=[velocity]))
+        return first_motion(value, started)
+
     page_s, plain_s = [], []
     try:
         with (
             BackgroundSpinner([sim], context=context),
-            BackgroundSpinner([web, node], context=context),
+            BackgroundSpinner([web, servo, node], context=context),
+            sync_playwright() as playwright,
         ):
-            client.wait_for_server(timeout_sec=20)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(BROWSER),
-                                                     args=BROWSER_ARGS)  # fmt: skip
-                tab = browser.new_page()
-                tab.goto(web.url)
-                tab.wait_for_function(
-                    "document.querySelector('#joint-sha_shoulder .value').textContent"
-                    ".includes('rad')",
-                    timeout=60_000,
-                )
-                for i in range(jogs):
-                    settle()
-                    sign = "plus" if i % 2 == 0 else "minus"
-                    value, started = latest["sha_shoulder"], time.perf_counter()
-                    tab.evaluate(f"document.getElementById('jog-sha_shoulder-{sign}').click()")
-                    page_s.append(first_motion(value, started))
-                    settle()
-                    value = latest["sha_shoulder"]
-                    delta = 0.05 if i % 2 == 0 else -0.05
-                    goal = MoveArm.Goal(
-                        joint_positions=[latest["sha_z"], value + delta, latest["sha_elbow"]]
-                    )
-                    started = time.perf_counter()
-                    handle = send_goal(node, client, goal, 30)
-                    plain_s.append(first_motion(value, started))
-                    get_result(node, handle, 60)
-                browser.close()
+            browser = playwright.chromium.launch(executable_path=str(BROWSER),
+                                                 args=BROWSER_ARGS)  # fmt: skip
+            tab = browser.new_page()
+            tab.goto(web.url)
+            tab.wait_for_function(
+                "document.querySelector('#joint-sha_shoulder .value').textContent.includes('rad')",
+                timeout=60_000,
+            )
+            for i in range(jogs + 1):
+                sign = "plus" if i % 2 == 0 else "minus"
+                settle()
+                page_elapsed = press(tab, sign)
+                settle()
+                plain_elapsed = plain(sign)
+                if i:  # the first of each is the warm-up
+                    page_s.append(page_elapsed)
+                    plain_s.append(plain_elapsed)
+            browser.close()
     finally:
         web.destroy_node()
+        servo.destroy_node()
         sim.destroy_node()
         node.destroy_node()
-    page, plain = statistics.median(page_s), statistics.median(plain_s)
+    page, plain_jog = statistics.median(page_s), statistics.median(plain_s)
     return [
-        ("rclpy MoveArm goal -> joint motion, median", plain * 1000, "ms", None),
-        ("page jog click -> joint motion, median", page * 1000, "ms", page / plain),
+        ("rclpy JointJog to the servo -> joint motion, median", plain_jog * 1000, "ms", None),
+        ("page jog press -> joint motion, median", page * 1000, "ms", page / plain_jog),
     ]
 
 

@@ -1,13 +1,13 @@
 """The browser teleop page in a real browser (Playwright driving Debian's
 chromium-headless-shell), and its WebSocket side with a plain foxglove.sdk.v1 client. One
-world for the module (sim, state publisher, page node in this process, over real DDS);
-the tests run in file order on it. Screenshots go to the test artifacts."""
+world for the module (sim in fast mode, state publisher, servo, page node in this process,
+over real DDS: teleop_world); the tests run in file order on it. The held jog, which needs the
+sim in realtime mode, is test_teleop_jog. Screenshots go to the test artifacts."""
 
 import asyncio
 import json
-import math
-import os
 import struct
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,96 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rclpy
 import websockets
 from PIL import Image
-from playwright.sync_api import sync_playwright
-from rclpy.node import Node
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
+
+sys.path.insert(0, str(Path(__file__).parent))
+from teleop_world import TOKEN, module_fixtures
 
 from aca_sim.model.urdf import aca_urdf_text
-from aca_sim.nodes.servo_node import ServoNode
-from aca_sim.nodes.sim_node import SimNode
-from aca_sim.nodes.state_publisher_node import StatePublisherNode
-from aca_sim.nodes.teleop_web_node import TeleopWebNode
-from aca_sim.ros.spinning import BackgroundSpinner
 from aca_sim.teleop.ws_server import SUBPROTOCOL, URDF_URI
 
-BROWSER = Path(os.environ.get("ACA_TEST_CHROMIUM", "/usr/bin/chromium-headless-shell"))
-BROWSER_ARGS = [
-    "--no-sandbox",  # root in a container
-    "--use-angle=swiftshader",  # WebGL on the CPU
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",  # this machine's network is closed
-    "--disable-component-update",
-    "--no-first-run",
-]
-TOKEN = "test-token-5f2c"
-
-
-class Joints:
-    def __init__(self, node: Node) -> None:
-        self.latest: dict[str, float] = {}
-        node.create_subscription(JointState, "/joint_states", self._on, 10)
-
-    def _on(self, message):
-        self.latest = dict(zip(message.name, message.position, strict=False))
-
-
-def wait_until(condition, timeout_s=60.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-@pytest.fixture(scope="module")
-def world():
-    assert BROWSER.exists(), f"{BROWSER} missing: scripts/install-system-packages.sh installs it"
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    sim = SimNode(context=context, parameter_overrides=[Parameter("seed", value=5)])
-    publisher = StatePublisherNode(context=context)
-    page_node = TeleopWebNode(
-        context=context,
-        parameter_overrides=[
-            Parameter("port", value=0),
-            Parameter("ws_port", value=0),
-            Parameter("token", value=TOKEN),
-        ],
-    )
-    servo = ServoNode(context=context)
-    probe = Node("page_test_probe", context=context)
-    joints = Joints(probe)
-    spinners = [
-        BackgroundSpinner([sim], context=context).start(),
-        BackgroundSpinner([publisher, page_node, servo, probe], context=context).start(),
-    ]
-    try:
-        yield sim, page_node, joints
-    finally:
-        for spinner in spinners:
-            spinner.stop()
-        for node in (page_node, publisher, servo, probe, sim):
-            node.destroy_node()
-        rclpy.try_shutdown(context=context)
-
-
-@pytest.fixture(scope="module")
-def page(world):
-    _sim, page_node, _joints = world
-    messages: list[tuple[str, str]] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(BROWSER), args=BROWSER_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 820})
-        tab.on("console", lambda m: messages.append((m.type, m.text)))
-        tab.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
-        tab.goto(page_node.url)
-        try:
-            yield tab, messages
-        finally:
-            browser.close()
+world, page = module_fixtures("fast")
 
 
 def result_text(tab, previous=""):
@@ -136,50 +56,6 @@ def test_the_page_loads_without_errors_and_draws_the_assembly(page, artifacts):
     assert tab.inner_text("#connection") == "connected"
     errors = [m for m in messages if m[0] in ("error", "pageerror")]
     assert not errors, errors
-
-
-def test_a_held_jog_button_moves_the_sim_joint_through_the_servo(page, world, artifacts):
-    """Held for 1.5 s, the button streams servo commands: the shoulder turns at the
-    servo's unitless speed (0.1 rad/s); let go, it stops within the servo's timeout and its
-    braking; the page shows the servo's status and ends where the arm stopped."""
-    tab, _ = page
-    _sim, _page_node, joints = world
-    wait_until(lambda: "sha_shoulder" in joints.latest, what="joint states")
-    before = joints.latest["sha_shoulder"]
-    tab.hover("#jog-sha_shoulder-plus")
-    tab.mouse.down()
-    time.sleep(1.5)
-    tab.mouse.up()
-    released = time.monotonic()
-    wait_until(lambda: joints.latest["sha_shoulder"] > before + 0.05, timeout_s=5, what="jog")
-    stopped, seen_at = [], []
-
-    def still():
-        stopped.append(joints.latest["sha_shoulder"])
-        seen_at.append(time.monotonic())
-        return len(stopped) > 6 and max(stopped[-6:]) - min(stopped[-6:]) < 1e-6
-
-    wait_until(still, timeout_s=5, what="the arm stopped")
-    # when it stopped: the first sample at its final position (not when six samples had
-    # shown it, which a loaded machine's slow polling pushed past the bound once)
-    first_still = next(k for k in range(len(stopped)) if abs(stopped[k] - stopped[-1]) < 1e-6)
-    assert seen_at[first_still] - released < 0.1 + 0.5 + 0.6  # timeout + braking + latency
-    turned = stopped[-1] - before
-    # 0.15 rad: 0.5 s ramp to 0.1 rad/s, 1 s at it, 0.5 s braking; less when the machine
-    # is loaded (the page's commands come late), never a click's worth
-    print(f"held 1.5 s: the shoulder turned {turned:.3f} rad")
-    assert 0.06 < turned < 0.21, turned
-    assert tab.inner_text("#servo-status").startswith("servo: ")
-    wait_until(  # the page ends where the arm stopped
-        lambda: math.isclose(
-            float(tab.inner_text("#joint-sha_shoulder .value").split()[0]),
-            joints.latest["sha_shoulder"],
-            abs_tol=2e-3,
-        ),
-        timeout_s=5,
-        what="the page's joint value",
-    )
-    tab.screenshot(path=str(artifacts / "teleop_page_after_jog.png"))
 
 
 def test_step_buttons_run_steps_and_capture_image_shows_a_new_image(page, artifacts):

@@ -14,6 +14,7 @@ aca_sim.ros.guard), so that the caller hears of it.
 
 from __future__ import annotations
 
+import atexit
 import sys
 import threading
 import traceback
@@ -54,7 +55,10 @@ class BackgroundSpinner:
     """Own an AwaitingExecutor that spins the given nodes in a daemon thread.
 
     Use as a context manager; stop() shuts the executor down and joins the thread, which must
-    happen before rclpy shuts down or the interpreter exits.
+    happen before rclpy shuts down. A spinner still running when the interpreter exits is
+    stopped by an atexit hook: its thread, left waiting inside rcl while the process tears
+    down, aborted it ("terminate called without an active exception", every time in a
+    30-run check), as it did moveit2_tutorials' script, which never shuts rclpy down.
     """
 
     def __init__(self, nodes: list[Node], context: Context | None = None) -> None:
@@ -71,10 +75,12 @@ class BackgroundSpinner:
     def start(self) -> BackgroundSpinner:
         """Start spinning; return self."""
         self._thread.start()
+        atexit.register(self.stop)
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Shut the executor down and wait up to timeout_s for the thread to end."""
+        atexit.unregister(self.stop)
         self._stopping.set()
         self.executor.shutdown(timeout_sec=timeout_s)
         if self._thread.is_alive():
