@@ -6,9 +6,9 @@ while the arm moves), CacheCam frames against a bare getCameraImage of the same 
 layer against plain rclpy (ros_bench), and the inventory's cost per step against raw SQLite
 (inventory_bench), motion planning against bare OMPL and PyBullet (motion_bench), and the
 teleop publishers and page against the bare sim tick and plain rclpy (teleop_bench), Monte
-Carlo trials on Ray against the same trials in one process (montecarlo_bench), and issue
-13's speed targets (speed_bench: the default campaign, fast mode, round trip, suite, memory;
-also written as JSON for a later --compare).
+Carlo trials on Ray against the same trials in one process (montecarlo_bench), and issues
+13 and 26's speed targets (speed_bench: the headless trial, the default campaign, fast mode,
+round trip, suite, memory; also written as JSON for a later --compare).
 """
 
 from __future__ import annotations
