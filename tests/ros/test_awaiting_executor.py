@@ -1,7 +1,8 @@
 """AwaitingExecutor (ros.awaiting_executor) against rclpy's SingleThreadedExecutor: a coroutine
 awaiting a Future sleeps instead of being resumed at every spin, and still resumes as soon as
 the Future is done (from another thread, as the physics thread completes a goal), with its
-result."""
+result; and a process whose BackgroundSpinner (ros.spinning, on that executor) still runs when
+it exits ends cleanly."""
 
 import os
 import subprocess
